@@ -1,0 +1,792 @@
+//! The GPU stepper: field buffers live on the device for the whole run; all
+//! buffers, pipelines and bind groups are made once in `GpuStepper::new`; the
+//! step loop only records dispatches, many steps per submission, and reads
+//! back nothing but the probe samples of that submission.
+//!
+//! One step, in order (the CPU twin in src/cpu/mod.rs does the same):
+//! update_h, cpml_h per PML axis, update_e, cpml_e per PML axis,
+//! inject (one dispatch per source layer), record_probes.
+
+use std::sync::{Arc, Mutex};
+
+use wgpu::util::DeviceExt;
+
+use crate::error::{Error, Result};
+use crate::grid::{Component, Grid};
+use crate::sim::{source_waveforms, Fields, Prepared, Stepper};
+use crate::source::TimeProfile;
+
+use super::context::GpuContext;
+
+/// Steps recorded per submission (and probe samples per readback).
+pub const DEFAULT_STEPS_PER_SUBMISSION: usize = 256;
+
+/// Keep in sync with `Params` in shaders/yee.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct YeeParams {
+    pub n: [u32; 4],
+    pub periodic: [u32; 4],
+    pub coef: [f32; 4],
+}
+
+/// Keep in sync with `Params` in shaders/cpml.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct CpmlParams {
+    pub ext: [u32; 4],
+    pub axis: [u32; 4],
+    pub flags: [u32; 4],
+    pub coef: [f32; 4],
+}
+
+/// Keep in sync with `Params` in shaders/sources.wgsl and shaders/probes.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct CountParams {
+    pub count: u32,
+    pub profiles: u32,
+    pub _pad: [u32; 2],
+}
+
+pub const YEE_WGSL: &str = include_str!("../../shaders/yee.wgsl");
+pub const CPML_WGSL: &str = include_str!("../../shaders/cpml.wgsl");
+pub const SOURCES_WGSL: &str = include_str!("../../shaders/sources.wgsl");
+pub const PROBES_WGSL: &str = include_str!("../../shaders/probes.wgsl");
+
+const YEE_WG: [u32; 2] = [64, 4];
+
+struct Dispatch {
+    bind: wgpu::BindGroup,
+    groups: [u32; 3],
+}
+
+struct Probes {
+    bind: wgpu::BindGroup,
+    record: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    count: usize,
+    groups: u32,
+}
+
+pub struct GpuStepper {
+    ctx: Arc<GpuContext>,
+    grid: Grid,
+    profiles: Vec<TimeProfile>,
+    active: [bool; 6],
+    fields: Vec<wgpu::Buffer>,
+    update_h: wgpu::ComputePipeline,
+    update_e: wgpu::ComputePipeline,
+    cpml_h: wgpu::ComputePipeline,
+    cpml_e: wgpu::ComputePipeline,
+    inject: wgpu::ComputePipeline,
+    record: wgpu::ComputePipeline,
+    yee: Dispatch,
+    cpml: Vec<Dispatch>,
+    sources: Vec<Dispatch>,
+    wave: Option<wgpu::Buffer>,
+    probes: Option<Probes>,
+    step_bind: wgpu::BindGroup,
+    step_stride: u32,
+    batch: usize,
+    steps: usize,
+    series: Vec<Vec<f32>>,
+    // Buffers referenced only through bind groups, kept alive with the stepper.
+    _keep: Vec<wgpu::Buffer>,
+    error: Arc<Mutex<Option<String>>>,
+}
+
+fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn uniform(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: if dynamic {
+                wgpu::BufferSize::new(16)
+            } else {
+                None
+            },
+        },
+        count: None,
+    }
+}
+
+fn entry(binding: u32, buf: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buf.as_entire_binding(),
+    }
+}
+
+/// Workgroup counts for `threads` threads in groups of `size`, folded into
+/// two dimensions to stay under the 65535 per-dimension limit.
+fn linear_groups(threads: usize, size: usize) -> [u32; 3] {
+    let groups = threads.div_ceil(size).max(1);
+    let x = groups.min(65535);
+    [x as u32, groups.div_ceil(x) as u32, 1]
+}
+
+impl GpuStepper {
+    pub fn new(ctx: Arc<GpuContext>, p: &Prepared) -> Result<GpuStepper> {
+        Self::with_batch(ctx, p, DEFAULT_STEPS_PER_SUBMISSION)
+    }
+
+    pub fn with_batch(ctx: Arc<GpuContext>, p: &Prepared, batch: usize) -> Result<GpuStepper> {
+        let batch = batch.max(1);
+        let error = Arc::new(Mutex::new(None::<String>));
+        {
+            let e = error.clone();
+            ctx.device
+                .on_uncaptured_error(Arc::new(move |err: wgpu::Error| {
+                    if let Ok(mut slot) = e.lock() {
+                        slot.get_or_insert_with(|| err.to_string());
+                    }
+                }));
+        }
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let built = Self::build(ctx.clone(), p, batch, error.clone());
+        let scoped = pollster::block_on(scope.pop());
+        let stepper = built?;
+        if let Some(e) = scoped {
+            return Err(Error::Gpu(format!("setting up the GPU stepper: {e}")));
+        }
+        Ok(stepper)
+    }
+
+    fn build(
+        ctx: Arc<GpuContext>,
+        p: &Prepared,
+        batch: usize,
+        error: Arc<Mutex<Option<String>>>,
+    ) -> Result<GpuStepper> {
+        let g = &p.grid;
+        let dev = &ctx.device;
+        let n = g.cells();
+        let field_bytes = (n * 4) as u64;
+        ctx.check_binding("one field component array", field_bytes)?;
+        if g.nz > ctx.limits.max_compute_workgroups_per_dimension as usize {
+            return Err(Error::ExceedsDeviceLimit {
+                what: format!("nz = {}", g.nz),
+                requested_bytes: g.nz as u64,
+                limit_bytes: ctx.limits.max_compute_workgroups_per_dimension as u64,
+                limit_name: "workgroups per dimension".into(),
+                adapter: ctx.adapter.to_string(),
+            });
+        }
+        let dims = g.dims;
+        let active = Component::ALL.map(|c| c.is_active(dims));
+        let mut keep = Vec::new();
+        let dummy = |label: &str| {
+            dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            })
+        };
+        let fields: Vec<wgpu::Buffer> = Component::ALL
+            .iter()
+            .map(|c| {
+                if active[c.index()] {
+                    dev.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some(c.name()),
+                        size: field_bytes,
+                        usage: wgpu::BufferUsages::STORAGE
+                            | wgpu::BufferUsages::COPY_SRC
+                            | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    })
+                } else {
+                    dummy(c.name())
+                }
+            })
+            .collect();
+        let init = |label: &str, data: &[u8], usage: wgpu::BufferUsages| {
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: data,
+                usage,
+            })
+        };
+        let st = wgpu::BufferUsages::STORAGE;
+        let un = wgpu::BufferUsages::UNIFORM;
+        let cb: Vec<wgpu::Buffer> = (0..3)
+            .map(|a| {
+                if active[a] {
+                    init("cb", bytemuck::cast_slice(&p.cb[a]), st)
+                } else {
+                    dummy("cb (unused)")
+                }
+            })
+            .collect();
+        let ca: Vec<wgpu::Buffer> = (0..3)
+            .map(|a| match &p.ca {
+                Some(ca) if active[a] => init("ca", bytemuck::cast_slice(&ca[a]), st),
+                _ => dummy("ca (unused)"),
+            })
+            .collect();
+
+        // Shader modules and pipelines.
+        let module = |label: &str, src: &str| {
+            dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(src.into()),
+            })
+        };
+        let yee_mod = module("yee.wgsl", YEE_WGSL);
+        let cpml_mod = module("cpml.wgsl", CPML_WGSL);
+        let src_mod = module("sources.wgsl", SOURCES_WGSL);
+        let probe_mod = module("probes.wgsl", PROBES_WGSL);
+
+        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
+            dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries,
+            })
+        };
+        let yee_bgl = layout(
+            "yee",
+            &[
+                uniform(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, false),
+                storage(4, false),
+                storage(5, false),
+                storage(6, false),
+                storage(7, true),
+                storage(8, true),
+                storage(9, true),
+                storage(10, true),
+                storage(11, true),
+                storage(12, true),
+            ],
+        );
+        let cpml_bgl = layout(
+            "cpml",
+            &[
+                uniform(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, false),
+                storage(4, false),
+                storage(5, true),
+                storage(6, true),
+                storage(7, false),
+                storage(8, true),
+            ],
+        );
+        let src_bgl = layout(
+            "sources",
+            &[
+                storage(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                uniform(8, false),
+            ],
+        );
+        let probe_bgl = layout(
+            "probes",
+            &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, false),
+                uniform(8, false),
+            ],
+        );
+        let step_bgl = layout("step", &[uniform(0, true)]);
+
+        let pipeline = |label: &str,
+                        m: &wgpu::ShaderModule,
+                        entry: &str,
+                        bgls: &[Option<&wgpu::BindGroupLayout>],
+                        constants: &[(&str, f64)]| {
+            let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: bgls,
+                immediate_size: 0,
+            });
+            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pl),
+                module: m,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    zero_initialize_workgroup_memory: false,
+                },
+                cache: None,
+            })
+        };
+        let b = |v: bool| if v { 1.0 } else { 0.0 };
+        let yee_consts = [
+            ("TWO_D", b(dims.count() == 2)),
+            ("TM", b(dims.has_tm())),
+            ("TE", b(dims.has_te())),
+            ("HAS_LOSS", b(p.ca.is_some())),
+        ];
+        let update_h = pipeline(
+            "update_h",
+            &yee_mod,
+            "update_h",
+            &[Some(&yee_bgl)],
+            &yee_consts,
+        );
+        let update_e = pipeline(
+            "update_e",
+            &yee_mod,
+            "update_e",
+            &[Some(&yee_bgl)],
+            &yee_consts,
+        );
+        let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
+        let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
+        let inject = pipeline(
+            "inject",
+            &src_mod,
+            "inject",
+            &[Some(&src_bgl), Some(&step_bgl)],
+            &[],
+        );
+        let record = pipeline(
+            "record_probes",
+            &probe_mod,
+            "record_probes",
+            &[Some(&probe_bgl), Some(&step_bgl)],
+            &[],
+        );
+
+        // Interior update.
+        let periodic = |a: usize| (a >= dims.count() || p.boundaries.periodic(a)) as u32;
+        let yee_params = YeeParams {
+            n: [g.nx as u32, g.ny as u32, g.nz as u32, 0],
+            periodic: [periodic(0), periodic(1), periodic(2), 0],
+            coef: [p.ch, 0.0, 0.0, 0.0],
+        };
+        let yee_ubuf = init("yee params", bytemuck::bytes_of(&yee_params), un);
+        let mut yee_entries = vec![entry(0, &yee_ubuf)];
+        for (i, f) in fields.iter().enumerate() {
+            yee_entries.push(entry(1 + i as u32, f));
+        }
+        for a in 0..3 {
+            yee_entries.push(entry(7 + a as u32, &cb[a]));
+            yee_entries.push(entry(10 + a as u32, &ca[a]));
+        }
+        let yee_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("yee"),
+            layout: &yee_bgl,
+            entries: &yee_entries,
+        });
+        let yee = Dispatch {
+            bind: yee_bind,
+            groups: [
+                g.nx.div_ceil(YEE_WG[0] as usize) as u32,
+                g.ny.div_ceil(YEE_WG[1] as usize) as u32,
+                g.nz as u32,
+            ],
+        };
+        keep.push(yee_ubuf);
+
+        // CPML slabs, one bind group per axis with the transverse components
+        // in cyclic order.
+        let mut cpml = Vec::new();
+        for a in 0..3 {
+            let prof = &p.pml[a];
+            if prof.layers() == 0 {
+                continue;
+            }
+            let mut ext = g.shape();
+            ext[a] = prof.layers();
+            let total: usize = ext.iter().product();
+            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+            let params = CpmlParams {
+                ext: [ext[0] as u32, ext[1] as u32, ext[2] as u32, total as u32],
+                axis: [
+                    a as u32,
+                    prof.lo as u32,
+                    prof.n as u32,
+                    g.strides()[a] as u32,
+                ],
+                flags: [active[c1] as u32, active[c2] as u32, 0, 0],
+                coef: [p.ch, 0.0, 0.0, 0.0],
+            };
+            ctx.check_binding("CPML auxiliary fields", (4 * total * 4) as u64)?;
+            let ubuf = init("cpml params", bytemuck::bytes_of(&params), un);
+            let psi = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("cpml psi"),
+                size: (4 * total * 4) as u64,
+                usage: st,
+                mapped_at_creation: false,
+            });
+            let flat: Vec<f32> = prof.coeffs.iter().flatten().copied().collect();
+            let pbuf = init("cpml profile", bytemuck::cast_slice(&flat), st);
+            let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("cpml"),
+                layout: &cpml_bgl,
+                entries: &[
+                    entry(0, &ubuf),
+                    entry(1, &fields[c1]),
+                    entry(2, &fields[c2]),
+                    entry(3, &fields[3 + c1]),
+                    entry(4, &fields[3 + c2]),
+                    entry(5, &cb[c1]),
+                    entry(6, &cb[c2]),
+                    entry(7, &psi),
+                    entry(8, &pbuf),
+                ],
+            });
+            cpml.push(Dispatch {
+                bind,
+                groups: linear_groups(total, 256),
+            });
+            keep.extend([ubuf, psi, pbuf]);
+        }
+
+        // The per-step uniform: entry s holds s, bound with a dynamic offset.
+        let step_stride = ctx.limits.min_uniform_buffer_offset_alignment.max(16);
+        let mut step_data = vec![0u8; batch * step_stride as usize];
+        for s in 0..batch {
+            let o = s * step_stride as usize;
+            step_data[o..o + 4].copy_from_slice(&(s as u32).to_le_bytes());
+        }
+        let step_buf = init("step index", &step_data, un);
+        let step_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("step"),
+            layout: &step_bgl,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &step_buf,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(16),
+                }),
+            }],
+        });
+        keep.push(step_buf);
+
+        // Sources.
+        let mut sources = Vec::new();
+        let wave = if p.profiles.is_empty() {
+            None
+        } else {
+            Some(dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("source waveforms"),
+                size: (batch * p.profiles.len() * 4) as u64,
+                usage: st | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }))
+        };
+        if let Some(wave) = &wave {
+            for layer in &p.source_layers {
+                let cells = init("source cells", bytemuck::cast_slice(layer), st);
+                let params = CountParams {
+                    count: layer.len() as u32,
+                    profiles: p.profiles.len() as u32,
+                    _pad: [0; 2],
+                };
+                let ubuf = init("source params", bytemuck::bytes_of(&params), un);
+                let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("sources"),
+                    layout: &src_bgl,
+                    entries: &[
+                        entry(0, &fields[0]),
+                        entry(1, &fields[1]),
+                        entry(2, &fields[2]),
+                        entry(3, &cb[0]),
+                        entry(4, &cb[1]),
+                        entry(5, &cb[2]),
+                        entry(6, &cells),
+                        entry(7, wave),
+                        entry(8, &ubuf),
+                    ],
+                });
+                sources.push(Dispatch {
+                    bind,
+                    groups: linear_groups(layer.len(), 64),
+                });
+                keep.extend([cells, ubuf]);
+            }
+        }
+
+        // Probes.
+        let probes = if p.probes.is_empty() {
+            None
+        } else {
+            let count = p.probes.len();
+            let bytes = (batch * count * 4) as u64;
+            ctx.check_binding("probe record", bytes)?;
+            let cells = init("probe cells", bytemuck::cast_slice(&p.probes), st);
+            let record = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("probe record"),
+                size: bytes,
+                usage: st | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let readback = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("probe readback"),
+                size: bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let params = CountParams {
+                count: count as u32,
+                profiles: 0,
+                _pad: [0; 2],
+            };
+            let ubuf = init("probe params", bytemuck::bytes_of(&params), un);
+            let mut entries: Vec<wgpu::BindGroupEntry> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| entry(i as u32, f))
+                .collect();
+            entries.extend([entry(6, &cells), entry(7, &record), entry(8, &ubuf)]);
+            let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("probes"),
+                layout: &probe_bgl,
+                entries: &entries,
+            });
+            keep.extend([cells, ubuf]);
+            Some(Probes {
+                bind,
+                record,
+                readback,
+                count,
+                groups: count.div_ceil(64) as u32,
+            })
+        };
+
+        Ok(GpuStepper {
+            grid: g.clone(),
+            profiles: p.profiles.clone(),
+            active,
+            fields,
+            update_h,
+            update_e,
+            cpml_h,
+            cpml_e,
+            inject,
+            record,
+            yee,
+            cpml,
+            sources,
+            wave,
+            probes,
+            step_bind,
+            step_stride,
+            batch,
+            steps: 0,
+            series: vec![Vec::new(); p.probes.len()],
+            _keep: keep.into_iter().chain(cb).chain(ca).collect(),
+            error,
+            ctx,
+        })
+    }
+
+    /// The adapter this stepper runs on.
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+
+    /// Record one full time step; `s` is the step's place in the submission.
+    fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize) {
+        let [x, y, z] = self.yee.groups;
+        pass.set_pipeline(&self.update_h);
+        pass.set_bind_group(0, &self.yee.bind, &[]);
+        pass.dispatch_workgroups(x, y, z);
+        if !self.cpml.is_empty() {
+            pass.set_pipeline(&self.cpml_h);
+            for d in &self.cpml {
+                pass.set_bind_group(0, &d.bind, &[]);
+                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+            }
+        }
+        pass.set_pipeline(&self.update_e);
+        pass.set_bind_group(0, &self.yee.bind, &[]);
+        pass.dispatch_workgroups(x, y, z);
+        if !self.cpml.is_empty() {
+            pass.set_pipeline(&self.cpml_e);
+            for d in &self.cpml {
+                pass.set_bind_group(0, &d.bind, &[]);
+                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+            }
+        }
+        let offset = [(s as u32) * self.step_stride];
+        if !self.sources.is_empty() {
+            pass.set_pipeline(&self.inject);
+            pass.set_bind_group(1, &self.step_bind, &offset);
+            for d in &self.sources {
+                pass.set_bind_group(0, &d.bind, &[]);
+                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+            }
+        }
+        if let Some(pr) = &self.probes {
+            pass.set_pipeline(&self.record);
+            pass.set_bind_group(0, &pr.bind, &[]);
+            pass.set_bind_group(1, &self.step_bind, &offset);
+            pass.dispatch_workgroups(pr.groups, 1, 1);
+        }
+    }
+
+    fn check_error(&self) -> Result<()> {
+        let e = self
+            .error
+            .lock()
+            .map_err(|_| Error::Gpu("error slot poisoned".into()))?
+            .take();
+        match e {
+            Some(e) => Err(Error::Gpu(e)),
+            None => Ok(()),
+        }
+    }
+
+    fn wait(&self) -> Result<()> {
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Copy a buffer to the host through a mappable staging buffer.
+    fn read_buffer(
+        &self,
+        src: &wgpu::Buffer,
+        staging: &wgpu::Buffer,
+        bytes: u64,
+    ) -> Result<Vec<f32>> {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
+        enc.copy_buffer_to_buffer(src, 0, staging, 0, bytes);
+        self.ctx.queue.submit([enc.finish()]);
+        map_read(&self.ctx, staging, bytes)
+    }
+}
+
+/// Map `bytes` of a MAP_READ buffer, copy them out and unmap.
+fn map_read(ctx: &GpuContext, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>> {
+    let slice = buf.slice(0..bytes);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(e.to_string()))?;
+    rx.recv()
+        .map_err(|e| Error::Gpu(format!("map callback lost: {e}")))?
+        .map_err(|e| Error::Gpu(format!("mapping a readback buffer: {e}")))?;
+    let out = {
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu(format!("{e}")))?;
+        bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+    };
+    buf.unmap();
+    Ok(out)
+}
+
+impl Stepper for GpuStepper {
+    fn run(&mut self, steps: usize) -> Result<()> {
+        let mut left = steps;
+        while left > 0 {
+            let b = left.min(self.batch);
+            if let Some(wave) = &self.wave {
+                let w = source_waveforms(&self.profiles, self.grid.dt, self.steps, b);
+                self.ctx
+                    .queue
+                    .write_buffer(wave, 0, bytemuck::cast_slice(&w));
+            }
+            let mut enc = self
+                .ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("steps"),
+                });
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("steps"),
+                    timestamp_writes: None,
+                });
+                for s in 0..b {
+                    self.encode_step(&mut pass, s);
+                }
+            }
+            if let Some(pr) = &self.probes {
+                let bytes = (b * pr.count * 4) as u64;
+                enc.copy_buffer_to_buffer(&pr.record, 0, &pr.readback, 0, bytes);
+                self.ctx.queue.submit([enc.finish()]);
+                let rec = map_read(&self.ctx, &pr.readback, bytes)?;
+                for s in 0..b {
+                    for (p, series) in self.series.iter_mut().enumerate() {
+                        series.push(rec[s * pr.count + p]);
+                    }
+                }
+            } else {
+                self.ctx.queue.submit([enc.finish()]);
+            }
+            self.check_error()?;
+            self.steps += b;
+            left -= b;
+        }
+        self.wait()?;
+        self.check_error()
+    }
+
+    fn steps_done(&self) -> usize {
+        self.steps
+    }
+
+    fn fields(&mut self) -> Result<Fields> {
+        let bytes = (self.grid.cells() * 4) as u64;
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("field readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut comps: [Vec<f32>; 6] = Default::default();
+        for c in 0..6 {
+            if self.active[c] {
+                comps[c] = self.read_buffer(&self.fields[c], &staging, bytes)?;
+            }
+        }
+        self.check_error()?;
+        Ok(Fields {
+            grid: self.grid.clone(),
+            comps,
+        })
+    }
+
+    fn probe_series(&self) -> &[Vec<f32>] {
+        &self.series
+    }
+}

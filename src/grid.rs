@@ -1,0 +1,302 @@
+//! The Yee lattice: shape, strides and where each field component sits.
+//!
+//! Cell (i, j, k) spans [i dx, (i+1) dx) x [j dx, (j+1) dx) x [k dx, (k+1) dx)
+//! and the domain spans [0, n dx) along each axis. Components sit at
+//!
+//! | component | position (cell units)       |
+//! |-----------|-----------------------------|
+//! | Ex        | (i+1/2, j,     k)           |
+//! | Ey        | (i,     j+1/2, k)           |
+//! | Ez        | (i,     j,     k+1/2)       |
+//! | Hx        | (i,     j+1/2, k+1/2)       |
+//! | Hy        | (i+1/2, j,     k+1/2)       |
+//! | Hz        | (i+1/2, j+1/2, k)           |
+//!
+//! Arrays are stored x-fastest: `index = i + nx * (j + ny * k)`.
+//! E is known at integer time steps n dt, H at (n + 1/2) dt (leapfrog).
+//!
+//! A 2D grid has nz = 1 and no z variation; TM keeps Ez, Hx, Hy and TE keeps
+//! Hz, Ex, Ey. (Those names follow MEEP: "TM" = E out of plane.)
+
+use crate::error::{Error, Result};
+
+/// Which field components a 2D run evolves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Polarization {
+    /// Ez, Hx, Hy (E out of the plane).
+    Tm,
+    /// Hz, Ex, Ey (H out of the plane).
+    Te,
+}
+
+/// Dimensionality of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimensions {
+    Two(Polarization),
+    Three,
+}
+
+impl Dimensions {
+    pub fn count(self) -> usize {
+        match self {
+            Dimensions::Two(_) => 2,
+            Dimensions::Three => 3,
+        }
+    }
+    /// Whether the TM family (Ez, Hx, Hy) is evolved.
+    pub fn has_tm(self) -> bool {
+        !matches!(self, Dimensions::Two(Polarization::Te))
+    }
+    /// Whether the TE family (Hz, Ex, Ey) is evolved.
+    pub fn has_te(self) -> bool {
+        !matches!(self, Dimensions::Two(Polarization::Tm))
+    }
+}
+
+/// One of the six field components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Component {
+    Ex,
+    Ey,
+    Ez,
+    Hx,
+    Hy,
+    Hz,
+}
+
+impl Component {
+    pub const ALL: [Component; 6] = [
+        Component::Ex,
+        Component::Ey,
+        Component::Ez,
+        Component::Hx,
+        Component::Hy,
+        Component::Hz,
+    ];
+
+    /// 0..3 for Ex..Ez and Hx..Hz.
+    pub fn axis(self) -> usize {
+        match self {
+            Component::Ex | Component::Hx => 0,
+            Component::Ey | Component::Hy => 1,
+            Component::Ez | Component::Hz => 2,
+        }
+    }
+    pub fn is_electric(self) -> bool {
+        matches!(self, Component::Ex | Component::Ey | Component::Ez)
+    }
+    /// 0..6, E first.
+    pub fn index(self) -> usize {
+        self.axis() + if self.is_electric() { 0 } else { 3 }
+    }
+    pub fn electric(axis: usize) -> Component {
+        [Component::Ex, Component::Ey, Component::Ez][axis]
+    }
+    pub fn magnetic(axis: usize) -> Component {
+        [Component::Hx, Component::Hy, Component::Hz][axis]
+    }
+    /// Offset of the component from the cell corner, in cells.
+    pub fn yee_offset(self) -> [f64; 3] {
+        let mut o = [0.0; 3];
+        let a = self.axis();
+        if self.is_electric() {
+            o[a] = 0.5;
+        } else {
+            for (b, v) in o.iter_mut().enumerate() {
+                if b != a {
+                    *v = 0.5;
+                }
+            }
+        }
+        o
+    }
+    /// Whether a run with these dimensions evolves this component.
+    pub fn is_active(self, dims: Dimensions) -> bool {
+        match dims {
+            Dimensions::Three => true,
+            Dimensions::Two(Polarization::Tm) => {
+                matches!(self, Component::Ez | Component::Hx | Component::Hy)
+            }
+            Dimensions::Two(Polarization::Te) => {
+                matches!(self, Component::Hz | Component::Ex | Component::Ey)
+            }
+        }
+    }
+    pub fn name(self) -> &'static str {
+        ["Ex", "Ey", "Ez", "Hx", "Hy", "Hz"][self.index()]
+    }
+}
+
+/// The rasterised lattice: cell counts, cell size and time step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    pub nx: usize,
+    pub ny: usize,
+    pub nz: usize,
+    /// Cell size in um.
+    pub dx: f64,
+    /// Time step in internal units (um/c).
+    pub dt: f64,
+    pub dims: Dimensions,
+}
+
+impl Grid {
+    /// Build a grid from a domain size (um), a resolution (cells per um) and a
+    /// Courant number S = c dt / dx, checked against 1/sqrt(D).
+    pub fn new(size_um: [f64; 3], resolution: f64, courant: f64, dims: Dimensions) -> Result<Grid> {
+        if !(resolution.is_finite() && resolution > 0.0) {
+            return Err(Error::invalid(
+                "resolution",
+                resolution,
+                "cells per um must be a positive number",
+            ));
+        }
+        let d = dims.count();
+        let limit = 1.0 / (d as f64).sqrt();
+        if !(courant.is_finite() && courant > 0.0) {
+            return Err(Error::invalid(
+                "courant",
+                courant,
+                "must be a positive number",
+            ));
+        }
+        if courant > limit {
+            return Err(Error::CourantTooLarge {
+                courant,
+                limit,
+                dims: d,
+            });
+        }
+        let dx = 1.0 / resolution;
+        let mut n = [1usize; 3];
+        for a in 0..d {
+            let s = size_um[a];
+            if !(s.is_finite() && s > 0.0) {
+                return Err(Error::invalid(
+                    format!("size_um[{a}]"),
+                    s,
+                    "domain size must be positive",
+                ));
+            }
+            // Round to the nearest whole number of cells; a size a hair below a
+            // multiple of dx must not lose a cell to floating point.
+            let cells = (s * resolution).round() as usize;
+            if cells == 0 {
+                return Err(Error::invalid(
+                    format!("size_um[{a}]"),
+                    s,
+                    format!("gives zero cells at resolution {resolution} cells/um"),
+                ));
+            }
+            n[a] = cells;
+        }
+        Ok(Grid {
+            nx: n[0],
+            ny: n[1],
+            nz: n[2],
+            dx,
+            dt: courant * dx,
+            dims,
+        })
+    }
+
+    pub fn shape(&self) -> [usize; 3] {
+        [self.nx, self.ny, self.nz]
+    }
+    pub fn cells(&self) -> usize {
+        self.nx * self.ny * self.nz
+    }
+    pub fn strides(&self) -> [usize; 3] {
+        [1, self.nx, self.nx * self.ny]
+    }
+    #[inline]
+    pub fn index(&self, i: usize, j: usize, k: usize) -> usize {
+        i + self.nx * (j + self.ny * k)
+    }
+    /// Domain size in um (whole cells).
+    pub fn size_um(&self) -> [f64; 3] {
+        [
+            self.nx as f64 * self.dx,
+            self.ny as f64 * self.dx,
+            self.nz as f64 * self.dx,
+        ]
+    }
+    pub fn courant(&self) -> f64 {
+        self.dt / self.dx
+    }
+    /// Physical position (um) of component `c` of cell (i, j, k).
+    pub fn position_um(&self, c: Component, ijk: [usize; 3]) -> [f64; 3] {
+        let o = c.yee_offset();
+        let mut p = [0.0; 3];
+        for a in 0..3 {
+            p[a] = if a < self.dims.count() {
+                (ijk[a] as f64 + o[a]) * self.dx
+            } else {
+                0.0
+            };
+        }
+        p
+    }
+    /// The cell whose component `c` sits nearest to `pos_um`, or None if the
+    /// point is outside the domain.
+    pub fn nearest(&self, c: Component, pos_um: [f64; 3]) -> Option<[usize; 3]> {
+        let o = c.yee_offset();
+        let n = self.shape();
+        let mut ijk = [0usize; 3];
+        for a in 0..self.dims.count() {
+            let x = pos_um[a] / self.dx;
+            if !(x >= 0.0 && x <= n[a] as f64) {
+                return None;
+            }
+            let i = (x - o[a]).round().clamp(0.0, (n[a] - 1) as f64);
+            ijk[a] = i as usize;
+        }
+        Some(ijk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn courant_limit_is_enforced() {
+        let e = Grid::new([1.0, 1.0, 1.0], 10.0, 0.6, Dimensions::Three).unwrap_err();
+        assert!(matches!(e, Error::CourantTooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("0.577350"), "{e}");
+        assert!(Grid::new(
+            [1.0, 1.0, 0.0],
+            10.0,
+            0.7,
+            Dimensions::Two(Polarization::Tm)
+        )
+        .is_ok());
+        assert!(Grid::new(
+            [1.0, 1.0, 0.0],
+            10.0,
+            0.71,
+            Dimensions::Two(Polarization::Tm)
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn zero_cells_is_an_error() {
+        let e = Grid::new([0.01, 1.0, 1.0], 10.0, 0.5, Dimensions::Three).unwrap_err();
+        assert!(e.to_string().contains("zero cells"), "{e}");
+        let e = Grid::new([-1.0, 1.0, 1.0], 10.0, 0.5, Dimensions::Three).unwrap_err();
+        assert!(e.to_string().contains("size_um[0]"), "{e}");
+        assert!(Grid::new([1.0, 1.0, 1.0], 0.0, 0.5, Dimensions::Three).is_err());
+    }
+
+    #[test]
+    fn yee_positions_round_trip() {
+        let g = Grid::new([2.0, 3.0, 4.0], 10.0, 0.5, Dimensions::Three).unwrap();
+        assert_eq!(g.shape(), [20, 30, 40]);
+        for c in Component::ALL {
+            let p = g.position_um(c, [3, 4, 5]);
+            assert_eq!(g.nearest(c, p), Some([3, 4, 5]), "{c:?}");
+        }
+        assert_eq!(g.position_um(Component::Hy, [0, 0, 0]), [0.05, 0.0, 0.05]);
+    }
+}

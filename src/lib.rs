@@ -1,0 +1,36 @@
+//! lumen-fdtd: a finite-difference time-domain (FDTD) Maxwell solver whose
+//! field updates run as WGSL compute shaders through wgpu, on any GPU vendor
+//! or, without a GPU, on Mesa's software adapters.
+//!
+//! # Conventions
+//! - Lengths and wavelengths in micrometres; c = eps0 = mu0 = 1 internally, so
+//!   time is in um/c (3.33564 fs) and frequency in c/um (= 1/wavelength_um).
+//!   See [`units`].
+//! - Yee lattice, x-fastest storage, component offsets and the E/H half-step
+//!   staggering: see [`grid`].
+//! - Single precision fields (WGSL has no f64).
+//!
+//! # Not supported yet
+//! Dispersive media, subpixel smoothing, non-uniform grids, magnetic
+//! materials (mu = 1), frequency-domain monitors and HDF5 output, mode
+//! sources. Fields larger than one storage binding of the adapter are
+//! refused with an error rather than split.
+
+pub mod boundary;
+pub mod cpu;
+pub mod error;
+pub mod gpu;
+pub mod grid;
+pub mod material;
+pub mod probe;
+pub mod sim;
+pub mod source;
+pub mod units;
+
+pub use boundary::{Boundaries, Boundary, Pml};
+pub use error::{Error, Result};
+pub use grid::{Component, Dimensions, Grid, Polarization};
+pub use material::{Medium, Structure};
+pub use probe::Probe;
+pub use sim::{Fields, Prepared, Simulation, Stepper};
+pub use source::{Source, SourceShape, TimeProfile};

@@ -1,0 +1,156 @@
+//! Materials and their rasterisation onto the E components of the Yee grid.
+//!
+//! Permittivity and conductivity are stored per E component (Ex, Ey, Ez each
+//! sample the structure at their own Yee position), so subpixel smoothing can
+//! later give each component its own effective value. mu = 1 everywhere.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::grid::{Component, Grid};
+
+/// A non-dispersive medium.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Medium {
+    /// Relative permittivity (>= 1 for dielectrics).
+    pub eps: f64,
+    /// Electric conductivity in units of eps0 c / um (see [`crate::units`]).
+    pub sigma: f64,
+}
+
+impl Medium {
+    pub const VACUUM: Medium = Medium {
+        eps: 1.0,
+        sigma: 0.0,
+    };
+    pub fn index(n: f64) -> Medium {
+        Medium {
+            eps: n * n,
+            sigma: 0.0,
+        }
+    }
+    pub fn lossy(eps: f64, sigma: f64) -> Medium {
+        Medium { eps, sigma }
+    }
+    fn validate(&self, what: &str) -> Result<()> {
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return Err(Error::invalid(
+                format!("{what}.eps"),
+                self.eps,
+                "relative permittivity must be positive",
+            ));
+        }
+        if !(self.sigma.is_finite() && self.sigma >= 0.0) {
+            return Err(Error::invalid(
+                format!("{what}.sigma"),
+                self.sigma,
+                "conductivity must be >= 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An axis-aligned box of one medium, corners in um.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub min_um: [f64; 3],
+    pub max_um: [f64; 3],
+    pub medium: Medium,
+}
+
+impl Block {
+    fn contains(&self, p: [f64; 3], dims: usize) -> bool {
+        (0..dims).all(|a| p[a] >= self.min_um[a] && p[a] < self.max_um[a])
+    }
+}
+
+/// What the user described: a background and blocks; later blocks win.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Structure {
+    pub background: Medium,
+    pub blocks: Vec<Block>,
+}
+
+impl Default for Structure {
+    fn default() -> Self {
+        Structure {
+            background: Medium::VACUUM,
+            blocks: Vec::new(),
+        }
+    }
+}
+
+impl Structure {
+    pub fn new(background: Medium) -> Structure {
+        Structure {
+            background,
+            blocks: Vec::new(),
+        }
+    }
+    pub fn with_block(mut self, min_um: [f64; 3], max_um: [f64; 3], medium: Medium) -> Structure {
+        self.blocks.push(Block {
+            min_um,
+            max_um,
+            medium,
+        });
+        self
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.background.validate("background")?;
+        for (n, b) in self.blocks.iter().enumerate() {
+            b.medium.validate(&format!("blocks[{n}]"))?;
+        }
+        Ok(())
+    }
+
+    /// Sample the structure at each E component's Yee position (staircase).
+    pub fn rasterize(&self, grid: &Grid) -> Result<MaterialGrid> {
+        self.validate()?;
+        let n = grid.cells();
+        let d = grid.dims.count();
+        let mut eps: [Vec<f32>; 3] = Default::default();
+        let mut sigma: [Vec<f32>; 3] = Default::default();
+        for a in 0..3 {
+            let c = Component::electric(a);
+            let mut e = vec![0f32; n];
+            let mut s = vec![0f32; n];
+            let plane = grid.nx * grid.ny;
+            e.par_chunks_mut(plane)
+                .zip(s.par_chunks_mut(plane))
+                .enumerate()
+                .for_each(|(k, (ep, sp))| {
+                    for j in 0..grid.ny {
+                        for i in 0..grid.nx {
+                            let p = grid.position_um(c, [i, j, k]);
+                            let m = self
+                                .blocks
+                                .iter()
+                                .rev()
+                                .find(|b| b.contains(p, d))
+                                .map_or(self.background, |b| b.medium);
+                            ep[i + grid.nx * j] = m.eps as f32;
+                            sp[i + grid.nx * j] = m.sigma as f32;
+                        }
+                    }
+                });
+            eps[a] = e;
+            sigma[a] = s;
+        }
+        Ok(MaterialGrid { eps, sigma })
+    }
+}
+
+/// Per-E-component permittivity and conductivity on the grid.
+#[derive(Clone, Debug)]
+pub struct MaterialGrid {
+    pub eps: [Vec<f32>; 3],
+    pub sigma: [Vec<f32>; 3],
+}
+
+impl MaterialGrid {
+    pub fn has_loss(&self) -> bool {
+        self.sigma.iter().any(|s| s.iter().any(|&v| v != 0.0))
+    }
+}

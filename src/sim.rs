@@ -1,0 +1,384 @@
+//! A simulation as described (`Simulation`) and as rasterised for a stepper
+//! (`Prepared`): update coefficients, CPML profiles, source and probe cells.
+//! Both the GPU stepper and its CPU twin consume the same `Prepared`.
+
+use std::collections::HashSet;
+
+use crate::boundary::{Boundaries, Boundary, PmlProfile};
+use crate::error::{Error, Result};
+use crate::grid::{Component, Grid};
+use crate::material::{MaterialGrid, Structure};
+use crate::probe::Probe;
+use crate::source::{Source, SourceShape, TimeProfile};
+
+/// Everything a run needs, in physical units.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    pub grid: Grid,
+    pub boundaries: Boundaries,
+    pub structure: Structure,
+    pub sources: Vec<Source>,
+    pub probes: Vec<Probe>,
+}
+
+/// One source sample: E component `comp` at cell `index` gets
+/// E -= cb * weight * w_profile(t). Keep in sync with shaders/sources.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SourceCell {
+    pub index: u32,
+    pub comp: u32,
+    pub profile: u32,
+    pub weight: f32,
+}
+
+/// One probe sample: component 0..6 (Ex..Hz) at cell `index`.
+/// Keep in sync with shaders/probes.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ProbeCell {
+    pub index: u32,
+    pub comp: u32,
+}
+
+/// The rasterised run.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub grid: Grid,
+    pub boundaries: Boundaries,
+    pub materials: MaterialGrid,
+    /// E update: E = ca E + cb (difference of H); cb = (dt/dx) / eps / (1 + sigma dt / 2 eps).
+    pub cb: [Vec<f32>; 3],
+    /// ca = (1 - sigma dt / 2 eps) / (1 + sigma dt / 2 eps); None when lossless.
+    pub ca: Option<[Vec<f32>; 3]>,
+    /// H update coefficient dt / (mu dx), mu = 1.
+    pub ch: f32,
+    pub pml: [PmlProfile; 3],
+    /// Source samples, split into layers that touch each (cell, component) once.
+    pub source_layers: Vec<Vec<SourceCell>>,
+    pub profiles: Vec<TimeProfile>,
+    pub probes: Vec<ProbeCell>,
+}
+
+impl Simulation {
+    pub fn new(grid: Grid, boundaries: Boundaries, structure: Structure) -> Simulation {
+        Simulation {
+            grid,
+            boundaries,
+            structure,
+            sources: Vec::new(),
+            probes: Vec::new(),
+        }
+    }
+    pub fn with_source(mut self, s: Source) -> Simulation {
+        self.sources.push(s);
+        self
+    }
+    pub fn with_probe(mut self, p: Probe) -> Simulation {
+        self.probes.push(p);
+        self
+    }
+
+    /// Validate and rasterise.
+    pub fn prepare(&self) -> Result<Prepared> {
+        let grid = &self.grid;
+        self.boundaries.validate(grid)?;
+        if grid.cells() > u32::MAX as usize {
+            return Err(Error::invalid(
+                "grid cells",
+                grid.cells(),
+                "at most 2^32 - 1 cells are supported",
+            ));
+        }
+        let materials = self.structure.rasterize(grid)?;
+        let (cb, ca) = coefficients(grid, &self.boundaries, &materials);
+        let pml = [0, 1, 2].map(|a| PmlProfile::new(grid, &self.boundaries, a));
+        let (source_layers, profiles) = self.rasterize_sources()?;
+        let probes = self.rasterize_probes()?;
+        Ok(Prepared {
+            grid: grid.clone(),
+            boundaries: self.boundaries,
+            materials,
+            cb,
+            ca,
+            ch: (grid.dt / grid.dx) as f32,
+            pml,
+            source_layers,
+            profiles,
+            probes,
+        })
+    }
+
+    fn rasterize_sources(&self) -> Result<(Vec<Vec<SourceCell>>, Vec<TimeProfile>)> {
+        let grid = &self.grid;
+        let d = grid.dims.count();
+        let size = grid.size_um();
+        let mut cells = Vec::new();
+        let mut profiles = Vec::new();
+        for (n, s) in self.sources.iter().enumerate() {
+            let what = format!("sources[{n}]");
+            s.profile.validate(&what)?;
+            if !s.amplitude.is_finite() || s.direction.iter().any(|v| !v.is_finite()) {
+                return Err(Error::invalid(
+                    format!("{what}.amplitude/direction"),
+                    format!("{} {:?}", s.amplitude, s.direction),
+                    "must be finite",
+                ));
+            }
+            let pid = profiles.len() as u32;
+            profiles.push(s.profile);
+            for a in 0..3 {
+                let u = s.direction[a];
+                if u == 0.0 {
+                    continue;
+                }
+                let c = Component::electric(a);
+                if !c.is_active(grid.dims) {
+                    return Err(Error::invalid(
+                        format!("{what}.direction"),
+                        format!("{:?}", s.direction),
+                        format!("{} is not evolved in a {:?} run", c.name(), grid.dims),
+                    ));
+                }
+                let (samples, zero_dims) = match &s.shape {
+                    SourceShape::Point { position_um } => {
+                        let ijk =
+                            grid.nearest(c, *position_um)
+                                .ok_or_else(|| Error::OutsideDomain {
+                                    what: what.clone(),
+                                    position_um: *position_um,
+                                    size_um: size,
+                                })?;
+                        (vec![ijk], d)
+                    }
+                    SourceShape::Region { min_um, max_um } => {
+                        region_samples(grid, c, *min_um, *max_um, &what)?
+                    }
+                };
+                let weight = s.amplitude * u * grid.dx / grid.dx.powi(zero_dims as i32);
+                for ijk in samples {
+                    cells.push(SourceCell {
+                        index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
+                        comp: a as u32,
+                        profile: pid,
+                        weight: weight as f32,
+                    });
+                }
+            }
+        }
+        // Split into layers so no layer writes one (cell, component) twice.
+        let mut layers: Vec<Vec<SourceCell>> = Vec::new();
+        let mut seen: Vec<HashSet<(u32, u32)>> = Vec::new();
+        for c in cells {
+            let key = (c.index, c.comp);
+            match seen.iter().position(|s| !s.contains(&key)) {
+                Some(l) => {
+                    seen[l].insert(key);
+                    layers[l].push(c);
+                }
+                None => {
+                    seen.push(HashSet::from([key]));
+                    layers.push(vec![c]);
+                }
+            }
+        }
+        Ok((layers, profiles))
+    }
+
+    fn rasterize_probes(&self) -> Result<Vec<ProbeCell>> {
+        let grid = &self.grid;
+        self.probes
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                if !p.component.is_active(grid.dims) {
+                    return Err(Error::invalid(
+                        format!("probes[{n}].component"),
+                        p.component.name(),
+                        format!("not evolved in a {:?} run", grid.dims),
+                    ));
+                }
+                let ijk = grid.nearest(p.component, p.position_um).ok_or_else(|| {
+                    Error::OutsideDomain {
+                        what: format!("probes[{n}]"),
+                        position_um: p.position_um,
+                        size_um: grid.size_um(),
+                    }
+                })?;
+                Ok(ProbeCell {
+                    index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
+                    comp: p.component.index() as u32,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Samples of component `c` inside a box; returns them with the number of
+/// zero-size (single-layer) active axes.
+fn region_samples(
+    grid: &Grid,
+    c: Component,
+    min_um: [f64; 3],
+    max_um: [f64; 3],
+    what: &str,
+) -> Result<(Vec<[usize; 3]>, usize)> {
+    let d = grid.dims.count();
+    let n = grid.shape();
+    let o = c.yee_offset();
+    let mut ranges = [(0usize, 1usize); 3];
+    let mut zero_dims = 0;
+    for a in 0..d {
+        let (lo, hi) = (min_um[a], max_um[a]);
+        if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+            return Err(Error::invalid(
+                format!("{what}.min_um/max_um"),
+                format!("{min_um:?} / {max_um:?}"),
+                "need finite min <= max",
+            ));
+        }
+        let size = grid.size_um();
+        if lo < 0.0 || hi > size[a] {
+            return Err(Error::OutsideDomain {
+                what: what.to_string(),
+                position_um: min_um,
+                size_um: size,
+            });
+        }
+        if hi - lo < 0.5 * grid.dx {
+            zero_dims += 1;
+            let i = ((0.5 * (lo + hi)) / grid.dx - o[a])
+                .round()
+                .clamp(0.0, (n[a] - 1) as f64) as usize;
+            ranges[a] = (i, i + 1);
+        } else {
+            let first = (lo / grid.dx - o[a]).ceil().max(0.0) as usize;
+            let last = ((hi / grid.dx - o[a]).ceil().max(0.0) as usize).min(n[a]);
+            ranges[a] = (first, last.max(first));
+        }
+    }
+    let mut out = Vec::new();
+    for k in ranges[2].0..ranges[2].1 {
+        for j in ranges[1].0..ranges[1].1 {
+            for i in ranges[0].0..ranges[0].1 {
+                out.push([i, j, k]);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::invalid(
+            format!("{what}.min_um/max_um"),
+            format!("{min_um:?} / {max_um:?}"),
+            "contains no grid sample",
+        ));
+    }
+    Ok((out, zero_dims))
+}
+
+/// E update coefficients, with tangential E held at zero on low PEC faces.
+fn coefficients(
+    grid: &Grid,
+    b: &Boundaries,
+    m: &MaterialGrid,
+) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
+    let dtdx = grid.dt / grid.dx;
+    let half_dt = 0.5 * grid.dt;
+    let mut cb: [Vec<f32>; 3] = Default::default();
+    let mut ca: [Vec<f32>; 3] = Default::default();
+    for a in 0..3 {
+        let (e, s) = (&m.eps[a], &m.sigma[a]);
+        cb[a] = e
+            .iter()
+            .zip(s)
+            .map(|(&e, &s)| {
+                let (e, s) = (e as f64, s as f64);
+                (dtdx / e / (1.0 + s * half_dt / e)) as f32
+            })
+            .collect();
+        ca[a] = e
+            .iter()
+            .zip(s)
+            .map(|(&e, &s)| {
+                let x = s as f64 * half_dt / e as f64;
+                ((1.0 - x) / (1.0 + x)) as f32
+            })
+            .collect();
+    }
+    // A PEC wall at the low face of axis `w` sits at x_w = 0 where the E
+    // components tangential to it (axes != w) are sampled at index 0.
+    for w in 0..grid.dims.count() {
+        if !matches!(b.faces[w][0], Boundary::Pec) {
+            continue;
+        }
+        let n = grid.shape();
+        for a in (0..3).filter(|&a| a != w) {
+            for k in 0..n[2] {
+                for j in 0..n[1] {
+                    for i in 0..n[0] {
+                        if [i, j, k][w] == 0 {
+                            cb[a][grid.index(i, j, k)] = 0.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let ca = if m.has_loss() { Some(ca) } else { None };
+    (cb, ca)
+}
+
+/// Host copy of the fields; components a run does not evolve are empty.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    pub grid: Grid,
+    /// Ex, Ey, Ez, Hx, Hy, Hz.
+    pub comps: [Vec<f32>; 6],
+}
+
+impl Fields {
+    pub fn get(&self, c: Component) -> &[f32] {
+        &self.comps[c.index()]
+    }
+    /// Electromagnetic energy 1/2 sum (eps E^2 + H^2) dV (E and H are a half
+    /// step apart, so this is the usual staggered estimate).
+    pub fn energy(&self, materials: &MaterialGrid) -> f64 {
+        let dv = self.grid.dx.powi(self.grid.dims.count() as i32);
+        let mut w = 0.0;
+        for a in 0..3 {
+            let e = &self.comps[a];
+            if !e.is_empty() {
+                w += e
+                    .iter()
+                    .zip(&materials.eps[a])
+                    .map(|(&v, &eps)| eps as f64 * (v as f64) * (v as f64))
+                    .sum::<f64>();
+            }
+            let h = &self.comps[3 + a];
+            w += h.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>();
+        }
+        0.5 * w * dv
+    }
+}
+
+/// A time stepper: the GPU one or its CPU twin.
+pub trait Stepper {
+    /// Advance `steps` full time steps.
+    fn run(&mut self, steps: usize) -> Result<()>;
+    /// Steps done so far.
+    fn steps_done(&self) -> usize;
+    /// Copy all evolved field components to the host.
+    fn fields(&mut self) -> Result<Fields>;
+    /// Per probe, one sample per step done (see [`crate::probe`] for timing).
+    fn probe_series(&self) -> &[Vec<f32>];
+}
+
+/// Waveform values of every profile at the source time of each step in
+/// `[first, first + count)`: w_p((n + 1/2) dt), step-major.
+pub fn source_waveforms(profiles: &[TimeProfile], dt: f64, first: usize, count: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(count * profiles.len());
+    for n in first..first + count {
+        let t = (n as f64 + 0.5) * dt;
+        out.extend(profiles.iter().map(|p| p.value(t) as f32));
+    }
+    out
+}
