@@ -1,1 +1,190 @@
-fn main() {}
+//! Step throughput in cell-updates per second (criterion reports it as
+//! "elem/s": one element = one Yee cell advanced by one full time step).
+//!
+//! Cases, each with a 16-cell CPML on every non-periodic face (2D: x and y),
+//! a dielectric block (n = 2) filling a third of the domain and one Gaussian
+//! point dipole:
+//! - 2D TM 2048 x 2048, 20 steps per iteration
+//! - 3D 128^3, 20 steps per iteration
+//! - 3D 256^3, 5 steps per iteration (skipped with `LUMEN_BENCH_QUICK=1`)
+//! - 3D 128^3 on the CPU twin (`lumen_fdtd::cpu::CpuStepper`), the plain,
+//!   unoptimised reference the GPU kernels are tested against; it is here only
+//!   to put the GPU numbers in context, not as a product path.
+//!
+//! Run: `cargo bench --bench step` (adapter from `LUMEN_ADAPTER` /
+//! `WGPU_BACKEND`, as for the `lumen` binary). `LUMEN_BENCH_QUICK=1` runs the
+//! small cases only. Timings are wall clock around `Stepper::run`, which
+//! returns only after the device has finished (`device.poll`). Stepper set-up
+//! (buffers, shader compilation) is outside the measurement.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_main, Criterion, SamplingMode, Throughput};
+use lumen_fdtd::cpu::CpuStepper;
+use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
+use lumen_fdtd::{
+    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source,
+    Stepper, Structure, TimeProfile,
+};
+
+/// Cells per um; the wavelength below is 1 um, so 20 cells per wavelength.
+const RESOLUTION: f64 = 20.0;
+const PML_CELLS: usize = 16;
+
+struct Case {
+    name: &'static str,
+    dims: Dimensions,
+    n: [usize; 3],
+    steps: usize,
+    /// Skipped with LUMEN_BENCH_QUICK=1.
+    large: bool,
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        name: "2d_tm_2048x2048",
+        dims: Dimensions::Two(Polarization::Tm),
+        n: [2048, 2048, 1],
+        steps: 20,
+        large: false,
+    },
+    Case {
+        name: "3d_128^3",
+        dims: Dimensions::Three,
+        n: [128, 128, 128],
+        steps: 20,
+        large: false,
+    },
+    Case {
+        name: "3d_256^3",
+        dims: Dimensions::Three,
+        n: [256, 256, 256],
+        steps: 5,
+        large: true,
+    },
+];
+
+/// CPML on all non-periodic faces, a block of n = 2 over the middle third of
+/// x (full extent in y and z), a Gaussian dipole in the vacuum part.
+fn scene(case: &Case) -> Prepared {
+    let three = case.dims == Dimensions::Three;
+    let dx = 1.0 / RESOLUTION;
+    let size = [
+        case.n[0] as f64 * dx,
+        case.n[1] as f64 * dx,
+        if three { case.n[2] as f64 * dx } else { 0.0 },
+    ];
+    let grid = Grid::new(size, RESOLUTION, 0.5, case.dims).expect("grid");
+    assert_eq!(grid.shape(), case.n, "grid shape");
+    // 2D grids are invariant in z whatever z says; Boundaries::validate
+    // accepts any z face for them.
+    let mut b = Boundaries::pml(PML_CELLS);
+    if !three {
+        b = b.with_axis(2, Boundary::Periodic);
+    }
+    let structure = Structure::new(Medium::VACUUM).with_block(
+        [size[0] / 3.0, 0.0, 0.0],
+        [2.0 * size[0] / 3.0, size[1], size[2]],
+        Medium::index(2.0),
+    );
+    let pulse = TimeProfile::GaussianPulse {
+        wavelength_um: 1.0,
+        fwhm_frequency: 0.5,
+    };
+    let pos = [size[0] * 0.2, size[1] * 0.5, size[2] * 0.5];
+    // Ez: evolved in 3D and in 2D TM.
+    let dir = [0.0, 0.0, 1.0];
+    Simulation::new(grid, b, structure)
+        .with_source(Source::point_dipole(pos, dir, pulse))
+        .prepare()
+        .expect("valid benchmark scene")
+}
+
+fn quick() -> bool {
+    std::env::var("LUMEN_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    // One iteration is 0.1 s (real GPU) to several seconds (llvmpipe on 2
+    // cores): flat sampling, few samples, so the whole bench stays at a few
+    // minutes on a software adapter.
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(15));
+}
+
+fn bench_gpu(c: &mut Criterion, ctx: &Arc<GpuContext>) {
+    let group_name = format!("step [{}]", ctx.adapter);
+    let mut g = c.benchmark_group(group_name);
+    configure(&mut g);
+    for case in CASES.iter().filter(|c| !(quick() && c.large)) {
+        let cells = case.n.iter().product::<usize>();
+        g.throughput(Throughput::Elements((cells * case.steps) as u64));
+        // Built lazily so a criterion filter that skips the case costs nothing.
+        let mut stepper: Option<GpuStepper> = None;
+        g.bench_function(format!("{}/{}_steps", case.name, case.steps), |b| {
+            let s = stepper.get_or_insert_with(|| {
+                let t = Instant::now();
+                let p = scene(case);
+                let mut s = GpuStepper::new(ctx.clone(), &p).expect("GPU stepper");
+                // First submission compiles/JITs the pipelines on some drivers.
+                s.run(1).expect("GPU run");
+                eprintln!(
+                    "  [{}] set-up + 1 step: {:.2} s",
+                    case.name,
+                    t.elapsed().as_secs_f64()
+                );
+                s
+            });
+            b.iter(|| {
+                s.run(black_box(case.steps)).expect("GPU run");
+            })
+        });
+        drop(stepper);
+    }
+    g.finish();
+}
+
+fn bench_cpu_twin(c: &mut Criterion) {
+    let case = &CASES[1];
+    assert_eq!(case.n, [128, 128, 128]);
+    let threads = rayon::current_num_threads();
+    let mut g = c.benchmark_group(format!(
+        "step [CPU twin: unoptimised reference, rayon {threads} threads]"
+    ));
+    configure(&mut g);
+    let cells = case.n.iter().product::<usize>();
+    g.throughput(Throughput::Elements((cells * case.steps) as u64));
+    let mut stepper: Option<CpuStepper> = None;
+    g.bench_function(format!("{}/{}_steps", case.name, case.steps), |b| {
+        let s = stepper.get_or_insert_with(|| CpuStepper::new(scene(case)));
+        b.iter(|| {
+            s.run(black_box(case.steps)).expect("CPU run");
+        })
+    });
+    drop(stepper);
+    g.finish();
+}
+
+fn benches() {
+    let mut c = Criterion::default().configure_from_args();
+    let ctx = GpuContext::new(&AdapterRequest::from_env())
+        .expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
+    println!(
+        "adapter: {} | driver: {} | max storage binding {} MiB",
+        ctx.adapter,
+        ctx.adapter.driver,
+        ctx.adapter.max_storage_buffer_binding_size >> 20
+    );
+    if quick() {
+        println!("LUMEN_BENCH_QUICK set: skipping the 256^3 case");
+    }
+    bench_gpu(&mut c, &ctx);
+    bench_cpu_twin(&mut c);
+    c.final_summary();
+}
+
+criterion_main!(benches);

@@ -358,6 +358,28 @@ impl Fields {
         }
         0.5 * w * dv
     }
+
+    /// The energy the leapfrog scheme conserves exactly in a lossless closed
+    /// box: 1/2 sum (eps E^n . E^n + H^(n-1/2) . H^(n+1/2)) dV, with `self`
+    /// read after step n and `next` one step later (Taflove and Hagness, 3rd ed., sec. 4.8).
+    pub fn leapfrog_energy(&self, next: &Fields, materials: &MaterialGrid) -> f64 {
+        let dv = self.grid.dx.powi(self.grid.dims.count() as i32);
+        let mut w = 0.0;
+        for a in 0..3 {
+            let e = &self.comps[a];
+            w += e
+                .iter()
+                .zip(&materials.eps[a])
+                .map(|(&v, &eps)| eps as f64 * (v as f64) * (v as f64))
+                .sum::<f64>();
+            w += self.comps[3 + a]
+                .iter()
+                .zip(&next.comps[3 + a])
+                .map(|(&h0, &h1)| h0 as f64 * h1 as f64)
+                .sum::<f64>();
+        }
+        0.5 * w * dv
+    }
 }
 
 /// A time stepper: the GPU one or its CPU twin.

@@ -89,9 +89,12 @@ fn compare(dims: Dimensions) {
     // An odd submission size so batches do not line up with anything.
     let mut gpu = lumen_fdtd::gpu::GpuStepper::with_batch(common::ctx(), &p, 37).unwrap();
     cpu.run(500).unwrap();
-    gpu.run(500).unwrap();
+    let fg = {
+        let _turn = common::gpu_turn();
+        gpu.run(500).unwrap();
+        gpu.fields().unwrap()
+    };
     let fc = cpu.fields().unwrap();
-    let fg = gpu.fields().unwrap();
     for c in Component::ALL.iter().filter(|c| c.is_active(dims)) {
         let a = fc.get(*c);
         let b = fg.get(*c);

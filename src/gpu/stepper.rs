@@ -18,8 +18,24 @@ use crate::source::TimeProfile;
 
 use super::context::GpuContext;
 
-/// Steps recorded per submission (and probe samples per readback).
-pub const DEFAULT_STEPS_PER_SUBMISSION: usize = 256;
+/// Most steps recorded per submission (and probe samples per readback).
+pub const MAX_STEPS_PER_SUBMISSION: usize = 256;
+
+/// Cell updates per submission on a software adapter. Mesa's GL driver runs a
+/// submission while holding the context lock, and wgpu gives up on a lock
+/// held for more than 6 s, so a submission must stay well under that
+/// (~0.5 s at llvmpipe's ~20 M cell-updates/s). It also keeps progress
+/// reports and Ctrl-C responsive.
+const SOFTWARE_CELL_UPDATES_PER_SUBMISSION: usize = 10_000_000;
+
+/// Steps per submission for a grid of `cells` on this adapter.
+pub fn steps_per_submission(ctx: &GpuContext, cells: usize) -> usize {
+    if ctx.adapter.device_type == wgpu::DeviceType::Cpu {
+        (SOFTWARE_CELL_UPDATES_PER_SUBMISSION / cells.max(1)).clamp(1, MAX_STEPS_PER_SUBMISSION)
+    } else {
+        MAX_STEPS_PER_SUBMISSION
+    }
+}
 
 /// Keep in sync with `Params` in shaders/yee.wgsl.
 #[repr(C)]
@@ -143,8 +159,11 @@ fn linear_groups(threads: usize, size: usize) -> [u32; 3] {
 
 impl GpuStepper {
     pub fn new(ctx: Arc<GpuContext>, p: &Prepared) -> Result<GpuStepper> {
-        Self::with_batch(ctx, p, DEFAULT_STEPS_PER_SUBMISSION)
+        let batch = steps_per_submission(&ctx, p.grid.cells());
+        Self::with_batch(ctx, p, batch)
     }
+
+    /// A stepper that records `batch` steps per submission.
 
     pub fn with_batch(ctx: Arc<GpuContext>, p: &Prepared, batch: usize) -> Result<GpuStepper> {
         let batch = batch.max(1);

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
 use lumen_fdtd::{Prepared, Simulation, Stepper};
@@ -18,12 +18,21 @@ pub fn ctx() -> Arc<GpuContext> {
     .clone()
 }
 
+/// Tests in one binary run on threads but share the device; on Mesa's GL
+/// driver long submissions from two threads can starve each other, so GPU
+/// work in tests takes turns.
+pub fn gpu_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub fn gpu(p: &Prepared) -> GpuStepper {
     GpuStepper::new(ctx(), p).expect("GPU stepper")
 }
 
 pub fn run_gpu(sim: &Simulation, steps: usize) -> GpuStepper {
     let p = sim.prepare().expect("valid simulation");
+    let _turn = gpu_turn();
     let mut s = gpu(&p);
     s.run(steps).expect("GPU run");
     s
