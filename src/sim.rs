@@ -8,7 +8,8 @@ use crate::boundary::{Boundaries, Boundary, PmlProfile};
 use crate::error::{Error, Result};
 use crate::grid::{Component, Grid};
 use crate::material::{MaterialGrid, Structure};
-use crate::probe::Probe;
+use crate::monitor::dft::{DftPlan, MonitorResult};
+use crate::monitor::{Monitor, Probe};
 use crate::source::{Source, SourceShape, TimeProfile};
 
 /// Everything a run needs, in physical units.
@@ -19,6 +20,7 @@ pub struct Simulation {
     pub structure: Structure,
     pub sources: Vec<Source>,
     pub probes: Vec<Probe>,
+    pub monitors: Vec<Monitor>,
 }
 
 /// One source sample: E component `comp` at cell `index` gets
@@ -58,6 +60,8 @@ pub struct Prepared {
     pub source_layers: Vec<Vec<SourceCell>>,
     pub profiles: Vec<TimeProfile>,
     pub probes: Vec<ProbeCell>,
+    /// DFT samples and snapshot cells of the monitors.
+    pub dft: DftPlan,
 }
 
 impl Simulation {
@@ -68,6 +72,7 @@ impl Simulation {
             structure,
             sources: Vec::new(),
             probes: Vec::new(),
+            monitors: Vec::new(),
         }
     }
     pub fn with_source(mut self, s: Source) -> Simulation {
@@ -78,23 +83,30 @@ impl Simulation {
         self.probes.push(p);
         self
     }
+    pub fn with_monitor(mut self, m: Monitor) -> Simulation {
+        self.monitors.push(m);
+        self
+    }
 
     /// Validate and rasterise.
     pub fn prepare(&self) -> Result<Prepared> {
         let grid = &self.grid;
         self.boundaries.validate(grid)?;
         if grid.cells() > u32::MAX as usize {
-            return Err(Error::invalid(
-                "grid cells",
-                grid.cells(),
-                "at most 2^32 - 1 cells are supported",
-            ));
+            return Err(Error::invalid("grid cells", grid.cells(), "at most 2^32 - 1 cells are supported"));
         }
         let materials = self.structure.rasterize(grid)?;
         let (cb, ca) = coefficients(grid, &self.boundaries, &materials);
         let pml = [0, 1, 2].map(|a| PmlProfile::new(grid, &self.boundaries, a));
         let (source_layers, profiles) = self.rasterize_sources()?;
         let probes = self.rasterize_probes()?;
+        let mut names = HashSet::new();
+        for m in &self.monitors {
+            if !names.insert(m.name.as_str()) {
+                return Err(Error::invalid("monitors", &m.name, "monitor names must be unique"));
+            }
+        }
+        let dft = DftPlan::new(grid, &self.monitors, &source_layers, &profiles)?;
         Ok(Prepared {
             grid: grid.clone(),
             boundaries: self.boundaries,
@@ -106,6 +118,7 @@ impl Simulation {
             source_layers,
             profiles,
             probes,
+            dft,
         })
     }
 
@@ -142,18 +155,14 @@ impl Simulation {
                 }
                 let (samples, zero_dims) = match &s.shape {
                     SourceShape::Point { position_um } => {
-                        let ijk =
-                            grid.nearest(c, *position_um)
-                                .ok_or_else(|| Error::OutsideDomain {
-                                    what: what.clone(),
-                                    position_um: *position_um,
-                                    size_um: size,
-                                })?;
+                        let ijk = grid.nearest(c, *position_um).ok_or_else(|| Error::OutsideDomain {
+                            what: what.clone(),
+                            position_um: *position_um,
+                            size_um: size,
+                        })?;
                         (vec![ijk], d)
                     }
-                    SourceShape::Region { min_um, max_um } => {
-                        region_samples(grid, c, *min_um, *max_um, &what)?
-                    }
+                    SourceShape::Region { min_um, max_um } => region_samples(grid, c, *min_um, *max_um, &what)?,
                 };
                 let weight = s.amplitude * u * grid.dx / grid.dx.powi(zero_dims as i32);
                 for ijk in samples {
@@ -198,12 +207,10 @@ impl Simulation {
                         format!("not evolved in a {:?} run", grid.dims),
                     ));
                 }
-                let ijk = grid.nearest(p.component, p.position_um).ok_or_else(|| {
-                    Error::OutsideDomain {
-                        what: format!("probes[{n}]"),
-                        position_um: p.position_um,
-                        size_um: grid.size_um(),
-                    }
+                let ijk = grid.nearest(p.component, p.position_um).ok_or_else(|| Error::OutsideDomain {
+                    what: format!("probes[{n}]"),
+                    position_um: p.position_um,
+                    size_um: grid.size_um(),
                 })?;
                 Ok(ProbeCell {
                     index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
@@ -216,13 +223,7 @@ impl Simulation {
 
 /// Samples of component `c` inside a box; returns them with the number of
 /// zero-size (single-layer) active axes.
-fn region_samples(
-    grid: &Grid,
-    c: Component,
-    min_um: [f64; 3],
-    max_um: [f64; 3],
-    what: &str,
-) -> Result<(Vec<[usize; 3]>, usize)> {
+fn region_samples(grid: &Grid, c: Component, min_um: [f64; 3], max_um: [f64; 3], what: &str) -> Result<(Vec<[usize; 3]>, usize)> {
     let d = grid.dims.count();
     let n = grid.shape();
     let o = c.yee_offset();
@@ -247,9 +248,7 @@ fn region_samples(
         }
         if hi - lo < 0.5 * grid.dx {
             zero_dims += 1;
-            let i = ((0.5 * (lo + hi)) / grid.dx - o[a])
-                .round()
-                .clamp(0.0, (n[a] - 1) as f64) as usize;
+            let i = ((0.5 * (lo + hi)) / grid.dx - o[a]).round().clamp(0.0, (n[a] - 1) as f64) as usize;
             ranges[a] = (i, i + 1);
         } else {
             let first = (lo / grid.dx - o[a]).ceil().max(0.0) as usize;
@@ -276,11 +275,7 @@ fn region_samples(
 }
 
 /// E update coefficients, with tangential E held at zero on low PEC faces.
-fn coefficients(
-    grid: &Grid,
-    b: &Boundaries,
-    m: &MaterialGrid,
-) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
+fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
     let dtdx = grid.dt / grid.dx;
     let half_dt = 0.5 * grid.dt;
     let mut cb: [Vec<f32>; 3] = Default::default();
@@ -390,8 +385,22 @@ pub trait Stepper {
     fn steps_done(&self) -> usize;
     /// Copy all evolved field components to the host.
     fn fields(&mut self) -> Result<Fields>;
-    /// Per probe, one sample per step done (see [`crate::probe`] for timing).
+    /// Per probe, one sample per step done (see [`crate::monitor::probe`] for timing).
     fn probe_series(&self) -> &[Vec<f32>];
+    /// The running DFT sums (total plus the open block), in f64.
+    fn dft_sums(&mut self) -> Result<Vec<num_complex::Complex64>>;
+    /// Per snapshot monitor: (steps done, values) of each frame taken.
+    fn snapshots(&self) -> &[Vec<(usize, Vec<f32>)>];
+    /// The rasterised run this stepper executes.
+    fn prepared(&self) -> &Prepared;
+
+    /// Results of the DFT-based and snapshot monitors so far.
+    fn monitor_results(&mut self) -> Result<Vec<MonitorResult>> {
+        let acc = self.dft_sums()?;
+        let steps = self.steps_done();
+        let p = self.prepared();
+        Ok(p.dft.results(&p.grid, &acc, steps, self.snapshots()))
+    }
 }
 
 /// Waveform values of every profile at the source time of each step in

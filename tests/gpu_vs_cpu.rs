@@ -10,7 +10,7 @@
 mod common;
 
 use lumen_fdtd::cpu::CpuStepper;
-use lumen_fdtd::{
+use lumen_fdtd::{Monitor, MonitorKind, Region, 
     Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe,
     Simulation, Source, Stepper, Structure, TimeProfile,
 };

@@ -7,8 +7,11 @@
 
 use rayon::prelude::*;
 
+use num_complex::Complex64;
+
 use crate::error::Result;
 use crate::grid::Grid;
+use crate::monitor::dft::{phase_table, FLUSH_EVERY};
 use crate::sim::{source_waveforms, Fields, Prepared, Stepper};
 
 /// Neighbour access along one axis, as in yee.wgsl: out-of-range samples are
@@ -51,27 +54,30 @@ pub struct CpuStepper {
     psi: [Vec<f32>; 3],
     steps: usize,
     probes: Vec<Vec<f32>>,
+    /// Running DFT: closed blocks and the open block (dft.wgsl `total`, `partial`).
+    dft_total: Vec<[f32; 2]>,
+    dft_partial: Vec<[f32; 2]>,
+    snapshots: Vec<Vec<(usize, Vec<f32>)>>,
 }
 
 impl CpuStepper {
     pub fn new(p: Prepared) -> CpuStepper {
         let n = p.grid.cells();
         let dims = p.grid.dims;
-        let f = crate::grid::Component::ALL.map(|c| {
-            if c.is_active(dims) {
-                vec![0.0f32; n]
-            } else {
-                Vec::new()
-            }
-        });
+        let f = crate::grid::Component::ALL.map(|c| if c.is_active(dims) { vec![0.0f32; n] } else { Vec::new() });
         let psi = [0, 1, 2].map(|a| vec![0.0f32; 4 * slab_cells(&p.grid, a, p.pml[a].layers())]);
         let probes = vec![Vec::new(); p.probes.len()];
+        let acc = p.dft.accumulators;
+        let snapshots = vec![Vec::new(); p.dft.snapshot_plans().count()];
         CpuStepper {
             p,
             f,
             psi,
             steps: 0,
             probes,
+            dft_total: vec![[0.0; 2]; acc],
+            dft_partial: vec![[0.0; 2]; acc],
+            snapshots,
         }
     }
 
@@ -100,7 +106,50 @@ impl CpuStepper {
         for (p, series) in self.p.probes.iter().zip(self.probes.iter_mut()) {
             series.push(self.f[p.comp as usize][p.index as usize]);
         }
+        if self.p.dft.accumulators > 0 {
+            self.accumulate_dft();
+            if (self.steps + 1) % FLUSH_EVERY == 0 {
+                self.flush_dft();
+            }
+        }
         self.steps += 1;
+        for ((every, cells), frames) in self.p.dft.snapshot_plans().zip(self.snapshots.iter_mut()) {
+            if self.steps % every == 0 {
+                frames.push((
+                    self.steps,
+                    cells.iter().map(|c| self.f[c.comp as usize][c.index as usize]).collect(),
+                ));
+            }
+        }
+    }
+
+    /// dft.wgsl `accumulate`.
+    fn accumulate_dft(&mut self) {
+        let phase = phase_table(&self.p.dft.freqs, self.p.grid.dt, self.steps, 1);
+        for s in &self.p.dft.samples {
+            let field = &self.f[s.comp as usize];
+            let mut v = field[s.index as usize];
+            if s.avg_stride != 0 {
+                v = 0.5 * (v + field[(s.index - s.avg_stride) as usize]);
+            }
+            let electric = s.comp < 3;
+            for f in 0..s.nfreq as usize {
+                let ph = &phase[4 * (s.freq0 as usize + f)..];
+                let (c, sn) = if electric { (ph[0], ph[1]) } else { (ph[2], ph[3]) };
+                let acc = &mut self.dft_partial[s.acc as usize + f];
+                acc[0] += v * c;
+                acc[1] += v * sn;
+            }
+        }
+    }
+
+    /// dft.wgsl `flush`.
+    fn flush_dft(&mut self) {
+        for (t, p) in self.dft_total.iter_mut().zip(self.dft_partial.iter_mut()) {
+            t[0] += p[0];
+            t[1] += p[1];
+            *p = [0.0; 2];
+        }
     }
 
     /// H -= (dt/dx) curl E, forward differences (yee.wgsl `update_h`).
@@ -163,10 +212,7 @@ impl CpuStepper {
         let cb = &self.p.cb;
         let ca = self.p.ca.as_ref();
         let [ex, ey, ez] = e else { unreachable!() };
-        let upd = |out: &mut [f32],
-                   a: usize,
-                   k: usize,
-                   curl: &(dyn Fn(usize, usize, usize) -> f32 + Sync)| {
+        let upd = |out: &mut [f32], a: usize, k: usize, curl: &(dyn Fn(usize, usize, usize) -> f32 + Sync)| {
             for j in 0..g.ny {
                 for i in 0..g.nx {
                     let idx = g.index(i, j, k);
@@ -307,12 +353,7 @@ pub(crate) fn slab_cells(g: &Grid, a: usize, layers: usize) -> usize {
 
 /// Slab thread t -> (grid index, layer, coordinate along the axis); the slab
 /// box is walked x-fastest like the grid (cpml.wgsl `slab_cell`).
-fn slab_cell(
-    g: &Grid,
-    a: usize,
-    prof: &crate::boundary::PmlProfile,
-    t: usize,
-) -> (usize, usize, usize) {
+fn slab_cell(g: &Grid, a: usize, prof: &crate::boundary::PmlProfile, t: usize) -> (usize, usize, usize) {
     let mut ext = g.shape();
     ext[a] = prof.layers();
     let u = t % ext[0];
@@ -342,5 +383,19 @@ impl Stepper for CpuStepper {
     }
     fn probe_series(&self) -> &[Vec<f32>] {
         &self.probes
+    }
+    fn dft_sums(&mut self) -> Result<Vec<Complex64>> {
+        Ok(self
+            .dft_total
+            .iter()
+            .zip(&self.dft_partial)
+            .map(|(t, p)| Complex64::new(t[0] as f64 + p[0] as f64, t[1] as f64 + p[1] as f64))
+            .collect())
+    }
+    fn snapshots(&self) -> &[Vec<(usize, Vec<f32>)>] {
+        &self.snapshots
+    }
+    fn prepared(&self) -> &Prepared {
+        &self.p
     }
 }

@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex};
 
 use wgpu::util::DeviceExt;
 
+use num_complex::Complex64;
+
 use crate::error::{Error, Result};
 use crate::grid::{Component, Grid};
+use crate::monitor::dft::{phase_table, FLUSH_EVERY};
 use crate::sim::{source_waveforms, Fields, Prepared, Stepper};
-use crate::source::TimeProfile;
 
 use super::context::GpuContext;
 
@@ -27,6 +29,29 @@ pub const MAX_STEPS_PER_SUBMISSION: usize = 256;
 /// (~0.5 s at llvmpipe's ~20 M cell-updates/s). It also keeps progress
 /// reports and Ctrl-C responsive.
 const SOFTWARE_CELL_UPDATES_PER_SUBMISSION: usize = 10_000_000;
+
+/// Device memory a run needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    pub total_bytes: u64,
+    /// The largest single buffer (it must fit one storage binding).
+    pub largest_buffer_bytes: u64,
+}
+
+/// The device memory `GpuStepper::new` will allocate for `p` (within a few KiB).
+pub fn memory_estimate(p: &Prepared) -> MemoryEstimate {
+    let n = p.grid.cells() as u64;
+    let active = Component::ALL.iter().filter(|c| c.is_active(p.grid.dims)).count() as u64;
+    let e_active = (0..3).filter(|&a| Component::electric(a).is_active(p.grid.dims)).count() as u64;
+    let fields = active * n * 4;
+    let coeffs = e_active * n * 4 * if p.ca.is_some() { 2 } else { 1 };
+    let psi: u64 = (0..3).map(|a| 16 * crate::cpu::slab_cells(&p.grid, a, p.pml[a].layers()) as u64).sum();
+    let dft = p.dft.accumulators as u64 * 16 + p.dft.samples.len() as u64 * 24;
+    let sources: u64 = p.source_layers.iter().map(|l| l.len() as u64 * 16).sum();
+    let snapshots: u64 = p.dft.snapshot_plans().map(|(_, c)| c.len() as u64 * 16).sum();
+    let largest = (n * 4).max(p.dft.accumulators as u64 * 8).max(psi);
+    MemoryEstimate { total_bytes: fields + coeffs + psi + dft + sources + snapshots, largest_buffer_bytes: largest }
+}
 
 /// Steps per submission for a grid of `cells` on this adapter.
 pub fn steps_per_submission(ctx: &GpuContext, cells: usize) -> usize {
@@ -69,6 +94,7 @@ pub const YEE_WGSL: &str = include_str!("../../shaders/yee.wgsl");
 pub const CPML_WGSL: &str = include_str!("../../shaders/cpml.wgsl");
 pub const SOURCES_WGSL: &str = include_str!("../../shaders/sources.wgsl");
 pub const PROBES_WGSL: &str = include_str!("../../shaders/probes.wgsl");
+pub const DFT_WGSL: &str = include_str!("../../shaders/dft.wgsl");
 
 const YEE_WG: [u32; 2] = [64, 4];
 
@@ -85,10 +111,29 @@ struct Probes {
     groups: u32,
 }
 
+/// Running DFT resources.
+struct Dft {
+    accumulate: Dispatch,
+    flush: Dispatch,
+    phase: wgpu::Buffer,
+    partial: wgpu::Buffer,
+    total: wgpu::Buffer,
+    accumulators: usize,
+}
+
+/// One snapshot monitor: gathered by the probe kernel into `frame`.
+struct Snapshot {
+    bind: wgpu::BindGroup,
+    frame: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    every: usize,
+    count: usize,
+}
+
 pub struct GpuStepper {
     ctx: Arc<GpuContext>,
+    p: Prepared,
     grid: Grid,
-    profiles: Vec<TimeProfile>,
     active: [bool; 6],
     fields: Vec<wgpu::Buffer>,
     update_h: wgpu::ComputePipeline,
@@ -102,6 +147,11 @@ pub struct GpuStepper {
     sources: Vec<Dispatch>,
     wave: Option<wgpu::Buffer>,
     probes: Option<Probes>,
+    dft: Option<Dft>,
+    accumulate: wgpu::ComputePipeline,
+    flush: wgpu::ComputePipeline,
+    snapshot_list: Vec<Snapshot>,
+    snapshot_frames: Vec<Vec<(usize, Vec<f32>)>>,
     step_bind: wgpu::BindGroup,
     step_stride: u32,
     batch: usize,
@@ -132,11 +182,7 @@ fn uniform(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
         ty: wgpu::BindingType::Buffer {
             ty: wgpu::BufferBindingType::Uniform,
             has_dynamic_offset: dynamic,
-            min_binding_size: if dynamic {
-                wgpu::BufferSize::new(16)
-            } else {
-                None
-            },
+            min_binding_size: if dynamic { wgpu::BufferSize::new(16) } else { None },
         },
         count: None,
     }
@@ -170,12 +216,11 @@ impl GpuStepper {
         let error = Arc::new(Mutex::new(None::<String>));
         {
             let e = error.clone();
-            ctx.device
-                .on_uncaptured_error(Arc::new(move |err: wgpu::Error| {
-                    if let Ok(mut slot) = e.lock() {
-                        slot.get_or_insert_with(|| err.to_string());
-                    }
-                }));
+            ctx.device.on_uncaptured_error(Arc::new(move |err: wgpu::Error| {
+                if let Ok(mut slot) = e.lock() {
+                    slot.get_or_insert_with(|| err.to_string());
+                }
+            }));
         }
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let built = Self::build(ctx.clone(), p, batch, error.clone());
@@ -187,12 +232,7 @@ impl GpuStepper {
         Ok(stepper)
     }
 
-    fn build(
-        ctx: Arc<GpuContext>,
-        p: &Prepared,
-        batch: usize,
-        error: Arc<Mutex<Option<String>>>,
-    ) -> Result<GpuStepper> {
+    fn build(ctx: Arc<GpuContext>, p: &Prepared, batch: usize, error: Arc<Mutex<Option<String>>>) -> Result<GpuStepper> {
         let g = &p.grid;
         let dev = &ctx.device;
         let n = g.cells();
@@ -225,9 +265,7 @@ impl GpuStepper {
                     dev.create_buffer(&wgpu::BufferDescriptor {
                         label: Some(c.name()),
                         size: field_bytes,
-                        usage: wgpu::BufferUsages::STORAGE
-                            | wgpu::BufferUsages::COPY_SRC
-                            | wgpu::BufferUsages::COPY_DST,
+                        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
                         mapped_at_creation: false,
                     })
                 } else {
@@ -271,6 +309,7 @@ impl GpuStepper {
         let cpml_mod = module("cpml.wgsl", CPML_WGSL);
         let src_mod = module("sources.wgsl", SOURCES_WGSL);
         let probe_mod = module("probes.wgsl", PROBES_WGSL);
+        let dft_mod = module("dft.wgsl", DFT_WGSL);
 
         let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
             dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -338,30 +377,43 @@ impl GpuStepper {
                 uniform(8, false),
             ],
         );
+        let dft_bgl = layout(
+            "dft",
+            &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                storage(8, false),
+                storage(9, false),
+                uniform(10, false),
+            ],
+        );
         let step_bgl = layout("step", &[uniform(0, true)]);
 
-        let pipeline = |label: &str,
-                        m: &wgpu::ShaderModule,
-                        entry: &str,
-                        bgls: &[Option<&wgpu::BindGroupLayout>],
-                        constants: &[(&str, f64)]| {
-            let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(label),
-                bind_group_layouts: bgls,
-                immediate_size: 0,
-            });
-            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pl),
-                module: m,
-                entry_point: Some(entry),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants,
-                    zero_initialize_workgroup_memory: false,
-                },
-                cache: None,
-            })
-        };
+        let pipeline =
+            |label: &str, m: &wgpu::ShaderModule, entry: &str, bgls: &[Option<&wgpu::BindGroupLayout>], constants: &[(&str, f64)]| {
+                let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some(label),
+                    bind_group_layouts: bgls,
+                    immediate_size: 0,
+                });
+                dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(label),
+                    layout: Some(&pl),
+                    module: m,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants,
+                        zero_initialize_workgroup_memory: false,
+                    },
+                    cache: None,
+                })
+            };
         let b = |v: bool| if v { 1.0 } else { 0.0 };
         let yee_consts = [
             ("TWO_D", b(dims.count() == 2)),
@@ -369,29 +421,11 @@ impl GpuStepper {
             ("TE", b(dims.has_te())),
             ("HAS_LOSS", b(p.ca.is_some())),
         ];
-        let update_h = pipeline(
-            "update_h",
-            &yee_mod,
-            "update_h",
-            &[Some(&yee_bgl)],
-            &yee_consts,
-        );
-        let update_e = pipeline(
-            "update_e",
-            &yee_mod,
-            "update_e",
-            &[Some(&yee_bgl)],
-            &yee_consts,
-        );
+        let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
+        let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
         let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
         let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
-        let inject = pipeline(
-            "inject",
-            &src_mod,
-            "inject",
-            &[Some(&src_bgl), Some(&step_bgl)],
-            &[],
-        );
+        let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let record = pipeline(
             "record_probes",
             &probe_mod,
@@ -399,6 +433,8 @@ impl GpuStepper {
             &[Some(&probe_bgl), Some(&step_bgl)],
             &[],
         );
+        let accumulate = pipeline("dft accumulate", &dft_mod, "accumulate", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
+        let flush = pipeline("dft flush", &dft_mod, "flush", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
 
         // Interior update.
         let periodic = |a: usize| (a >= dims.count() || p.boundaries.periodic(a)) as u32;
@@ -445,12 +481,7 @@ impl GpuStepper {
             let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
             let params = CpmlParams {
                 ext: [ext[0] as u32, ext[1] as u32, ext[2] as u32, total as u32],
-                axis: [
-                    a as u32,
-                    prof.lo as u32,
-                    prof.n as u32,
-                    g.strides()[a] as u32,
-                ],
+                axis: [a as u32, prof.lo as u32, prof.n as u32, g.strides()[a] as u32],
                 flags: [active[c1] as u32, active[c2] as u32, 0, 0],
                 coef: [p.ch, 0.0, 0.0, 0.0],
             };
@@ -578,11 +609,7 @@ impl GpuStepper {
                 _pad: [0; 2],
             };
             let ubuf = init("probe params", bytemuck::bytes_of(&params), un);
-            let mut entries: Vec<wgpu::BindGroupEntry> = fields
-                .iter()
-                .enumerate()
-                .map(|(i, f)| entry(i as u32, f))
-                .collect();
+            let mut entries: Vec<wgpu::BindGroupEntry> = fields.iter().enumerate().map(|(i, f)| entry(i as u32, f)).collect();
             entries.extend([entry(6, &cells), entry(7, &record), entry(8, &ubuf)]);
             let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("probes"),
@@ -599,9 +626,116 @@ impl GpuStepper {
             })
         };
 
+        // Running DFTs.
+        let dft = if p.dft.accumulators == 0 {
+            None
+        } else {
+            let acc_bytes = (p.dft.accumulators * 8) as u64;
+            ctx.check_binding("DFT accumulators", acc_bytes)?;
+            let samples = init("dft samples", bytemuck::cast_slice(&p.dft.samples), st);
+            let phase = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("dft phase"),
+                size: (batch * p.dft.freqs.len() * 16) as u64,
+                usage: st | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let acc_buf = |label: &str| {
+                dev.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size: acc_bytes,
+                    usage: st | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                })
+            };
+            let partial = acc_buf("dft partial");
+            let total = acc_buf("dft total");
+            let mut binds = Vec::new();
+            for count in [p.dft.samples.len(), p.dft.accumulators] {
+                let params = CountParams {
+                    count: count as u32,
+                    profiles: p.dft.freqs.len() as u32,
+                    _pad: [0; 2],
+                };
+                let ubuf = init("dft params", bytemuck::bytes_of(&params), un);
+                let mut entries: Vec<wgpu::BindGroupEntry> = fields.iter().enumerate().map(|(i, f)| entry(i as u32, f)).collect();
+                entries.extend([
+                    entry(6, &samples),
+                    entry(7, &phase),
+                    entry(8, &partial),
+                    entry(9, &total),
+                    entry(10, &ubuf),
+                ]);
+                binds.push(dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("dft"),
+                    layout: &dft_bgl,
+                    entries: &entries,
+                }));
+                keep.push(ubuf);
+            }
+            keep.push(samples);
+            let flush_bind = binds.pop().expect("two bind groups");
+            let acc_bind = binds.pop().expect("two bind groups");
+            Some(Dft {
+                accumulate: Dispatch {
+                    bind: acc_bind,
+                    groups: linear_groups(p.dft.samples.len(), 64),
+                },
+                flush: Dispatch {
+                    bind: flush_bind,
+                    groups: linear_groups(p.dft.accumulators, 64),
+                },
+                phase,
+                partial,
+                total,
+                accumulators: p.dft.accumulators,
+            })
+        };
+
+        // Snapshots reuse the probe kernel with their own cells and frame buffer.
+        let mut snapshot_list = Vec::new();
+        for (every, cells) in p.dft.snapshot_plans() {
+            let bytes = (cells.len() * 4) as u64;
+            ctx.check_binding("snapshot frame", bytes)?;
+            let cbuf = init("snapshot cells", bytemuck::cast_slice(cells), st);
+            let frame = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("snapshot frame"),
+                size: bytes,
+                usage: st | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let readback = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("snapshot readback"),
+                size: bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let params = CountParams {
+                count: cells.len() as u32,
+                profiles: 0,
+                _pad: [0; 2],
+            };
+            let ubuf = init("snapshot params", bytemuck::bytes_of(&params), un);
+            let mut entries: Vec<wgpu::BindGroupEntry> = fields.iter().enumerate().map(|(i, f)| entry(i as u32, f)).collect();
+            entries.extend([entry(6, &cbuf), entry(7, &frame), entry(8, &ubuf)]);
+            let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("snapshot"),
+                layout: &probe_bgl,
+                entries: &entries,
+            });
+            keep.extend([cbuf, ubuf]);
+            snapshot_list.push(Snapshot {
+                bind,
+                frame,
+                readback,
+                every,
+                count: cells.len(),
+            });
+        }
+        let snapshot_frames = vec![Vec::new(); snapshot_list.len()];
+
         Ok(GpuStepper {
+            p: p.clone(),
             grid: g.clone(),
-            profiles: p.profiles.clone(),
             active,
             fields,
             update_h,
@@ -615,6 +749,11 @@ impl GpuStepper {
             sources,
             wave,
             probes,
+            dft,
+            accumulate,
+            flush,
+            snapshot_list,
+            snapshot_frames,
             step_bind,
             step_stride,
             batch,
@@ -626,13 +765,19 @@ impl GpuStepper {
         })
     }
 
+    /// Steps recorded per submission.
+    pub fn steps_per_submission(&self) -> usize {
+        self.batch
+    }
+
     /// The adapter this stepper runs on.
     pub fn context(&self) -> &Arc<GpuContext> {
         &self.ctx
     }
 
-    /// Record one full time step; `s` is the step's place in the submission.
-    fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize) {
+    /// Record one full time step; `s` is the step's place in the submission
+    /// and `n` its number in the run.
+    fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize, n: usize) {
         let [x, y, z] = self.yee.groups;
         pass.set_pipeline(&self.update_h);
         pass.set_bind_group(0, &self.yee.bind, &[]);
@@ -669,14 +814,23 @@ impl GpuStepper {
             pass.set_bind_group(1, &self.step_bind, &offset);
             pass.dispatch_workgroups(pr.groups, 1, 1);
         }
+        if let Some(d) = &self.dft {
+            pass.set_pipeline(&self.accumulate);
+            pass.set_bind_group(0, &d.accumulate.bind, &[]);
+            pass.set_bind_group(1, &self.step_bind, &offset);
+            let [x, y, z] = d.accumulate.groups;
+            pass.dispatch_workgroups(x, y, z);
+            if (n + 1) % FLUSH_EVERY == 0 {
+                pass.set_pipeline(&self.flush);
+                pass.set_bind_group(0, &d.flush.bind, &[]);
+                let [x, y, z] = d.flush.groups;
+                pass.dispatch_workgroups(x, y, z);
+            }
+        }
     }
 
     fn check_error(&self) -> Result<()> {
-        let e = self
-            .error
-            .lock()
-            .map_err(|_| Error::Gpu("error slot poisoned".into()))?
-            .take();
+        let e = self.error.lock().map_err(|_| Error::Gpu("error slot poisoned".into()))?.take();
         match e {
             Some(e) => Err(Error::Gpu(e)),
             None => Ok(()),
@@ -692,18 +846,11 @@ impl GpuStepper {
     }
 
     /// Copy a buffer to the host through a mappable staging buffer.
-    fn read_buffer(
-        &self,
-        src: &wgpu::Buffer,
-        staging: &wgpu::Buffer,
-        bytes: u64,
-    ) -> Result<Vec<f32>> {
+    fn read_buffer(&self, src: &wgpu::Buffer, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>> {
         let mut enc = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("readback"),
-            });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(src, 0, staging, 0, bytes);
         self.ctx.queue.submit([enc.finish()]);
         map_read(&self.ctx, staging, bytes)
@@ -724,9 +871,7 @@ fn map_read(ctx: &GpuContext, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>
         .map_err(|e| Error::Gpu(format!("map callback lost: {e}")))?
         .map_err(|e| Error::Gpu(format!("mapping a readback buffer: {e}")))?;
     let out = {
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(format!("{e}")))?;
+        let view = slice.get_mapped_range().map_err(|e| Error::Gpu(format!("{e}")))?;
         bytemuck::cast_slice::<u8, f32>(&view).to_vec()
     };
     buf.unmap();
@@ -737,27 +882,44 @@ impl Stepper for GpuStepper {
     fn run(&mut self, steps: usize) -> Result<()> {
         let mut left = steps;
         while left > 0 {
-            let b = left.min(self.batch);
-            if let Some(wave) = &self.wave {
-                let w = source_waveforms(&self.profiles, self.grid.dt, self.steps, b);
-                self.ctx
-                    .queue
-                    .write_buffer(wave, 0, bytemuck::cast_slice(&w));
+            // End a submission wherever a snapshot is due.
+            let mut b = left.min(self.batch);
+            for sn in &self.snapshot_list {
+                b = b.min(sn.every - self.steps % sn.every);
             }
+            if let Some(wave) = &self.wave {
+                let w = source_waveforms(&self.p.profiles, self.grid.dt, self.steps, b);
+                self.ctx.queue.write_buffer(wave, 0, bytemuck::cast_slice(&w));
+            }
+            if let Some(d) = &self.dft {
+                let ph = phase_table(&self.p.dft.freqs, self.grid.dt, self.steps, b);
+                self.ctx.queue.write_buffer(&d.phase, 0, bytemuck::cast_slice(&ph));
+            }
+            let done = self.steps + b;
+            let due: Vec<usize> = (0..self.snapshot_list.len()).filter(|&k| done % self.snapshot_list[k].every == 0).collect();
             let mut enc = self
                 .ctx
                 .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("steps"),
-                });
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("steps") });
             {
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("steps"),
                     timestamp_writes: None,
                 });
                 for s in 0..b {
-                    self.encode_step(&mut pass, s);
+                    self.encode_step(&mut pass, s, self.steps + s);
                 }
+                for &k in &due {
+                    let sn = &self.snapshot_list[k];
+                    pass.set_pipeline(&self.record);
+                    pass.set_bind_group(0, &sn.bind, &[]);
+                    pass.set_bind_group(1, &self.step_bind, &[0]);
+                    pass.dispatch_workgroups(sn.count.div_ceil(64) as u32, 1, 1);
+                }
+            }
+            for &k in &due {
+                let sn = &self.snapshot_list[k];
+                enc.copy_buffer_to_buffer(&sn.frame, 0, &sn.readback, 0, (sn.count * 4) as u64);
             }
             if let Some(pr) = &self.probes {
                 let bytes = (b * pr.count * 4) as u64;
@@ -771,6 +933,11 @@ impl Stepper for GpuStepper {
                 }
             } else {
                 self.ctx.queue.submit([enc.finish()]);
+            }
+            for &k in &due {
+                let sn = &self.snapshot_list[k];
+                let frame = map_read(&self.ctx, &sn.readback, (sn.count * 4) as u64)?;
+                self.snapshot_frames[k].push((done, frame));
             }
             self.check_error()?;
             self.steps += b;
@@ -807,5 +974,32 @@ impl Stepper for GpuStepper {
 
     fn probe_series(&self) -> &[Vec<f32>] {
         &self.series
+    }
+
+    fn dft_sums(&mut self) -> Result<Vec<Complex64>> {
+        let Some(d) = &self.dft else { return Ok(Vec::new()) };
+        let bytes = (d.accumulators * 8) as u64;
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("dft readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let total = self.read_buffer(&d.total, &staging, bytes)?;
+        let partial = self.read_buffer(&d.partial, &staging, bytes)?;
+        self.check_error()?;
+        Ok(total
+            .chunks_exact(2)
+            .zip(partial.chunks_exact(2))
+            .map(|(t, p)| Complex64::new(t[0] as f64 + p[0] as f64, t[1] as f64 + p[1] as f64))
+            .collect())
+    }
+
+    fn snapshots(&self) -> &[Vec<(usize, Vec<f32>)>] {
+        &self.snapshot_frames
+    }
+
+    fn prepared(&self) -> &Prepared {
+        &self.p
     }
 }

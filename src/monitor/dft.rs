@@ -1,0 +1,697 @@
+//! Running DFTs: where they sample (the plan), and turning the accumulated
+//! sums into monitor results (fields, fluxes, source power).
+//!
+//! Every DFT monitor is rasterised into samples; a sample is one field
+//! component at one cell (H on a flux plane is the average of the two samples
+//! either side of the plane), with `nfreq` complex accumulators.
+
+use std::f64::consts::TAU;
+
+use num_complex::Complex64;
+
+use crate::error::{Error, Result};
+use crate::grid::{Component, Grid};
+use crate::monitor::{Monitor, MonitorKind, Region};
+use crate::sim::{ProbeCell, SourceCell};
+use crate::source::TimeProfile;
+
+/// Steps accumulated in f32 before a block is added to the running total.
+pub const FLUSH_EVERY: usize = 64;
+
+/// One DFT sample. Keep in sync with shaders/dft.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct DftSample {
+    /// Grid index of the (upper) sample.
+    pub index: u32,
+    /// Component 0..6 (Ex..Hz).
+    pub comp: u32,
+    /// 0, or the stride to the second sample to average with (index - stride).
+    pub avg_stride: u32,
+    /// First frequency in the global list.
+    pub freq0: u32,
+    pub nfreq: u32,
+    /// First complex accumulator.
+    pub acc: u32,
+}
+
+/// A block of samples of one component on a box of cells, x-fastest.
+#[derive(Clone, Debug)]
+pub struct SampleBlock {
+    pub comp: Component,
+    /// First cell and extents of the box.
+    pub lo: [usize; 3],
+    pub shape: [usize; 3],
+    /// First accumulator; sample s, frequency f is at acc + s * nfreq + f.
+    pub acc: usize,
+}
+
+/// One face of a flux monitor: a plane normal to `axis` at E-tangential index.
+#[derive(Clone, Debug)]
+pub struct FluxFace {
+    pub axis: usize,
+    /// +1 outgoing along +axis, -1 along -axis.
+    pub sign: f64,
+    /// E_{a+1}, E_{a+2}, H_{a+1}, H_{a+2} (None where the run does not evolve it).
+    pub blocks: [Option<SampleBlock>; 4],
+    pub samples: usize,
+}
+
+/// How each monitor maps onto samples.
+#[derive(Clone, Debug)]
+pub enum MonitorPlan {
+    DftFields {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        blocks: Vec<SampleBlock>,
+    },
+    Flux {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        faces: Vec<FluxFace>,
+    },
+    SourcePower {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        cells: Vec<(usize, SourceCell)>,
+        profile: TimeProfile,
+    },
+    Snapshot {
+        name: String,
+        component: Component,
+        lo: [usize; 3],
+        shape: [usize; 3],
+        every_steps: usize,
+        cells: Vec<ProbeCell>,
+    },
+}
+
+impl MonitorPlan {
+    pub fn name(&self) -> &str {
+        match self {
+            MonitorPlan::DftFields { name, .. }
+            | MonitorPlan::Flux { name, .. }
+            | MonitorPlan::SourcePower { name, .. }
+            | MonitorPlan::Snapshot { name, .. } => name,
+        }
+    }
+}
+
+/// All DFT samples of a run.
+#[derive(Clone, Debug, Default)]
+pub struct DftPlan {
+    pub samples: Vec<DftSample>,
+    /// Global frequency list (c/um); monitors index into it.
+    pub freqs: Vec<f64>,
+    /// Number of complex accumulators.
+    pub accumulators: usize,
+    pub monitors: Vec<MonitorPlan>,
+}
+
+/// Cell range [lo, hi) along `a` whose cell corners lie in [min, max), at least one cell.
+fn cell_range(grid: &Grid, a: usize, min: f64, max: f64) -> (usize, usize) {
+    let n = grid.shape()[a];
+    if a >= grid.dims.count() {
+        return (0, 1);
+    }
+    let lo = ((min / grid.dx).round().max(0.0) as usize).min(n - 1);
+    let hi = ((max / grid.dx).round().max(0.0) as usize).min(n).max(lo + 1);
+    (lo, hi)
+}
+
+fn check_wavelengths(name: &str, w: &[f64]) -> Result<()> {
+    if w.is_empty() {
+        return Err(Error::invalid(
+            format!("monitors.{name}.wavelengths_um"),
+            "[]",
+            "needs at least one wavelength",
+        ));
+    }
+    if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+        return Err(Error::invalid(
+            format!("monitors.{name}.wavelengths_um"),
+            bad,
+            "wavelengths must be positive",
+        ));
+    }
+    Ok(())
+}
+
+fn check_region(grid: &Grid, name: &str, r: &Region) -> Result<()> {
+    let size = grid.size_um();
+    for a in 0..grid.dims.count() {
+        if !(r.min_um[a].is_finite() && r.max_um[a].is_finite()) || r.max_um[a] < r.min_um[a] {
+            return Err(Error::invalid(
+                format!("monitors.{name}.region"),
+                format!("{:?} / {:?}", r.min_um, r.max_um),
+                "need finite min <= max",
+            ));
+        }
+        if r.min_um[a] < -1e-9 || r.max_um[a] > size[a] + 1e-9 {
+            return Err(Error::OutsideDomain {
+                what: format!("monitor `{name}`"),
+                position_um: r.min_um,
+                size_um: size,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl DftPlan {
+    pub fn new(grid: &Grid, monitors: &[Monitor], source_cells: &[Vec<SourceCell>], profiles: &[TimeProfile]) -> Result<DftPlan> {
+        let mut plan = DftPlan::default();
+        for m in monitors {
+            let name = m.name.clone();
+            match &m.kind {
+                MonitorKind::DftFields {
+                    region,
+                    components,
+                    wavelengths_um,
+                } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    check_region(grid, &name, region)?;
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let mut blocks = Vec::new();
+                    for &c in components {
+                        if !c.is_active(grid.dims) {
+                            return Err(Error::invalid(
+                                format!("monitors.{name}.components"),
+                                c.name(),
+                                format!("not evolved in a {:?} run", grid.dims),
+                            ));
+                        }
+                        let (lo, shape) = box_cells(grid, region);
+                        blocks.push(plan.add_block(grid, c, lo, shape, 0, freq0, wavelengths_um.len()));
+                    }
+                    plan.monitors.push(MonitorPlan::DftFields {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        blocks,
+                    });
+                }
+                MonitorKind::Flux {
+                    region,
+                    wavelengths_um,
+                    reverse,
+                } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    check_region(grid, &name, region)?;
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let d = grid.dims.count();
+                    let flat: Vec<usize> = (0..d).filter(|&a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx).collect();
+                    let mut faces = Vec::new();
+                    match flat.len() {
+                        1 => {
+                            let a = flat[0];
+                            let sign = if *reverse { -1.0 } else { 1.0 };
+                            faces.push(plan.add_face(
+                                grid,
+                                &name,
+                                region,
+                                a,
+                                0.5 * (region.min_um[a] + region.max_um[a]),
+                                sign,
+                                freq0,
+                                wavelengths_um.len(),
+                            )?);
+                        }
+                        0 => {
+                            for a in 0..d {
+                                faces.push(plan.add_face(grid, &name, region, a, region.min_um[a], -1.0, freq0, wavelengths_um.len())?);
+                                faces.push(plan.add_face(grid, &name, region, a, region.max_um[a], 1.0, freq0, wavelengths_um.len())?);
+                            }
+                        }
+                        _ => {
+                            return Err(Error::invalid(
+                                format!("monitors.{name}.size_um"),
+                                format!(
+                                    "{:?}",
+                                    [
+                                        region.max_um[0] - region.min_um[0],
+                                        region.max_um[1] - region.min_um[1],
+                                        region.max_um[2] - region.min_um[2]
+                                    ]
+                                ),
+                                "a flux monitor is a plane (one zero-size axis) or a closed box (none)",
+                            ))
+                        }
+                    }
+                    plan.monitors.push(MonitorPlan::Flux {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        faces,
+                    });
+                }
+                MonitorKind::SourcePower { source, wavelengths_um } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    let profile = *profiles.get(*source).ok_or_else(|| {
+                        Error::invalid(
+                            format!("monitors.{name}.source"),
+                            source,
+                            format!("there are {} sources", profiles.len()),
+                        )
+                    })?;
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let nf = wavelengths_um.len();
+                    let mut cells = Vec::new();
+                    for c in source_cells.iter().flatten().filter(|c| c.profile as usize == *source) {
+                        let acc = plan.accumulators;
+                        plan.samples.push(DftSample {
+                            index: c.index,
+                            comp: c.comp,
+                            avg_stride: 0,
+                            freq0: freq0 as u32,
+                            nfreq: nf as u32,
+                            acc: acc as u32,
+                        });
+                        plan.accumulators += nf;
+                        cells.push((acc, *c));
+                    }
+                    plan.monitors.push(MonitorPlan::SourcePower {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        cells,
+                        profile,
+                    });
+                }
+                MonitorKind::Snapshot {
+                    region,
+                    component,
+                    every_steps,
+                } => {
+                    check_region(grid, &name, region)?;
+                    if *every_steps == 0 {
+                        return Err(Error::invalid(format!("monitors.{name}.every"), 0, "must be at least one step"));
+                    }
+                    if !component.is_active(grid.dims) {
+                        return Err(Error::invalid(
+                            format!("monitors.{name}.component"),
+                            component.name(),
+                            format!("not evolved in a {:?} run", grid.dims),
+                        ));
+                    }
+                    let (lo, shape) = box_cells(grid, region);
+                    let mut cells = Vec::with_capacity(shape.iter().product());
+                    for k in 0..shape[2] {
+                        for j in 0..shape[1] {
+                            for i in 0..shape[0] {
+                                let idx = grid.index(lo[0] + i, lo[1] + j, lo[2] + k);
+                                cells.push(ProbeCell {
+                                    index: idx as u32,
+                                    comp: component.index() as u32,
+                                });
+                            }
+                        }
+                    }
+                    plan.monitors.push(MonitorPlan::Snapshot {
+                        name,
+                        component: *component,
+                        lo,
+                        shape,
+                        every_steps: *every_steps,
+                        cells,
+                    });
+                }
+            }
+        }
+        if plan.accumulators > u32::MAX as usize {
+            return Err(Error::invalid(
+                "DFT monitors",
+                plan.accumulators,
+                "too many DFT accumulators (more than 2^32)",
+            ));
+        }
+        Ok(plan)
+    }
+
+    fn add_freqs(&mut self, wavelengths_um: &[f64]) -> usize {
+        let f0 = self.freqs.len();
+        self.freqs.extend(wavelengths_um.iter().map(|w| 1.0 / w));
+        f0
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_block(
+        &mut self,
+        grid: &Grid,
+        c: Component,
+        lo: [usize; 3],
+        shape: [usize; 3],
+        avg_stride: usize,
+        freq0: usize,
+        nfreq: usize,
+    ) -> SampleBlock {
+        let acc = self.accumulators;
+        for k in 0..shape[2] {
+            for j in 0..shape[1] {
+                for i in 0..shape[0] {
+                    let idx = grid.index(lo[0] + i, lo[1] + j, lo[2] + k);
+                    self.samples.push(DftSample {
+                        index: idx as u32,
+                        comp: c.index() as u32,
+                        avg_stride: avg_stride as u32,
+                        freq0: freq0 as u32,
+                        nfreq: nfreq as u32,
+                        acc: self.accumulators as u32,
+                    });
+                    self.accumulators += nfreq;
+                }
+            }
+        }
+        SampleBlock { comp: c, lo, shape, acc }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_face(
+        &mut self,
+        grid: &Grid,
+        name: &str,
+        region: &Region,
+        a: usize,
+        pos_um: f64,
+        sign: f64,
+        freq0: usize,
+        nfreq: usize,
+    ) -> Result<FluxFace> {
+        let n = grid.shape();
+        let i0 = (pos_um / grid.dx).round() as i64;
+        if i0 < 1 || i0 > n[a] as i64 - 1 {
+            return Err(Error::invalid(
+                format!("monitors.{name}"),
+                format!("plane at {pos_um} um along {}", ['x', 'y', 'z'][a]),
+                "a flux plane must lie at least one cell inside the domain",
+            ));
+        }
+        let (mut lo, mut shape) = box_cells(grid, region);
+        lo[a] = i0 as usize;
+        shape[a] = 1;
+        let stride = grid.strides()[a];
+        let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+        let comps = [
+            Component::electric(c1),
+            Component::electric(c2),
+            Component::magnetic(c1),
+            Component::magnetic(c2),
+        ];
+        let mut blocks: [Option<SampleBlock>; 4] = Default::default();
+        for (slot, c) in comps.iter().enumerate() {
+            if c.is_active(grid.dims) {
+                let avg = if c.is_electric() { 0 } else { stride };
+                blocks[slot] = Some(self.add_block(grid, *c, lo, shape, avg, freq0, nfreq));
+            }
+        }
+        Ok(FluxFace {
+            axis: a,
+            sign,
+            blocks,
+            samples: shape.iter().product(),
+        })
+    }
+}
+
+fn box_cells(grid: &Grid, r: &Region) -> ([usize; 3], [usize; 3]) {
+    let mut lo = [0; 3];
+    let mut shape = [1; 3];
+    for a in 0..3 {
+        let (l, h) = cell_range(grid, a, r.min_um[a], r.max_um[a]);
+        lo[a] = l;
+        shape[a] = h - l;
+    }
+    (lo, shape)
+}
+
+/// Phase factors of one step for every frequency: (cos, sin) of w t for E
+/// (t = (n + 1) dt) and H (t = (n + 1/2) dt), times dt. Step-major, 4 per frequency.
+pub fn phase_table(freqs: &[f64], dt: f64, first: usize, count: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(count * freqs.len() * 4);
+    for n in first..first + count {
+        let te = (n + 1) as f64 * dt;
+        let th = (n as f64 + 0.5) * dt;
+        for f in freqs {
+            let w = TAU * f;
+            out.extend([(w * te).cos() * dt, (w * te).sin() * dt, (w * th).cos() * dt, (w * th).sin() * dt].map(|v| v as f32));
+        }
+    }
+    out
+}
+
+/// Tangential DFT fields on one flux face: [E1, E2, H1, H2][freq][sample]
+/// (empty where not evolved).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceFields {
+    pub axis: usize,
+    pub sign: f64,
+    pub fields: [Vec<Vec<Complex64>>; 4],
+}
+
+/// A monitor's result.
+#[derive(Clone, Debug)]
+pub enum MonitorData {
+    DftFields {
+        wavelengths_um: Vec<f64>,
+        /// Per component: name, positions (um, grid coordinates) along x, y, z,
+        /// and data [freq][z][y][x].
+        components: Vec<(Component, [Vec<f64>; 3], ndarray::Array4<Complex64>)>,
+    },
+    Flux {
+        wavelengths_um: Vec<f64>,
+        /// Flux spectrum (spectral density: sum of Re(E x H*) . n dA over the faces).
+        flux: Vec<f64>,
+        faces: Vec<FaceFields>,
+    },
+    SourcePower {
+        wavelengths_um: Vec<f64>,
+        /// -Re(E . J*) dV summed over the source, per wavelength.
+        power: Vec<f64>,
+        /// Spectrum of the source waveform, W(w) = sum w(t) exp(i w t) dt.
+        source_spectrum: Vec<Complex64>,
+    },
+    Snapshot {
+        component: Component,
+        /// Positions (um, grid coordinates) along x, y, z.
+        positions: [Vec<f64>; 3],
+        /// Simulation time of each frame (internal units).
+        times: Vec<f64>,
+        /// [frame][z][y][x].
+        frames: ndarray::Array4<f32>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct MonitorResult {
+    pub name: String,
+    pub data: MonitorData,
+}
+
+fn block_fields(b: &SampleBlock, nf: usize, acc: &[Complex64]) -> Vec<Vec<Complex64>> {
+    let n: usize = b.shape.iter().product();
+    (0..nf).map(|f| (0..n).map(|s| acc[b.acc + s * nf + f]).collect()).collect()
+}
+
+/// Flux of face fields: sign * Re sum (E1 H2* - E2 H1*) dA per frequency.
+pub fn face_flux(face: &FaceFields, d_area: f64, nf: usize) -> Vec<f64> {
+    let [e1, e2, h1, h2] = &face.fields;
+    (0..nf)
+        .map(|f| {
+            let mut s = 0.0;
+            if !e1.is_empty() && !h2.is_empty() {
+                s += e1[f].iter().zip(&h2[f]).map(|(e, h)| (e * h.conj()).re).sum::<f64>();
+            }
+            if !e2.is_empty() && !h1.is_empty() {
+                s -= e2[f].iter().zip(&h1[f]).map(|(e, h)| (e * h.conj()).re).sum::<f64>();
+            }
+            face.sign * s * d_area
+        })
+        .collect()
+}
+
+/// Face fields minus a reference run's (the scattered part).
+pub fn subtract_faces(a: &[FaceFields], reference: &[FaceFields]) -> Result<Vec<FaceFields>> {
+    if a.len() != reference.len() {
+        return Err(Error::invalid(
+            "reference",
+            format!("{} faces", reference.len()),
+            format!("the monitor has {} faces", a.len()),
+        ));
+    }
+    a.iter()
+        .zip(reference)
+        .map(|(x, r)| {
+            let mut out = x.clone();
+            for k in 0..4 {
+                if x.fields[k].len() != r.fields[k].len() || x.fields[k].iter().zip(&r.fields[k]).any(|(p, q)| p.len() != q.len()) {
+                    return Err(Error::invalid(
+                        "reference",
+                        "different sample layout",
+                        "the reference run must have the same grid and monitor",
+                    ));
+                }
+                for (p, q) in out.fields[k].iter_mut().zip(&r.fields[k]) {
+                    for (u, v) in p.iter_mut().zip(q) {
+                        *u -= v;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+/// Spectrum of a source waveform as the steppers sample it (t = (n + 1/2) dt).
+pub fn source_spectrum(profile: &TimeProfile, dt: f64, steps: usize, freqs: &[f64]) -> Vec<Complex64> {
+    freqs
+        .iter()
+        .map(|f| {
+            let w = TAU * f;
+            let mut s = Complex64::new(0.0, 0.0);
+            for n in 0..steps {
+                let t = (n as f64 + 0.5) * dt;
+                s += Complex64::from_polar(profile.value(t) * dt, w * t);
+            }
+            s
+        })
+        .collect()
+}
+
+impl DftPlan {
+    /// Assemble the DFT-based monitors' results from the accumulators.
+    /// `snapshots` holds each snapshot monitor's frames (step, values), in plan order.
+    pub fn results(&self, grid: &Grid, acc: &[Complex64], steps: usize, snapshots: &[Vec<(usize, Vec<f32>)>]) -> Vec<MonitorResult> {
+        let d = grid.dims.count();
+        let d_area = grid.dx.powi(d as i32 - 1);
+        let dv = grid.dx.powi(d as i32);
+        let mut snap = snapshots.iter();
+        let positions = |c: Component, lo: [usize; 3], shape: [usize; 3]| -> [Vec<f64>; 3] {
+            let o = c.yee_offset();
+            [0, 1, 2].map(|a| {
+                (0..shape[a])
+                    .map(|i| {
+                        if a < d {
+                            (lo[a] + i) as f64 * grid.dx + o[a] * grid.dx
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+        };
+        self.monitors
+            .iter()
+            .map(|m| {
+                let data = match m {
+                    MonitorPlan::DftFields {
+                        wavelengths_um, blocks, ..
+                    } => {
+                        let nf = wavelengths_um.len();
+                        let components = blocks
+                            .iter()
+                            .map(|b| {
+                                let flat: Vec<Complex64> = block_fields(b, nf, acc).into_iter().flatten().collect();
+                                let arr = ndarray::Array4::from_shape_vec((nf, b.shape[2], b.shape[1], b.shape[0]), flat)
+                                    .expect("block size matches its shape");
+                                (b.comp, positions(b.comp, b.lo, b.shape), arr)
+                            })
+                            .collect();
+                        MonitorData::DftFields {
+                            wavelengths_um: wavelengths_um.clone(),
+                            components,
+                        }
+                    }
+                    MonitorPlan::Flux { wavelengths_um, faces, .. } => {
+                        let nf = wavelengths_um.len();
+                        let faces: Vec<FaceFields> = faces
+                            .iter()
+                            .map(|f| FaceFields {
+                                axis: f.axis,
+                                sign: f.sign,
+                                fields: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+                            })
+                            .collect();
+                        let mut flux = vec![0.0; nf];
+                        for f in &faces {
+                            for (t, v) in flux.iter_mut().zip(face_flux(f, d_area, nf)) {
+                                *t += v;
+                            }
+                        }
+                        MonitorData::Flux {
+                            wavelengths_um: wavelengths_um.clone(),
+                            flux,
+                            faces,
+                        }
+                    }
+                    MonitorPlan::SourcePower {
+                        wavelengths_um,
+                        cells,
+                        profile,
+                        ..
+                    } => {
+                        let nf = wavelengths_um.len();
+                        let freqs: Vec<f64> = wavelengths_um.iter().map(|w| 1.0 / w).collect();
+                        let spec = source_spectrum(profile, grid.dt, steps, &freqs);
+                        let power = (0..nf)
+                            .map(|f| {
+                                // E averaged over the step the current acts in: E(w) cos(w dt / 2).
+                                let avg = (0.5 * TAU * freqs[f] * grid.dt).cos();
+                                -cells
+                                    .iter()
+                                    .map(|(a, c)| {
+                                        let j = spec[f] * (c.weight as f64 / grid.dx);
+                                        (acc[a + f] * avg * j.conj()).re
+                                    })
+                                    .sum::<f64>()
+                                    * dv
+                            })
+                            .collect();
+                        MonitorData::SourcePower {
+                            wavelengths_um: wavelengths_um.clone(),
+                            power,
+                            source_spectrum: spec,
+                        }
+                    }
+                    MonitorPlan::Snapshot { component, lo, shape, .. } => {
+                        let frames = snap.next().cloned().unwrap_or_default();
+                        let n: usize = shape.iter().product();
+                        let times: Vec<f64> = frames
+                            .iter()
+                            .map(|(s, _)| {
+                                if component.is_electric() {
+                                    *s as f64 * grid.dt
+                                } else {
+                                    (*s as f64 - 0.5) * grid.dt
+                                }
+                            })
+                            .collect();
+                        let flat: Vec<f32> = frames.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+                        let arr = ndarray::Array4::from_shape_vec((frames.len(), shape[2], shape[1], shape[0]), flat)
+                            .unwrap_or_else(|_| ndarray::Array4::zeros((0, shape[2], shape[1], shape[0])));
+                        debug_assert!(frames.iter().all(|(_, v)| v.len() == n));
+                        MonitorData::Snapshot {
+                            component: *component,
+                            positions: positions(*component, *lo, *shape),
+                            times,
+                            frames: arr,
+                        }
+                    }
+                };
+                MonitorResult {
+                    name: m.name().to_string(),
+                    data,
+                }
+            })
+            .collect()
+    }
+
+    pub fn snapshot_plans(&self) -> impl Iterator<Item = (usize, &Vec<ProbeCell>)> {
+        self.monitors.iter().filter_map(|m| match m {
+            MonitorPlan::Snapshot { every_steps, cells, .. } => Some((*every_steps, cells)),
+            _ => None,
+        })
+    }
+}

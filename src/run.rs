@@ -1,0 +1,317 @@
+//! Running a scene: the stepper loop with its stop condition, progress,
+//! Ctrl-C, normalisation with a reference run, and the result file.
+//!
+//! A run that fails or is interrupted still writes what it computed, marked
+//! incomplete, before the error is returned.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::gpu::{GpuContext, GpuStepper};
+use crate::monitor::dft::{face_flux, subtract_faces, MonitorData, MonitorResult};
+use crate::monitor::Probe;
+use crate::output::{self, NormalizedFlux, ProbeRecord, RunRecord};
+use crate::scene::{Scene, StopCondition};
+use crate::sim::Stepper;
+use crate::units;
+
+/// How the run reports progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// A progress bar (terminal).
+    Bar,
+    /// A plain line every few seconds (logs, batch jobs).
+    Lines,
+    None,
+}
+
+pub struct RunOptions {
+    pub output: PathBuf,
+    /// Result file of a reference run (same scene, no geometry) to normalise flux monitors.
+    pub reference: Option<PathBuf>,
+    pub progress: ProgressMode,
+    /// Set by a Ctrl-C handler; the run stops at the next submission boundary.
+    pub interrupt: Arc<AtomicBool>,
+}
+
+/// Why a run ended.
+#[derive(Debug)]
+pub enum RunError {
+    /// Bad input discovered at run time (reference file mismatch, memory).
+    Input(String),
+    /// The GPU or the file system failed.
+    Runtime(String),
+    /// Stopped by Ctrl-C; partial results were written.
+    Interrupted,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Input(s) | RunError::Runtime(s) => f.write_str(s),
+            RunError::Interrupted => f.write_str("interrupted; partial results were written"),
+        }
+    }
+}
+
+impl From<Error> for RunError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Gpu(_) | Error::DeviceRequest { .. } | Error::NoAdapter { .. } | Error::AdapterNotFound { .. } => RunError::Runtime(e.to_string()),
+            _ => RunError::Input(e.to_string()),
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub output: PathBuf,
+    pub steps: usize,
+    pub simulated_time_fs: f64,
+    pub wall_time_s: f64,
+    pub cell_updates_per_s: f64,
+    pub complete: bool,
+    pub stop_reason: String,
+    pub adapter: String,
+    pub monitors: Vec<MonitorResult>,
+    pub normalized: Vec<NormalizedFlux>,
+}
+
+/// Steps to the end of the last pulsed source (0 when all are continuous).
+fn source_end_steps(scene: &Scene, dt: f64) -> usize {
+    scene.simulation.sources.iter().filter_map(|s| s.profile.end_time()).map(|t| (t / dt).ceil() as usize).max().unwrap_or(0)
+}
+
+/// Runs `scene` to its stop condition and writes the result file.
+pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let mut sim = scene.simulation.clone();
+    let user_probes = sim.probes.len();
+    // The decay criterion watches its own probe.
+    if let StopCondition::Decay { component, position_um, .. } = scene.stop {
+        sim.probes.push(Probe::new(component, position_um));
+    }
+    let prepared = sim.prepare()?;
+    let grid = prepared.grid.clone();
+    let dt = grid.dt;
+    let cells = grid.cells() as f64;
+    // Normalisation data is read before the run, so a bad reference fails fast.
+    let reference = match &opts.reference {
+        Some(r) => Some(read_reference(scene, r)?),
+        None => None,
+    };
+    let mut stepper = GpuStepper::new(ctx.clone(), &prepared)?;
+
+    let (target_steps, decay) = match scene.stop {
+        StopCondition::Time { time } => ((time / dt).ceil() as usize, None),
+        StopCondition::Decay { decay_by, check_interval, max_time, .. } => {
+            ((max_time / dt).ceil() as usize, Some((decay_by, ((check_interval / dt).ceil() as usize).max(1))))
+        }
+    };
+    let start_check = source_end_steps(scene, dt);
+    // Return to the host once per submission: progress, Ctrl-C and the decay
+    // check all happen there.
+    let chunk = decay.map_or(usize::MAX, |(_, every)| every).min(stepper.steps_per_submission()).max(1);
+    let progress = Progress::new(opts.progress, target_steps);
+    let started = Instant::now();
+    let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
+    let mut peak = 0.0f64;
+    let mut failure: Option<RunError> = None;
+    while stepper.steps_done() < target_steps {
+        if opts.interrupt.load(Ordering::SeqCst) {
+            stop_reason = "interrupted (Ctrl-C)".into();
+            failure = Some(RunError::Interrupted);
+            break;
+        }
+        let n = chunk.min(target_steps - stepper.steps_done());
+        if let Err(e) = stepper.run(n) {
+            stop_reason = format!("failed: {e}");
+            failure = Some(e.into());
+            break;
+        }
+        progress.update(stepper.steps_done(), dt, cells, started.elapsed());
+        if let Some((decay_by, every)) = decay {
+            let series = &stepper.probe_series()[user_probes];
+            let last = series.len().saturating_sub(every);
+            let recent = series[last..].iter().map(|v| (*v as f64).powi(2)).fold(0.0, f64::max);
+            peak = peak.max(recent);
+            if stepper.steps_done() >= start_check + every && peak > 0.0 && recent <= decay_by * peak {
+                stop_reason = format!("fields decayed to {:.1e} of their peak", recent / peak);
+                break;
+            }
+        }
+    }
+    progress.finish();
+    let wall = started.elapsed().as_secs_f64();
+    let steps = stepper.steps_done();
+
+    // Gather whatever was computed, even after a failure.
+    let monitors = match stepper.monitor_results() {
+        Ok(m) => m,
+        Err(e) => {
+            failure.get_or_insert(e.into());
+            Vec::new()
+        }
+    };
+    let probes: Vec<ProbeRecord> = sim.probes[..user_probes]
+        .iter()
+        .zip(stepper.probe_series())
+        .zip(&scene.probe_names)
+        .map(|((p, s), name)| ProbeRecord { name: name.clone(), component: p.component, position_um: p.position_um, samples: s.clone() })
+        .collect();
+    let normalized = match &reference {
+        Some(r) => normalize(scene, &monitors, r, &grid)?,
+        None => Vec::new(),
+    };
+    let complete = failure.is_none();
+    let adapter = ctx.adapter.to_string();
+    let record = RunRecord {
+        program_version: env!("CARGO_PKG_VERSION"),
+        scene_text: &scene.text,
+        scene_path: &scene.path.display().to_string(),
+        grid: &grid,
+        origin_offset_um: scene.origin_offset_um,
+        steps,
+        wall_time_s: wall,
+        adapter: &adapter,
+        complete,
+        stop_reason: &stop_reason,
+        probes: &probes,
+        monitors: &monitors,
+        normalized: &normalized,
+    };
+    output::write(&opts.output, &record).map_err(|e| RunError::Runtime(e.to_string()))?;
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    Ok(RunOutcome {
+        output: opts.output.clone(),
+        steps,
+        simulated_time_fs: units::time_to_fs(steps as f64 * dt),
+        wall_time_s: wall,
+        cell_updates_per_s: if wall > 0.0 { cells * steps as f64 / wall } else { 0.0 },
+        complete,
+        stop_reason,
+        adapter,
+        monitors,
+        normalized,
+    })
+}
+
+/// Flux data of a reference run, per monitor name.
+struct Reference {
+    path: PathBuf,
+    flux: std::collections::BTreeMap<String, (Vec<f64>, Vec<f64>, Vec<crate::monitor::dft::FaceFields>)>,
+}
+
+fn read_reference(scene: &Scene, path: &Path) -> Result<Reference, RunError> {
+    let mut flux = std::collections::BTreeMap::new();
+    let names: std::collections::BTreeSet<&str> =
+        scene.flux_normalization.iter().flat_map(|(m, n)| [m.as_str(), n.incident_monitor.as_str()]).collect();
+    for name in names {
+        let data = output::read_flux(path, name).map_err(|e| RunError::Input(format!("reference run: {e}")))?;
+        flux.insert(name.to_string(), data);
+    }
+    Ok(Reference { path: path.to_path_buf(), flux })
+}
+
+fn same_wavelengths(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1.0))
+}
+
+fn normalize(scene: &Scene, monitors: &[MonitorResult], r: &Reference, grid: &crate::Grid) -> Result<Vec<NormalizedFlux>, RunError> {
+    let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
+    let mut out = Vec::new();
+    for m in monitors {
+        let MonitorData::Flux { wavelengths_um, flux, faces } = &m.data else { continue };
+        let Some(norm) = scene.flux_normalization.get(&m.name) else { continue };
+        let (ref_wl, incident, _) = &r.flux[&norm.incident_monitor];
+        if !same_wavelengths(ref_wl, wavelengths_um) {
+            return Err(RunError::Input(format!(
+                "reference run {}: monitor `{}` has wavelengths {:?}, this run's `{}` has {:?}",
+                r.path.display(),
+                norm.incident_monitor,
+                ref_wl,
+                m.name,
+                wavelengths_um
+            )));
+        }
+        let scattered = if norm.subtract_incident {
+            let (_, _, ref_faces) = &r.flux[&m.name];
+            let diff = subtract_faces(faces, ref_faces).map_err(|e| RunError::Input(format!("reference run {}: monitor `{}`: {e}", r.path.display(), m.name)))?;
+            let nf = wavelengths_um.len();
+            let mut s = vec![0.0; nf];
+            for f in &diff {
+                for (t, v) in s.iter_mut().zip(face_flux(f, d_area, nf)) {
+                    *t += v;
+                }
+            }
+            Some(s)
+        } else {
+            None
+        };
+        let num = scattered.as_ref().unwrap_or(flux);
+        let ratio = num.iter().zip(incident).map(|(a, b)| a / b.abs()).collect();
+        out.push(NormalizedFlux {
+            monitor: m.name.clone(),
+            reference_file: r.path.display().to_string(),
+            incident_monitor: norm.incident_monitor.clone(),
+            incident_flux: incident.clone(),
+            scattered_flux: scattered,
+            ratio,
+        });
+    }
+    Ok(out)
+}
+
+/// Progress: an indicatif bar on a terminal, plain lines otherwise.
+struct Progress {
+    mode: ProgressMode,
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    last_line: std::cell::Cell<Instant>,
+}
+
+impl Progress {
+    fn new(mode: ProgressMode, total: usize) -> Progress {
+        let bar = (mode == ProgressMode::Bar).then(|| {
+            let b = indicatif::ProgressBar::new(total as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Progress { mode, bar, total, last_line: std::cell::Cell::new(Instant::now()) }
+    }
+
+    fn update(&self, steps: usize, dt: f64, cells: f64, elapsed: Duration) {
+        let rate = cells * steps as f64 / elapsed.as_secs_f64().max(1e-9);
+        let msg = format!("{:.1} fs  {:.1} M cell-updates/s", units::time_to_fs(steps as f64 * dt), rate / 1e6);
+        match self.mode {
+            ProgressMode::Bar => {
+                if let Some(b) = &self.bar {
+                    b.set_position(steps as u64);
+                    b.set_message(msg);
+                }
+            }
+            ProgressMode::Lines => {
+                if self.last_line.get().elapsed() >= Duration::from_secs(5) || steps >= self.total {
+                    self.last_line.set(Instant::now());
+                    let eta = if steps > 0 { elapsed.as_secs_f64() * (self.total - steps.min(self.total)) as f64 / steps as f64 } else { 0.0 };
+                    eprintln!("step {steps}/{}  {msg}  (at most {eta:.0} s left)", self.total);
+                }
+            }
+            ProgressMode::None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,809 @@
+//! Scene files: a simulation described in TOML (format: docs/scene-format.md).
+//!
+//! What the user wrote ([`schema`], serde structs that mirror the file) is
+//! kept apart from what the engine runs ([`crate::Simulation`]); [`build`] is
+//! the one conversion between them and the place where units, ranges and
+//! names are checked.
+//!
+//! # Conventions
+//! - Lengths and wavelengths in um, times in fs, conductivity in S/m.
+//! - Scene coordinates are centred on the domain (as in MEEP and Tidy3D); the
+//!   engine's grid coordinates run over [0, L]: grid = scene + `origin_offset_um`.
+//! - Every error names the file, the line, the key path (`sources.0.wavelength_um`),
+//!   what was expected and what was found. Lines refer to the resolved text
+//!   ([`Scene::text`]), which is the file itself unless a `--set` added a key.
+//! - [`parse`] ends with [`crate::Simulation::prepare`], so a scene that parses
+//!   also rasterises; this costs one extra rasterisation of the structure.
+//!
+//! # Not supported yet
+//! Shapes other than boxes, dispersive materials, mode sources and monitors,
+//! several geometry files or includes.
+
+mod error;
+mod overrides;
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::boundary::{Boundaries, Boundary, Pml};
+use crate::grid::{Component, Dimensions, Grid, Polarization};
+use crate::material::{Medium, Structure};
+use crate::monitor::{Monitor, MonitorKind, Probe, Region};
+use crate::sim::Simulation;
+use crate::source::{Source, SourceShape, TimeProfile};
+use crate::units;
+
+use error::Doc;
+pub use error::SceneError;
+use schema::*;
+
+/// Default PML thickness (um) where a face is "pml" without a thickness.
+pub const DEFAULT_PML_UM: f64 = 1.0;
+/// Default number of wavelengths of a `wavelength_range_um`.
+pub const DEFAULT_POINTS: usize = 50;
+/// Default decay check interval, in periods of the longest source wavelength.
+pub const DEFAULT_CHECK_PERIODS: f64 = 10.0;
+/// Default `max_fs` of a decay stop: the sources' end plus this many
+/// crossings of the domain diagonal at the highest refractive index.
+pub const DEFAULT_MAX_CROSSINGS: f64 = 200.0;
+
+/// A scene file, read and converted to the engine's types.
+#[derive(Clone, Debug)]
+pub struct Scene {
+    pub path: PathBuf,
+    /// The resolved scene text (after --set overrides), stored verbatim in result files.
+    pub text: String,
+    /// Grid, boundaries, structure, sources, probes and monitors, in grid
+    /// coordinates (domain [0, L]).
+    pub simulation: Simulation,
+    pub stop: StopCondition,
+    /// `[run] output`, relative to the scene file's directory (default: the
+    /// file's stem + ".h5"); None only for a scene without a file name.
+    pub output: Option<PathBuf>,
+    /// Per flux monitor name: how to normalise it with a reference run.
+    pub flux_normalization: BTreeMap<String, FluxNormalization>,
+    /// scene = grid - origin_offset_um, with origin_offset_um = L/2 per axis (0 for z in 2D).
+    pub origin_offset_um: [f64; 3],
+    /// Names of the probes, in `simulation.probes` order ("NAME.Ez").
+    pub probe_names: Vec<String>,
+}
+
+/// How a flux monitor is normalised with a reference run (same scene, no
+/// geometry): its value is divided by the reference run's flux through
+/// `incident_monitor`; with `subtract_incident`, its flux is first computed
+/// from the fields minus the reference run's fields on the same monitor
+/// (the scattered or reflected part).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FluxNormalization {
+    /// A flux monitor with the same wavelengths (default: the monitor itself).
+    pub incident_monitor: String,
+    pub subtract_incident: bool,
+}
+
+/// When a run stops.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StopCondition {
+    /// Run a fixed simulated time (internal units, um/c; the file gives femtoseconds `until_fs`).
+    Time { time: f64 },
+    /// MEEP's stop-when-fields-decayed: after all pulsed sources have ended,
+    /// every `check_interval` (internal time) look at |component|^2 at
+    /// `position_um` (grid coords); stop when its max over the last interval
+    /// is below `decay_by` times the max ever seen, or at `max_time`.
+    Decay { component: Component, position_um: [f64; 3], decay_by: f64, check_interval: f64, max_time: f64 },
+}
+
+/// Read and convert a scene file. `overrides` are `key.path=value` strings
+/// (`--set`); `empty` drops all geometry (background only), for the
+/// reference run of a normalisation.
+pub fn load(path: &Path, overrides: &[String], empty: bool) -> Result<Scene, SceneError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+    parse(&text, &path.display().to_string(), overrides, empty)
+}
+
+/// Convert scene text; `file` names it in messages and locates `[run] output`.
+pub fn parse(text: &str, file: &str, overrides: &[String], empty: bool) -> Result<Scene, SceneError> {
+    // Syntax errors are reported against the text as written.
+    DeTable::parse(text).map_err(|e| error::syntax(file, text, &e))?;
+    let (resolved, sets) = overrides::apply(file, text, overrides)?;
+    let scene = {
+        let root = DeTable::parse(&resolved).map_err(|e| error::syntax(file, &resolved, &e))?;
+        build(&Doc { file, text: &resolved, root, sets: &sets }, Path::new(file), empty)?
+    };
+    Ok(Scene { text: resolved, ..scene })
+}
+
+/// Read the `type`-tagged entries of the array `key` one by one, each with
+/// spans intact, so an error inside an entry keeps its line and key.
+fn tagged<K: DeserializeOwned, T>(doc: &Doc, key: &str, read: impl Fn(K, ValueDeserializer) -> Result<T, toml::de::Error>) -> Result<Vec<T>, SceneError> {
+    let Some(DeValue::Array(items)) = doc.root.get_ref().get(key).map(Spanned::get_ref) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(table) = item.get_ref().as_table() else {
+            return Err(doc.invalid(format!("{key}.{i}"), "a table", item.get_ref().type_str()));
+        };
+        let kind = match table.get("type") {
+            Some(ty) => K::deserialize(ValueDeserializer::from(ty.clone())).map_err(|e| doc.toml(e))?,
+            None => {
+                // Let serde list the known types by asking it for an empty one.
+                let probe = Spanned::new(item.span(), DeValue::String("".into()));
+                let expected = match K::deserialize(ValueDeserializer::from(probe)) {
+                    Err(e) => error::split_message(e.message()).0,
+                    Ok(_) => "a type".to_string(),
+                };
+                return Err(doc.invalid(format!("{key}.{i}.type"), expected, "no `type` key"));
+            }
+        };
+        out.push(read(kind, ValueDeserializer::from(item.clone())).map_err(|e| doc.toml(e))?);
+    }
+    Ok(out)
+}
+
+fn fmt_nums(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(f64::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// The conversion context: the document (for errors) and the grid.
+struct Build<'a> {
+    doc: &'a Doc<'a>,
+    grid: Grid,
+    d: usize,
+    offset: [f64; 3],
+}
+
+fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
+    let spec = SceneFile::deserialize(toml::de::Deserializer::from(doc.root.clone())).map_err(|e| doc.toml(e))?;
+    let geometry = tagged(doc, "geometry", GeometrySpec::read)?;
+    let monitor_specs = tagged(doc, "monitors", MonitorSpec::read)?;
+
+    let b = Build::new(doc, &spec.simulation)?;
+    let media = b.materials(&spec.materials)?;
+    let boundaries = b.boundaries(&spec.boundaries, spec.simulation.resolution)?;
+    let background_name = spec.simulation.background.as_deref().unwrap_or("vacuum");
+    let background = b.medium("simulation.background", background_name, &media)?;
+    let mut structure = Structure::new(background);
+    let mut n_max = background.eps.sqrt();
+    for (i, g) in geometry.iter().enumerate() {
+        let (min, max, medium) = b.geometry(i, g, &media)?;
+        n_max = n_max.max(medium.eps.sqrt());
+        if !empty {
+            structure = structure.with_block(min, max, medium);
+        }
+    }
+    let mut simulation = Simulation::new(b.grid.clone(), boundaries, structure);
+    let mut source_names = Vec::new();
+    for (i, s) in spec.sources.iter().enumerate() {
+        if let Some(name) = &s.name {
+            if source_names.contains(&Some(name.as_str())) {
+                return Err(doc.invalid(format!("sources.{i}.name"), "a name not used by another source", format!("`{name}`")));
+            }
+        }
+        source_names.push(s.name.as_deref());
+        simulation.sources.push(b.source(i, s)?);
+    }
+    let m = b.monitors(&monitor_specs, &source_names)?;
+    simulation.probes = m.probes;
+    simulation.monitors = m.monitors;
+    let stop = b.stop(&spec.run, &simulation.sources, m.first_centre, n_max)?;
+
+    let output = match spec.run.output.as_deref() {
+        Some(o) if o.trim().is_empty() => return Err(doc.invalid("run.output", "a file name such as \"result.h5\"", "\"\"")),
+        Some(o) => Some(PathBuf::from(o)),
+        None => path.file_stem().map(|s| PathBuf::from(s).with_extension("h5")),
+    };
+    let output = output.map(|o| path.parent().unwrap_or(Path::new("")).join(o));
+
+    simulation.prepare().map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs).as_deref(), e))?;
+    Ok(Scene {
+        path: path.to_path_buf(),
+        text: String::new(),
+        simulation,
+        stop,
+        output,
+        flux_normalization: m.flux_normalization,
+        origin_offset_um: b.offset,
+        probe_names: m.probe_names,
+    })
+}
+
+/// The scene key an engine error is about, from the names the engine uses.
+fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec]) -> Option<String> {
+    let name = match e {
+        crate::Error::InvalidParameter { name, .. } => name.as_str(),
+        crate::Error::OutsideDomain { what, .. } => what.as_str(),
+        crate::Error::PmlTooThick { .. } => return Some("boundaries".into()),
+        crate::Error::CourantTooLarge { .. } => return Some("simulation.courant".into()),
+        _ => return None,
+    };
+    let index = |prefix: &str| name.strip_prefix(prefix)?.split(']').next()?.parse::<usize>().ok();
+    if let Some(i) = index("sources[") {
+        return Some(format!("sources.{i}"));
+    }
+    if let Some(i) = index("probes[") {
+        return probe_monitor.get(i).map(|m| format!("monitors.{m}"));
+    }
+    if let Some(i) = index("blocks[") {
+        return Some(format!("geometry.{i}"));
+    }
+    if let Some(rest) = name.strip_prefix("monitors.").or_else(|| name.strip_prefix("monitor `")) {
+        let i = monitors.iter().position(|m| rest.starts_with(&format!("{}.", m.name())) || rest.starts_with(&format!("{}`", m.name())));
+        return i.map(|i| format!("monitors.{i}"));
+    }
+    if name.starts_with("boundaries") {
+        return Some("boundaries".into());
+    }
+    name.starts_with("background").then(|| "simulation.background".into())
+}
+
+/// Monitors converted: probes (one per component), DFT-based monitors and
+/// the flux normalisation table.
+struct Monitors {
+    probes: Vec<Probe>,
+    probe_names: Vec<String>,
+    /// Per probe, the index of its `[[monitors]]` entry.
+    probe_monitor: Vec<usize>,
+    monitors: Vec<Monitor>,
+    flux_normalization: BTreeMap<String, FluxNormalization>,
+    /// Grid position of the first probe or flux monitor (decay default).
+    first_centre: Option<[f64; 3]>,
+}
+
+impl<'a> Build<'a> {
+    fn new(doc: &'a Doc<'a>, s: &SimulationSpec) -> Result<Build<'a>, SceneError> {
+        let d = match (s.dimensions, s.size_um.len()) {
+            (Some(DimensionsName::Two), _) | (None, 2) => 2,
+            (Some(DimensionsName::Three), _) | (None, 3) => 3,
+            (None, _) => return Err(doc.invalid("simulation.size_um", "[x, y] (2D) or [x, y, z] (3D), in um", fmt_nums(&s.size_um))),
+        };
+        if s.size_um.len() != d || s.size_um.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(doc.invalid("simulation.size_um", format!("{d} positive sizes (um) for a {d}D run"), fmt_nums(&s.size_um)));
+        }
+        let resolution = positive(doc, "simulation.resolution", s.resolution, "cells/um")?;
+        let courant = s.courant.unwrap_or(0.5);
+        let limit = 1.0 / (d as f64).sqrt();
+        if !(courant > 0.0 && courant <= limit) {
+            return Err(doc.invalid("simulation.courant", format!("a Courant number in (0, {limit:.4}] for {d}D (1/sqrt({d}))"), courant));
+        }
+        let dims = match (d, s.polarization) {
+            (3, None) => Dimensions::Three,
+            (3, Some(_)) => return Err(doc.invalid("simulation.polarization", "no polarization in a 3D run (it selects TM or TE in 2D)", "a value")),
+            (_, Some(PolarizationName::Te)) => Dimensions::Two(Polarization::Te),
+            _ => Dimensions::Two(Polarization::Tm),
+        };
+        let size = [s.size_um[0], s.size_um[1], s.size_um.get(2).copied().unwrap_or(0.0)];
+        let grid = Grid::new(size, resolution, courant, dims).map_err(|e| doc.engine(Some("simulation"), e))?;
+        let l = grid.size_um();
+        let offset = [l[0] / 2.0, l[1] / 2.0, if d == 3 { l[2] / 2.0 } else { 0.0 }];
+        Ok(Build { doc, grid, d, offset })
+    }
+
+    fn invalid(&self, key: impl Into<String>, expected: impl Into<String>, found: impl std::fmt::Display) -> SceneError {
+        self.doc.invalid(key, expected, found)
+    }
+
+    /// The domain in scene coordinates, for messages.
+    fn domain(&self) -> String {
+        let l = self.grid.size_um();
+        let axes: Vec<String> = (0..self.d).map(|a| format!("{} in [{}, {}]", ["x", "y", "z"][a], -l[a] / 2.0, l[a] / 2.0)).collect();
+        format!("{} um", axes.join(", "))
+    }
+
+    /// Components the run evolves, for messages.
+    fn active(&self, electric_only: bool) -> String {
+        let names: Vec<&str> =
+            Component::ALL.iter().filter(|c| c.is_active(self.grid.dims) && (c.is_electric() || !electric_only)).map(|c| c.name()).collect();
+        names.join(", ")
+    }
+
+    /// A vector of D finite numbers, in scene coordinates (z = 0 in 2D).
+    fn vector(&self, key: &str, v: &[f64]) -> Result<[f64; 3], SceneError> {
+        if v.len() != self.d || v.iter().any(|x| !x.is_finite()) {
+            let xyz = if self.d == 2 { "[x, y]" } else { "[x, y, z]" };
+            return Err(self.invalid(key, format!("{} finite numbers {xyz} (um)", self.d), fmt_nums(v)));
+        }
+        Ok([v[0], v[1], v.get(2).copied().unwrap_or(0.0)])
+    }
+
+    /// A point inside the domain, in grid coordinates.
+    fn point(&self, key: &str, v: &[f64]) -> Result<[f64; 3], SceneError> {
+        let p = self.vector(key, v)?;
+        let l = self.grid.size_um();
+        let g = [0, 1, 2].map(|a| p[a] + self.offset[a]);
+        if (0..self.d).any(|a| !(g[a] >= 0.0 && g[a] <= l[a])) {
+            return Err(self.invalid(key, format!("a point inside the domain {}", self.domain()), fmt_nums(v)));
+        }
+        Ok(g)
+    }
+
+    /// A box (zero sizes make planes), clipped to the domain, in grid
+    /// coordinates; `clip = false` requires it to lie inside instead.
+    fn region(&self, key: &str, center: &[f64], size: &[f64], clip: bool) -> Result<Region, SceneError> {
+        let c = self.vector(&format!("{key}.center_um"), center)?;
+        if size.len() != self.d || size.iter().any(|s| !(*s >= 0.0)) {
+            return Err(self.invalid(format!("{key}.size_um"), format!("{} sizes >= 0 (um; 0 makes a plane, inf spans the domain)", self.d), fmt_nums(size)));
+        }
+        let l = self.grid.size_um();
+        let found = || format!("center_um = {}, size_um = {}", fmt_nums(center), fmt_nums(size));
+        let (mut min_um, mut max_um) = ([0.0; 3], [0.0; 3]);
+        for a in 0..self.d {
+            let (lo, hi) = (c[a] + self.offset[a] - size[a] / 2.0, c[a] + self.offset[a] + size[a] / 2.0);
+            if hi < 0.0 || lo > l[a] {
+                return Err(self.invalid(format!("{key}.center_um"), format!("a region that meets the domain {}", self.domain()), found()));
+            }
+            if !clip && (lo < -1e-9 || hi > l[a] + 1e-9) {
+                return Err(self.invalid(format!("{key}.size_um"), format!("a closed box inside the domain {}", self.domain()), found()));
+            }
+            (min_um[a], max_um[a]) = (lo.max(0.0), hi.min(l[a]));
+        }
+        Ok(Region { min_um, max_um })
+    }
+
+    fn materials(&self, specs: &BTreeMap<String, MaterialSpec>) -> Result<BTreeMap<String, Medium>, SceneError> {
+        let mut media = BTreeMap::from([("air".to_string(), Medium::VACUUM), ("vacuum".to_string(), Medium::VACUUM)]);
+        let doc = self.doc;
+        for (name, m) in specs {
+            let key = format!("materials.{name}");
+            if media.contains_key(name) {
+                return Err(self.invalid(key, "a name other than the built-in `air` and `vacuum`", format!("`{name}`")));
+            }
+            let eps = match (m.index, m.eps) {
+                (Some(n), None) => positive(doc, &format!("{key}.index"), n, "")?.powi(2),
+                (None, Some(eps)) => positive(doc, &format!("{key}.eps"), eps, "")?,
+                (Some(_), Some(_)) => return Err(self.invalid(format!("{key}.eps"), "either `index` or `eps`, not both", "both")),
+                (None, None) => return Err(self.invalid(key, "`index = n` or `eps = ...`", "neither")),
+            };
+            let sigma = match (m.conductivity_s_per_m, m.k, m.k_wavelength_um) {
+                (None, None, None) => 0.0,
+                (Some(s), None, None) => units::conductivity_from_si(non_negative(doc, &format!("{key}.conductivity_s_per_m"), s, "S/m")?),
+                (None, Some(k), Some(wl)) => units::conductivity_for_extinction(
+                    eps.sqrt(),
+                    non_negative(doc, &format!("{key}.k"), k, "")?,
+                    positive(doc, &format!("{key}.k_wavelength_um"), wl, "um")?,
+                ),
+                (None, Some(_), None) => return Err(self.invalid(format!("{key}.k_wavelength_um"), "the wavelength (um) at which `k` holds", "nothing")),
+                (None, None, Some(_)) => return Err(self.invalid(format!("{key}.k"), "an extinction coefficient `k` for `k_wavelength_um`", "nothing")),
+                (Some(_), _, _) => {
+                    return Err(self.invalid(format!("{key}.conductivity_s_per_m"), "either `conductivity_s_per_m` or `k` with `k_wavelength_um`", "both"))
+                }
+            };
+            media.insert(name.clone(), Medium::lossy(eps, sigma));
+        }
+        Ok(media)
+    }
+
+    fn medium(&self, key: &str, name: &str, media: &BTreeMap<String, Medium>) -> Result<Medium, SceneError> {
+        media.get(name).copied().ok_or_else(|| {
+            let known: Vec<&str> = media.keys().map(String::as_str).collect();
+            self.invalid(key, format!("one of the materials {}", known.join(", ")), format!("`{name}`"))
+        })
+    }
+
+    fn boundaries(&self, spec: &BoundariesSpec, resolution: f64) -> Result<Boundaries, SceneError> {
+        // z of a 2D run is invariant: left periodic whatever the file says.
+        let mut b = Boundaries::all(Boundary::Periodic);
+        let n = self.grid.shape();
+        for a in 0..self.d {
+            let axis = ["x", "y", "z"][a];
+            let mut keys = [String::new(), String::new()];
+            for (side, end) in ["min", "max"].iter().enumerate() {
+                let face = format!("{axis}{end}");
+                let found = [face.as_str(), axis, "default"].into_iter().find_map(|k| spec.get(k).map(|v| (k, v)));
+                (b.faces[a][side], keys[side]) = match found {
+                    Some((k, v)) => (self.boundary(&format!("boundaries.{k}"), v, resolution)?, format!("boundaries.{k}")),
+                    None => (Boundary::Pml(Pml::thickness_um(DEFAULT_PML_UM, resolution)), "boundaries".to_string()),
+                };
+            }
+            let periodic = b.faces[a].map(|f| matches!(f, Boundary::Periodic));
+            if periodic[0] != periodic[1] {
+                let side = if periodic[0] { 0 } else { 1 };
+                return Err(self.invalid(
+                    keys[side].clone(),
+                    format!("periodic on both {axis}min and {axis}max, or on neither"),
+                    format!("periodic on {axis}{} only", ["min", "max"][side]),
+                ));
+            }
+            let (lo, hi) = (b.pml_cells(a, 0), b.pml_cells(a, 1));
+            if lo + hi >= n[a] {
+                return Err(self.invalid(
+                    keys[0].clone(),
+                    format!("PML layers thinner in total than the domain along {axis} ({} cells)", n[a]),
+                    format!("{lo} + {hi} cells"),
+                ));
+            }
+        }
+        Ok(b)
+    }
+
+    fn boundary(&self, key: &str, spec: &BoundarySpec, resolution: f64) -> Result<Boundary, SceneError> {
+        let default_pml = Pml::thickness_um(DEFAULT_PML_UM, resolution);
+        let t = match spec {
+            BoundarySpec::Kind(BoundaryKind::Pml) => return Ok(Boundary::Pml(default_pml)),
+            BoundarySpec::Kind(BoundaryKind::Pec) => return Ok(Boundary::Pec),
+            BoundarySpec::Kind(BoundaryKind::Periodic) => return Ok(Boundary::Periodic),
+            BoundarySpec::Table(t) => t,
+        };
+        let pml_keys = [
+            ("thickness_um", t.thickness_um.is_some()),
+            ("cells", t.cells.is_some()),
+            ("order", t.order.is_some()),
+            ("sigma_factor", t.sigma_factor.is_some()),
+            ("kappa_max", t.kappa_max.is_some()),
+            ("alpha_max", t.alpha_max.is_some()),
+        ];
+        if t.kind != BoundaryKind::Pml {
+            if let Some((k, _)) = pml_keys.iter().find(|(_, given)| *given) {
+                return Err(self.invalid(format!("{key}.{k}"), format!("no `{k}` (PML settings need type = \"pml\")"), "a value"));
+            }
+            return Ok(if t.kind == BoundaryKind::Pec { Boundary::Pec } else { Boundary::Periodic });
+        }
+        let doc = self.doc;
+        let mut pml = match (t.thickness_um, t.cells) {
+            (None, None) => default_pml,
+            (Some(um), None) => {
+                let pml = Pml::thickness_um(positive(doc, &format!("{key}.thickness_um"), um, "um")?, resolution);
+                if pml.cells == 0 {
+                    return Err(self.invalid(format!("{key}.thickness_um"), format!("at least one cell ({} um)", 1.0 / resolution), um));
+                }
+                pml
+            }
+            (None, Some(0)) => return Err(self.invalid(format!("{key}.cells"), "at least 1 cell", 0)),
+            (None, Some(cells)) => Pml::cells(cells),
+            (Some(_), Some(_)) => return Err(self.invalid(format!("{key}.cells"), "either `thickness_um` or `cells`, not both", "both")),
+        };
+        if let Some(v) = t.order {
+            pml.order = non_negative(doc, &format!("{key}.order"), v, "")?;
+        }
+        if let Some(v) = t.sigma_factor {
+            pml.sigma_factor = non_negative(doc, &format!("{key}.sigma_factor"), v, "")?;
+        }
+        if let Some(v) = t.kappa_max {
+            if !(v.is_finite() && v >= 1.0) {
+                return Err(self.invalid(format!("{key}.kappa_max"), "a number >= 1", v));
+            }
+            pml.kappa_max = v;
+        }
+        if let Some(v) = t.alpha_max {
+            pml.alpha_max = non_negative(doc, &format!("{key}.alpha_max"), v, "eps0 c/um")?;
+        }
+        Ok(Boundary::Pml(pml))
+    }
+
+    /// A geometry entry as a block (grid coordinates, clipped to the domain).
+    fn geometry(&self, i: usize, g: &GeometrySpec, media: &BTreeMap<String, Medium>) -> Result<([f64; 3], [f64; 3], Medium), SceneError> {
+        let key = format!("geometry.{i}");
+        match g {
+            GeometrySpec::Box(b) => {
+                if b.size_um.len() != self.d || b.size_um.iter().any(|s| !(*s > 0.0)) {
+                    return Err(self.invalid(format!("{key}.size_um"), format!("{} positive sizes (um; inf or a large number for no end)", self.d), fmt_nums(&b.size_um)));
+                }
+                let c = self.vector(&format!("{key}.center_um"), &b.center_um)?;
+                let l = self.grid.size_um();
+                let (mut min, mut max) = ([0.0; 3], [0.0; 3]);
+                for a in 0..self.d {
+                    let (lo, hi) = (c[a] + self.offset[a] - b.size_um[a] / 2.0, c[a] + self.offset[a] + b.size_um[a] / 2.0);
+                    if hi <= 0.0 || lo >= l[a] {
+                        return Err(self.invalid(
+                            format!("{key}.center_um"),
+                            format!("a box that overlaps the domain {}", self.domain()),
+                            format!("a box entirely outside it (center_um = {}, size_um = {})", fmt_nums(&b.center_um), fmt_nums(&b.size_um)),
+                        ));
+                    }
+                    (min[a], max[a]) = (lo.max(0.0), hi.min(l[a]));
+                }
+                Ok((min, max, self.medium(&format!("{key}.material"), &b.material, media)?))
+            }
+        }
+    }
+
+    fn source(&self, i: usize, s: &SourceSpec) -> Result<Source, SceneError> {
+        let k = |f: &str| format!("sources.{i}.{f}");
+        let doc = self.doc;
+        let forbid = |f: &str, given: bool, why: &str| if given { Err(self.invalid(k(f), format!("no `{f}` ({why})"), "a value")) } else { Ok(()) };
+        let shape = match s.kind {
+            SourceType::Dipole => {
+                forbid("center_um", s.center_um.is_some(), "a dipole takes position_um")?;
+                forbid("size_um", s.size_um.is_some(), "a dipole takes position_um")?;
+                let p = s.position_um.as_deref().ok_or_else(|| self.invalid(k("position_um"), "the dipole's position (um)", "nothing"))?;
+                SourceShape::Point { position_um: self.point(&k("position_um"), p)? }
+            }
+            SourceType::Plane | SourceType::Region => {
+                forbid("position_um", s.position_um.is_some(), "a plane or region takes center_um and size_um")?;
+                let c = s.center_um.as_deref().ok_or_else(|| self.invalid(k("center_um"), "the centre (um)", "nothing"))?;
+                let z = s.size_um.as_deref().ok_or_else(|| self.invalid(k("size_um"), "the size (um; 0 makes a plane)", "nothing"))?;
+                let r = self.region(&format!("sources.{i}"), c, z, true)?;
+                SourceShape::Region { min_um: r.min_um, max_um: r.max_um }
+            }
+        };
+        let direction = match (s.component, s.direction.as_deref()) {
+            (Some(_), Some(_)) => return Err(self.invalid(k("direction"), "either `component` or `direction`, not both", "both")),
+            (Some(c), None) => {
+                let c = Component::from(c);
+                if !(c.is_electric() && c.is_active(self.grid.dims)) {
+                    return Err(self.invalid(k("component"), format!("an electric component this run evolves ({})", self.active(true)), c.name()));
+                }
+                let mut u = [0.0; 3];
+                u[c.axis()] = 1.0;
+                u
+            }
+            (None, Some(v)) => {
+                let ok = v.len() == 3 && v.iter().all(|x| x.is_finite()) && v.iter().any(|x| *x != 0.0);
+                let along_active = (0..3).all(|a| v.get(a).is_none_or(|x| *x == 0.0) || Component::electric(a).is_active(self.grid.dims));
+                if !(ok && along_active) {
+                    return Err(self.invalid(k("direction"), format!("a non-zero [x, y, z] along the E components this run evolves ({})", self.active(true)), fmt_nums(v)));
+                }
+                [v[0], v[1], v[2]]
+            }
+            (None, None) if self.grid.dims == Dimensions::Two(Polarization::Tm) => [0.0, 0.0, 1.0],
+            (None, None) => return Err(self.invalid(k("component"), format!("`component` ({}) or `direction` = [x, y, z]", self.active(true)), "neither")),
+        };
+        let amplitude = s.amplitude.unwrap_or(1.0);
+        if !amplitude.is_finite() {
+            return Err(self.invalid(k("amplitude"), "a finite number", amplitude));
+        }
+        let wl = positive(doc, &k("wavelength_um"), s.wavelength_um, "um")?;
+        let profile = match s.profile.unwrap_or(ProfileName::Gaussian) {
+            ProfileName::Gaussian => {
+                forbid("ramp_periods", s.ramp_periods.is_some(), "only a cw source ramps")?;
+                match (s.bandwidth_um, s.fwhm_frequency) {
+                    (Some(bw), None) => {
+                        let bw = positive(doc, &k("bandwidth_um"), bw, "um")?;
+                        if bw >= 2.0 * wl {
+                            return Err(self.invalid(k("bandwidth_um"), format!("a bandwidth below twice the wavelength ({} um)", 2.0 * wl), bw));
+                        }
+                        TimeProfile::gaussian_band(wl - bw / 2.0, wl + bw / 2.0)
+                    }
+                    (None, Some(f)) => TimeProfile::GaussianPulse { wavelength_um: wl, fwhm_frequency: positive(doc, &k("fwhm_frequency"), f, "1/um")? },
+                    (Some(_), Some(_)) => return Err(self.invalid(k("fwhm_frequency"), "either `bandwidth_um` or `fwhm_frequency`, not both", "both")),
+                    (None, None) => {
+                        return Err(self.invalid(k("bandwidth_um"), "the pulse's `bandwidth_um` (um) or `fwhm_frequency` (1/um)", "nothing"));
+                    }
+                }
+            }
+            ProfileName::Cw => {
+                forbid("bandwidth_um", s.bandwidth_um.is_some(), "a cw source has one wavelength")?;
+                forbid("fwhm_frequency", s.fwhm_frequency.is_some(), "a cw source has one wavelength")?;
+                let ramp_periods = non_negative(doc, &k("ramp_periods"), s.ramp_periods.unwrap_or(5.0), "periods")?;
+                TimeProfile::Continuous { wavelength_um: wl, ramp_periods }
+            }
+        };
+        Ok(Source { shape, direction, amplitude, profile })
+    }
+
+    fn components(&self, key: &str, list: &[ComponentName]) -> Result<Vec<Component>, SceneError> {
+        let comps: Vec<Component> = list.iter().map(|&c| c.into()).collect();
+        match comps.iter().find(|c| !c.is_active(self.grid.dims)) {
+            _ if comps.is_empty() => Err(self.invalid(key, format!("at least one of {}", self.active(false)), "[]")),
+            Some(c) => Err(self.invalid(key, format!("components this run evolves ({})", self.active(false)), c.name())),
+            None => Ok(comps),
+        }
+    }
+
+    /// Wavelengths (um) of a monitor, ascending; a range is spaced evenly in frequency.
+    fn spectrum(&self, key: &str, s: Spectrum) -> Result<Vec<f64>, SceneError> {
+        match (s.list, s.range) {
+            (Some(_), Some(_)) => Err(self.invalid(format!("{key}.wavelength_range_um"), "either `wavelengths_um` or `wavelength_range_um`, not both", "both")),
+            (None, None) => Err(self.invalid(format!("{key}.wavelengths_um"), "`wavelengths_um = [..]` or `wavelength_range_um = [min, max]` (um)", "neither")),
+            (Some(list), None) => {
+                if s.points.is_some() {
+                    return Err(self.invalid(format!("{key}.points"), "`points` only with `wavelength_range_um`", "a value"));
+                }
+                if list.is_empty() || list.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
+                    return Err(self.invalid(format!("{key}.wavelengths_um"), "one or more positive wavelengths (um)", fmt_nums(list)));
+                }
+                Ok(list.to_vec())
+            }
+            (None, Some(r)) => {
+                if !(r.len() == 2 && r[0].is_finite() && r[1].is_finite() && 0.0 < r[0] && r[0] < r[1]) {
+                    return Err(self.invalid(format!("{key}.wavelength_range_um"), "[min, max] with 0 < min < max (um)", fmt_nums(r)));
+                }
+                let n = s.points.unwrap_or(DEFAULT_POINTS);
+                let (f_hi, f_lo) = (1.0 / r[0], 1.0 / r[1]);
+                match n {
+                    0 => Err(self.invalid(format!("{key}.points"), "at least 1", 0)),
+                    1 => Ok(vec![2.0 / (f_hi + f_lo)]),
+                    _ => Ok((0..n).map(|j| 1.0 / (f_hi - (f_hi - f_lo) * j as f64 / (n - 1) as f64)).collect()),
+                }
+            }
+        }
+    }
+
+    fn monitors(&self, specs: &[MonitorSpec], source_names: &[Option<&str>]) -> Result<Monitors, SceneError> {
+        let mut out = Monitors {
+            probes: Vec::new(),
+            probe_names: Vec::new(),
+            probe_monitor: Vec::new(),
+            monitors: Vec::new(),
+            flux_normalization: BTreeMap::new(),
+            first_centre: None,
+        };
+        let mut names = BTreeSet::new();
+        let mut flux = BTreeMap::new(); // name -> wavelengths
+        for (i, spec) in specs.iter().enumerate() {
+            let key = format!("monitors.{i}");
+            let k = |f: &str| format!("{key}.{f}");
+            let name = spec.name().to_string();
+            if name.trim().is_empty() || !names.insert(name.clone()) {
+                return Err(self.invalid(k("name"), "a non-empty name not used by another monitor", format!("`{name}`")));
+            }
+            let kind = match spec {
+                MonitorSpec::Probe(p) => {
+                    let position = self.point(&k("position_um"), &p.position_um)?;
+                    for c in self.components(&k("components"), &p.components)? {
+                        out.probes.push(Probe::new(c, position));
+                        out.probe_names.push(format!("{name}.{}", c.name()));
+                        out.probe_monitor.push(i);
+                    }
+                    out.first_centre.get_or_insert(position);
+                    continue;
+                }
+                MonitorSpec::Dft(m) => MonitorKind::DftFields {
+                    region: self.region(&key, &m.center_um, &m.size_um, true)?,
+                    components: self.components(&k("components"), &m.components)?,
+                    wavelengths_um: self.spectrum(&key, m.spectrum())?,
+                },
+                MonitorSpec::Flux(m) => {
+                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    if flat > 1 {
+                        return Err(self.invalid(k("size_um"), "one zero size (a plane) or none (a closed box)", fmt_nums(&m.size_um)));
+                    }
+                    if flat == 0 && m.direction.is_some() {
+                        return Err(self.invalid(k("direction"), "no direction on a closed box (its flux is outgoing)", "a value"));
+                    }
+                    let region = self.region(&key, &m.center_um, &m.size_um, flat == 1)?;
+                    let wavelengths_um = self.spectrum(&key, m.spectrum())?;
+                    flux.insert(name.clone(), (i, wavelengths_um.clone()));
+                    out.first_centre.get_or_insert([0, 1, 2].map(|a| 0.5 * (region.min_um[a] + region.max_um[a])));
+                    MonitorKind::Flux { region, wavelengths_um, reverse: m.direction == Some(FluxDirection::Minus) }
+                }
+                MonitorSpec::SourcePower(m) => {
+                    let source = match &m.source {
+                        SourceRef::Index(n) if *n < source_names.len() => *n,
+                        SourceRef::Name(s) if source_names.contains(&Some(s.as_str())) => source_names.iter().position(|n| *n == Some(s.as_str())).unwrap_or(0),
+                        other => {
+                            let named: Vec<&str> = source_names.iter().flatten().copied().collect();
+                            let found = match other {
+                                SourceRef::Index(n) => n.to_string(),
+                                SourceRef::Name(s) => format!("`{s}`"),
+                            };
+                            return Err(self.invalid(
+                                k("source"),
+                                format!("a source index below {} or a source name ({})", source_names.len(), named.join(", ")),
+                                found,
+                            ));
+                        }
+                    };
+                    MonitorKind::SourcePower { source, wavelengths_um: self.spectrum(&key, m.spectrum())? }
+                }
+                MonitorSpec::Snapshot(m) => {
+                    let component: Component = m.component.into();
+                    if !component.is_active(self.grid.dims) {
+                        return Err(self.invalid(k("component"), format!("a component this run evolves ({})", self.active(false)), component.name()));
+                    }
+                    let every = units::fs_to_time(positive(self.doc, &k("every_fs"), m.every_fs, "fs")?);
+                    MonitorKind::Snapshot {
+                        region: self.region(&key, &m.center_um, &m.size_um, true)?,
+                        component,
+                        every_steps: ((every / self.grid.dt).round() as usize).max(1),
+                    }
+                }
+            };
+            out.monitors.push(Monitor::new(name, kind));
+        }
+        for (name, (i, wavelengths)) in &flux {
+            let MonitorSpec::Flux(m) = &specs[*i] else { continue };
+            let incident = m.normalize_with.clone().unwrap_or_else(|| name.clone());
+            match flux.get(&incident) {
+                Some((_, w)) if w == wavelengths => {}
+                Some(_) => {
+                    return Err(self.invalid(format!("monitors.{i}.normalize_with"), format!("a flux monitor with the same wavelengths as `{name}`"), format!("`{incident}`")));
+                }
+                None => {
+                    let known: Vec<&str> = flux.keys().map(String::as_str).collect();
+                    return Err(self.invalid(format!("monitors.{i}.normalize_with"), format!("a flux monitor ({})", known.join(", ")), format!("`{incident}`")));
+                }
+            }
+            let subtract_incident = m.subtract_incident.unwrap_or(false);
+            out.flux_normalization.insert(name.clone(), FluxNormalization { incident_monitor: incident, subtract_incident });
+        }
+        Ok(out)
+    }
+
+    fn stop(&self, run: &RunSpec, sources: &[Source], first_centre: Option<[f64; 3]>, n_max: f64) -> Result<StopCondition, SceneError> {
+        let doc = self.doc;
+        let decay_keys = [
+            ("decay_by", run.decay_by.is_some()),
+            ("decay_component", run.decay_component.is_some()),
+            ("decay_position_um", run.decay_position_um.is_some()),
+            ("check_every_fs", run.check_every_fs.is_some()),
+            ("max_fs", run.max_fs.is_some()),
+        ];
+        match (run.until_fs, run.until) {
+            (Some(_), Some(_)) => Err(self.invalid("run.until", "either `until_fs` or `until = \"decayed\"`, not both", "both")),
+            (None, None) => Err(self.invalid("run", "`until_fs = <fs>` or `until = \"decayed\"`", "neither")),
+            (Some(t), None) => {
+                if let Some((k, _)) = decay_keys.iter().find(|(_, given)| *given) {
+                    return Err(self.invalid(format!("run.{k}"), "decay settings only with until = \"decayed\"", "a value"));
+                }
+                Ok(StopCondition::Time { time: units::fs_to_time(positive(doc, "run.until_fs", t, "fs")?) })
+            }
+            (None, Some(UntilName::Decayed)) => {
+                let mut end: f64 = 0.0;
+                for (i, s) in sources.iter().enumerate() {
+                    match s.profile.end_time() {
+                        Some(t) => end = end.max(t),
+                        None => {
+                            return Err(self.invalid("run.until", format!("`until_fs`: sources.{i} is continuous-wave and never ends"), "\"decayed\""));
+                        }
+                    }
+                }
+                if sources.is_empty() {
+                    return Err(self.invalid("run.until", "`until_fs`: there is no source whose fields could decay", "\"decayed\""));
+                }
+                let decay_by = run.decay_by.unwrap_or(1e-6);
+                if !(decay_by > 0.0 && decay_by < 1.0) {
+                    return Err(self.invalid("run.decay_by", "a number between 0 and 1", decay_by));
+                }
+                let component = match run.decay_component {
+                    Some(c) => Component::from(c),
+                    None if self.grid.dims == Dimensions::Two(Polarization::Te) => Component::Hz,
+                    None => Component::Ez,
+                };
+                if !component.is_active(self.grid.dims) {
+                    return Err(self.invalid("run.decay_component", format!("a component this run evolves ({})", self.active(false)), component.name()));
+                }
+                let position_um = match &run.decay_position_um {
+                    Some(p) => self.point("run.decay_position_um", p)?,
+                    None => first_centre.unwrap_or(self.offset),
+                };
+                let longest = sources
+                    .iter()
+                    .map(|s| match s.profile {
+                        TimeProfile::GaussianPulse { wavelength_um, .. } | TimeProfile::Continuous { wavelength_um, .. } => wavelength_um,
+                    })
+                    .fold(0.0, f64::max);
+                let check_interval = match run.check_every_fs {
+                    Some(t) => units::fs_to_time(positive(doc, "run.check_every_fs", t, "fs")?),
+                    None => DEFAULT_CHECK_PERIODS * longest,
+                };
+                let diagonal = self.grid.size_um()[..self.d].iter().map(|l| l * l).sum::<f64>().sqrt();
+                let max_time = match run.max_fs {
+                    Some(t) => units::fs_to_time(positive(doc, "run.max_fs", t, "fs")?),
+                    None => end + DEFAULT_MAX_CROSSINGS * n_max * diagonal,
+                };
+                Ok(StopCondition::Decay { component, position_um, decay_by, check_interval, max_time })
+            }
+        }
+    }
+}
+
+fn unit_suffix(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    }
+}
+
+fn positive(doc: &Doc, key: &str, v: f64, unit: &str) -> Result<f64, SceneError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(doc.invalid(key, format!("a positive number{}", unit_suffix(unit)), v))
+    }
+}
+
+fn non_negative(doc: &Doc, key: &str, v: f64, unit: &str) -> Result<f64, SceneError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(doc.invalid(key, format!("a number >= 0{}", unit_suffix(unit)), v))
+    }
+}

@@ -1,0 +1,424 @@
+//! The scene file as written: serde structs that mirror the TOML layout
+//! (see docs/scene-format.md). Every table denies unknown keys. Nothing here
+//! converts units or checks ranges; that is [`super::build`]'s job.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use toml::de::ValueDeserializer;
+
+use crate::grid::Component;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SceneFile {
+    pub simulation: SimulationSpec,
+    #[serde(default)]
+    pub boundaries: BoundariesSpec,
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialSpec>,
+    /// `[[geometry]]` and `[[monitors]]` entries are tagged by `type`; they are
+    /// read one by one from the span tree ([`super::tagged`]) rather than by
+    /// `#[serde(tag = "type")]`, whose buffering would lose the line of an
+    /// error inside an entry.
+    #[serde(default, rename = "geometry")]
+    _geometry: Vec<IgnoredAny>,
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
+    #[serde(default, rename = "monitors")]
+    _monitors: Vec<IgnoredAny>,
+    pub run: RunSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SimulationSpec {
+    pub dimensions: Option<DimensionsName>,
+    pub polarization: Option<PolarizationName>,
+    pub size_um: Vec<f64>,
+    pub resolution: f64,
+    pub courant: Option<f64>,
+    pub background: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DimensionsName {
+    #[serde(rename = "2d", alias = "2D")]
+    Two,
+    #[serde(rename = "3d", alias = "3D")]
+    Three,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum PolarizationName {
+    #[serde(alias = "TM")]
+    Tm,
+    #[serde(alias = "TE")]
+    Te,
+}
+
+/// A field component as written in the file ("Ez").
+#[derive(Deserialize, Clone, Copy)]
+pub(super) enum ComponentName {
+    Ex,
+    Ey,
+    Ez,
+    Hx,
+    Hy,
+    Hz,
+}
+
+impl From<ComponentName> for Component {
+    fn from(c: ComponentName) -> Component {
+        match c {
+            ComponentName::Ex => Component::Ex,
+            ComponentName::Ey => Component::Ey,
+            ComponentName::Ez => Component::Ez,
+            ComponentName::Hx => Component::Hx,
+            ComponentName::Hy => Component::Hy,
+            ComponentName::Hz => Component::Hz,
+        }
+    }
+}
+
+/// `[boundaries]`: a default, per-axis and per-face entries; the most
+/// specific one wins.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BoundariesSpec {
+    pub default: Option<BoundarySpec>,
+    pub x: Option<BoundarySpec>,
+    pub y: Option<BoundarySpec>,
+    pub z: Option<BoundarySpec>,
+    pub xmin: Option<BoundarySpec>,
+    pub xmax: Option<BoundarySpec>,
+    pub ymin: Option<BoundarySpec>,
+    pub ymax: Option<BoundarySpec>,
+    pub zmin: Option<BoundarySpec>,
+    pub zmax: Option<BoundarySpec>,
+}
+
+impl BoundariesSpec {
+    /// The entry for `key` (one of the field names).
+    pub fn get(&self, key: &str) -> Option<&BoundarySpec> {
+        match key {
+            "default" => self.default.as_ref(),
+            "x" => self.x.as_ref(),
+            "y" => self.y.as_ref(),
+            "z" => self.z.as_ref(),
+            "xmin" => self.xmin.as_ref(),
+            "xmax" => self.xmax.as_ref(),
+            "ymin" => self.ymin.as_ref(),
+            "ymax" => self.ymax.as_ref(),
+            "zmin" => self.zmin.as_ref(),
+            "zmax" => self.zmax.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// `"pml"` or `{ type = "pml", thickness_um = 1.0, ... }`.
+pub(super) enum BoundarySpec {
+    Kind(BoundaryKind),
+    Table(BoundaryTable),
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum BoundaryKind {
+    Pml,
+    Pec,
+    Periodic,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BoundaryTable {
+    #[serde(rename = "type")]
+    pub kind: BoundaryKind,
+    pub thickness_um: Option<f64>,
+    pub cells: Option<usize>,
+    pub order: Option<f64>,
+    pub sigma_factor: Option<f64>,
+    pub kappa_max: Option<f64>,
+    pub alpha_max: Option<f64>,
+}
+
+// A string or a table, without serde(untagged): that would buffer the value
+// and lose both the line and the reason of an error inside the table.
+impl<'de> Deserialize<'de> for BoundarySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BoundarySpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#""pml", "pec", "periodic" or a table such as { type = "pml", thickness_um = 1.0 }"#)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<BoundarySpec, E> {
+                BoundaryKind::deserialize(s.into_deserializer()).map(BoundarySpec::Kind)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<BoundarySpec, A::Error> {
+                BoundaryTable::deserialize(MapAccessDeserializer::new(m)).map(BoundarySpec::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MaterialSpec {
+    pub index: Option<f64>,
+    pub eps: Option<f64>,
+    pub conductivity_s_per_m: Option<f64>,
+    pub k: Option<f64>,
+    pub k_wavelength_um: Option<f64>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum GeometryType {
+    Box,
+}
+
+/// One `[[geometry]]` entry. Open for more shapes: add a `GeometryType`
+/// variant, its struct and a line in [`GeometrySpec::read`].
+pub(super) enum GeometrySpec {
+    Box(BoxSpec),
+}
+
+impl GeometrySpec {
+    pub fn read(kind: GeometryType, de: ValueDeserializer) -> Result<GeometrySpec, toml::de::Error> {
+        Ok(match kind {
+            GeometryType::Box => GeometrySpec::Box(BoxSpec::deserialize(de)?),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BoxSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub material: String,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum SourceType {
+    Dipole,
+    Plane,
+    Region,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum ProfileName {
+    Gaussian,
+    Cw,
+}
+
+/// One `[[sources]]` entry; which keys a type takes is checked in `build`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourceSpec {
+    #[serde(rename = "type")]
+    pub kind: SourceType,
+    pub name: Option<String>,
+    pub position_um: Option<Vec<f64>>,
+    pub center_um: Option<Vec<f64>>,
+    pub size_um: Option<Vec<f64>>,
+    pub component: Option<ComponentName>,
+    pub direction: Option<Vec<f64>>,
+    pub amplitude: Option<f64>,
+    pub profile: Option<ProfileName>,
+    pub wavelength_um: f64,
+    pub bandwidth_um: Option<f64>,
+    pub fwhm_frequency: Option<f64>,
+    pub ramp_periods: Option<f64>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum MonitorType {
+    Probe,
+    Dft,
+    Flux,
+    SourcePower,
+    Snapshot,
+}
+
+/// One `[[monitors]]` entry.
+pub(super) enum MonitorSpec {
+    Probe(ProbeSpec),
+    Dft(DftSpec),
+    Flux(FluxSpec),
+    SourcePower(SourcePowerSpec),
+    Snapshot(SnapshotSpec),
+}
+
+impl MonitorSpec {
+    pub fn read(kind: MonitorType, de: ValueDeserializer) -> Result<MonitorSpec, toml::de::Error> {
+        Ok(match kind {
+            MonitorType::Probe => MonitorSpec::Probe(ProbeSpec::deserialize(de)?),
+            MonitorType::Dft => MonitorSpec::Dft(DftSpec::deserialize(de)?),
+            MonitorType::Flux => MonitorSpec::Flux(FluxSpec::deserialize(de)?),
+            MonitorType::SourcePower => MonitorSpec::SourcePower(SourcePowerSpec::deserialize(de)?),
+            MonitorType::Snapshot => MonitorSpec::Snapshot(SnapshotSpec::deserialize(de)?),
+        })
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            MonitorSpec::Probe(m) => &m.name,
+            MonitorSpec::Dft(m) => &m.name,
+            MonitorSpec::Flux(m) => &m.name,
+            MonitorSpec::SourcePower(m) => &m.name,
+            MonitorSpec::Snapshot(m) => &m.name,
+        }
+    }
+}
+
+/// `wavelengths_um = [..]`, or `wavelength_range_um = [min, max]` with `points`.
+pub(super) struct Spectrum<'a> {
+    pub list: Option<&'a [f64]>,
+    pub range: Option<&'a [f64]>,
+    pub points: Option<usize>,
+}
+
+macro_rules! spectrum {
+    ($t:ty) => {
+        impl $t {
+            pub fn spectrum(&self) -> Spectrum<'_> {
+                Spectrum { list: self.wavelengths_um.as_deref(), range: self.wavelength_range_um.as_deref(), points: self.points }
+            }
+        }
+    };
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProbeSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub position_um: Vec<f64>,
+    pub components: Vec<ComponentName>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DftSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub components: Vec<ComponentName>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(DftSpec);
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FluxDirection {
+    #[serde(rename = "+")]
+    Plus,
+    #[serde(rename = "-")]
+    Minus,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FluxSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub direction: Option<FluxDirection>,
+    pub normalize_with: Option<String>,
+    pub subtract_incident: Option<bool>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(FluxSpec);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourcePowerSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub source: SourceRef,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(SourcePowerSpec);
+
+/// A source by index (0-based, file order) or by name.
+pub(super) enum SourceRef {
+    Index(usize),
+    Name(String),
+}
+
+impl<'de> Deserialize<'de> for SourceRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SourceRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a source index (0, 1, ...) or a source name")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SourceRef, E> {
+                usize::try_from(v).map(SourceRef::Index).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SourceRef, E> {
+                usize::try_from(v).map(SourceRef::Index).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SourceRef, E> {
+                Ok(SourceRef::Name(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SnapshotSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub component: ComponentName,
+    pub every_fs: f64,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum UntilName {
+    Decayed,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RunSpec {
+    pub until_fs: Option<f64>,
+    pub until: Option<UntilName>,
+    pub decay_by: Option<f64>,
+    pub decay_component: Option<ComponentName>,
+    pub decay_position_um: Option<Vec<f64>>,
+    pub check_every_fs: Option<f64>,
+    pub max_fs: Option<f64>,
+    pub output: Option<String>,
+}
