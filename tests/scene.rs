@@ -87,17 +87,17 @@ fn fabry_perot_example_is_what_it_says() {
     let s = scene::load(&f, &[], false).unwrap();
     let sim = &s.simulation;
     assert_eq!(sim.grid.dims, Dimensions::Two(Polarization::Tm));
-    assert_eq!(sim.grid.shape(), [320, 10, 1]);
-    assert_eq!(s.origin_offset_um, [4.0, 0.125, 0.0]);
+    assert_eq!(sim.grid.shape(), [800, 10, 1]);
+    assert_eq!(s.origin_offset_um, [4.0, 0.05, 0.0]);
     assert!(sim.boundaries.periodic(1));
-    assert!(matches!(sim.boundaries.faces[0][0], Boundary::Pml(p) if p.cells == 40));
+    assert!(matches!(sim.boundaries.faces[0][0], Boundary::Pml(p) if p.cells == 100));
     // The slab: 0.5 um thick at the centre, clipped to the periodic width.
     let b = &sim.structure.blocks[0];
-    assert_eq!((b.min_um[0], b.max_um[0], b.min_um[1], b.max_um[1]), (3.75, 4.25, 0.0, 0.25));
+    assert_eq!((b.min_um[0], b.max_um[0], b.min_um[1], b.max_um[1]), (3.75, 4.25, 0.0, 0.1));
     assert!((b.medium.eps - 12.25).abs() < 1e-12);
     // The source: a line at x = -2.5 um (grid 1.5) across y, 0.5-1.0 um at half power.
     let src = &sim.sources[0];
-    assert_eq!(src.shape, SourceShape::Region { min_um: [1.5, 0.0, 0.0], max_um: [1.5, 0.25, 0.0] });
+    assert_eq!(src.shape, SourceShape::Region { min_um: [1.5, 0.0, 0.0], max_um: [1.5, 0.1, 0.0] });
     assert_eq!(src.direction, [0.0, 0.0, 1.0]);
     assert_eq!(src.profile, TimeProfile::gaussian_band(0.5, 1.0));
     let names: Vec<&str> = sim.monitors.iter().map(|m| m.name.as_str()).collect();
@@ -113,7 +113,7 @@ fn fabry_perot_example_is_what_it_says() {
     assert_eq!(s.flux_normalization["trans"], FluxNormalization { incident_monitor: "trans".into(), subtract_incident: false });
     let StopCondition::Decay { component, position_um, decay_by, max_time, .. } = s.stop else { panic!("{:?}", s.stop) };
     assert_eq!((component, decay_by), (Component::Ez, 1e-6));
-    assert_eq!(position_um, [2.0, 0.125, 0.0], "default: the first flux monitor's centre");
+    assert_eq!(position_um, [2.0, 0.05, 0.0], "default: the first flux monitor's centre");
     assert!((max_time - units::fs_to_time(1000.0)).abs() < 1e-9);
     assert_eq!(s.output, Some(f.with_file_name("fabry_perot_2d.h5")));
 }

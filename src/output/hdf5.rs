@@ -728,9 +728,13 @@ pub fn read_summary(path: &Path) -> Result<FileSummary, OutputError> {
     Ok(s)
 }
 
+/// What [`read_flux`] returns: wavelengths (um), the flux spectrum, and the
+/// face DFT fields.
+pub type FluxData = (Vec<f64>, Vec<f64>, Vec<FaceFields>);
+
 /// A flux monitor's wavelengths (um), flux spectrum and face DFT fields, to
 /// normalise by, or subtract, a reference run.
-pub fn read_flux(path: &Path, monitor: &str) -> Result<(Vec<f64>, Vec<f64>, Vec<FaceFields>), OutputError> {
+pub fn read_flux(path: &Path, monitor: &str) -> Result<FluxData, OutputError> {
     let r = Reader { path };
     let file = r.open()?;
     let g = r.monitor(&file, monitor)?;

@@ -37,7 +37,7 @@ use thiserror::Error;
 use crate::grid::{Component, Grid};
 use crate::monitor::dft::MonitorResult;
 
-pub use self::hdf5::{read_flux, read_summary, write};
+pub use self::hdf5::{read_flux, read_summary, write, FluxData};
 
 /// Version of the file layout, written as the root attribute `format_version`.
 /// Bump it when a change would break a reader of the previous layout.
@@ -201,7 +201,11 @@ fn fmt_list(v: &[u64]) -> String {
 }
 
 impl fmt::Display for FileSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Built as a String so the text ends without a newline (callers println! it).
+        use std::fmt::Write as _;
+        let mut t = String::new();
+        let f = &mut t;
         let status = if self.complete {
             "complete".to_string()
         } else {
@@ -257,6 +261,6 @@ impl fmt::Display for FileSummary {
                 }
             }
         }
-        Ok(())
+        out.write_str(t.trim_end())
     }
 }

@@ -1,0 +1,255 @@
+//! The whole user path, from scene files through the `lumen` binary to the
+//! JSON summary and the HDF5 file, checked against analytic results
+//! (../shared/validation/CASES.md):
+//! - Fabry-Perot slab n = 3.5, d = 0.5 um: T(0.6 um) = 0.60763, T(0.8 um) = 0.31205
+//!   within 1% absolute (case 2), with a reference run for the incident flux;
+//! - Fresnel reflection air -> 3.5 = 0.308642 within 2% relative (case 1);
+//! - 2D: an out-of-plane Jz line current emits twice an in-plane Jx (case 5),
+//!   within 2%;
+//! - 3D: a dipole in a medium of index n emits n times its vacuum power,
+//!   within 3% (case 5);
+//! - malformed scenes: clear error, bad-input exit code, no output file.
+//!
+//! Resolution: the slab's Fabry-Perot phase 2 pi n d / lambda is ~18 rad at
+//! 0.6 um, so T needs the phase to ~0.01 rad: 400 cells/um gives ~48 cells per
+//! wavelength in the slab and a Yee phase error of ~7e-4 (case 3 formula),
+//! i.e. |dT| ~ 0.005 at 0.6 um (computed from the discrete dispersion relation).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn lumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lumen"))
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lumen-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Run `lumen run --json` and return the parsed summary.
+fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let o = lumen().arg("run").arg(scene).arg("-o").arg(out).arg("--json").arg("--quiet").args(extra).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
+    assert!(out.exists(), "no result file");
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+fn monitor<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["monitors"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no monitor {name} in {v}"))
+}
+
+fn values(v: &serde_json::Value, key: &str) -> Vec<f64> {
+    v[key].as_array().unwrap_or_else(|| panic!("no {key} in {v}")).iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+const SLAB_1D: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "tm"
+size_um = [7.0, 0.005]
+resolution = 400
+courant = 0.7
+
+[boundaries]
+x = { type = "pml", thickness_um = 1.0 }
+y = "periodic"
+
+[materials.n35]
+index = 3.5
+
+[[geometry]]
+type = "box"
+center_um = [GEOM_CENTER, 0.0]
+size_um = [GEOM_SIZE, inf]
+material = "n35"
+
+[[sources]]
+type = "plane"
+center_um = [-2.0, 0.0]
+size_um = [0.0, inf]
+component = "Ez"
+profile = "gaussian"
+wavelength_um = 0.7
+bandwidth_um = 0.4
+
+[[monitors]]
+name = "refl"
+type = "flux"
+center_um = [-1.5, 0.0]
+size_um = [0.0, inf]
+direction = "-"
+wavelengths_um = [0.6, 0.8]
+subtract_incident = true
+normalize_with = "trans"
+
+[[monitors]]
+name = "trans"
+type = "flux"
+center_um = [1.5, 0.0]
+size_um = [0.0, inf]
+wavelengths_um = [0.6, 0.8]
+
+[run]
+until = "decayed"
+decay_by = 1e-9
+decay_position_um = [-1.5, 0.0]
+max_fs = 400
+"#;
+
+#[test]
+fn fabry_perot_and_fresnel_with_a_reference_run() {
+    let d = workdir("fp");
+    // Slab from x = 0 to 0.5 um; half-space from x = 0 into the PML.
+    let slab = d.join("slab.toml");
+    std::fs::write(&slab, SLAB_1D.replace("GEOM_CENTER", "0.25").replace("GEOM_SIZE", "0.5")).unwrap();
+    let half = d.join("half.toml");
+    std::fs::write(&half, SLAB_1D.replace("GEOM_CENTER", "2.5").replace("GEOM_SIZE", "5.0")).unwrap();
+    let reference = d.join("ref.h5");
+    run_json(&slab, &reference, &["--empty"]);
+
+    let fp = run_json(&slab, &d.join("slab.h5"), &["--reference", reference.to_str().unwrap()]);
+    let t = values(monitor(&fp, "trans"), "ratio");
+    let r = values(monitor(&fp, "refl"), "ratio");
+    eprintln!("Fabry-Perot: T = {t:?}, R = {r:?}");
+    assert!((t[0] - 0.60763).abs() < 0.01, "T(0.6 um) = {:.5}, expected 0.60763", t[0]);
+    assert!((t[1] - 0.31205).abs() < 0.01, "T(0.8 um) = {:.5}, expected 0.31205", t[1]);
+    // Energy conservation of the lossless slab, from two independent monitors.
+    for k in 0..2 {
+        assert!((r[k] + t[k] - 1.0).abs() < 0.01, "R + T = {} at k = {k}", r[k] + t[k]);
+    }
+
+    let fr = run_json(&half, &d.join("half.h5"), &["--reference", reference.to_str().unwrap()]);
+    let r = values(monitor(&fr, "refl"), "ratio");
+    eprintln!("Fresnel: R = {r:?}");
+    for v in r {
+        assert!((v / 0.308642 - 1.0).abs() < 0.02, "R = {v:.5}, expected 0.308642 within 2%");
+    }
+}
+
+const DIPOLE_2D: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "POL"
+size_um = [6.0, 6.0]
+resolution = 20
+
+[boundaries]
+default = { type = "pml", thickness_um = 1.0 }
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0]
+component = "COMP"
+profile = "gaussian"
+wavelength_um = 1.0
+bandwidth_um = 0.6
+
+[[monitors]]
+name = "power"
+type = "source_power"
+source = 0
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[[monitors]]
+name = "box"
+type = "flux"
+center_um = [0.0, 0.0]
+size_um = [2.0, 2.0]
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[run]
+until_fs = 200
+"#;
+
+#[test]
+fn dipole_power_2d_out_of_plane_is_twice_in_plane() {
+    let d = workdir("dip2d");
+    let tm = d.join("tm.toml");
+    std::fs::write(&tm, DIPOLE_2D.replace("POL", "tm").replace("COMP", "Ez")).unwrap();
+    let te = d.join("te.toml");
+    std::fs::write(&te, DIPOLE_2D.replace("POL", "te").replace("COMP", "Ex")).unwrap();
+    let a = run_json(&tm, &d.join("tm.h5"), &[]);
+    let b = run_json(&te, &d.join("te.h5"), &[]);
+    let pz = values(monitor(&a, "power"), "power");
+    let px = values(monitor(&b, "power"), "power");
+    let fz = values(monitor(&a, "box"), "flux");
+    for k in 0..3 {
+        let ratio = pz[k] / px[k];
+        eprintln!("P_Jz / P_Jx = {ratio:.5}; source power {:.5e} vs flux out of the box {:.5e}", pz[k], fz[k]);
+        assert!((ratio / 2.0 - 1.0).abs() < 0.02, "P_Jz / P_Jx = {ratio:.4}, expected 2 within 2%");
+        // In vacuum all the power a source gives leaves through a box around it.
+        assert!((fz[k] / pz[k] - 1.0).abs() < 0.02, "flux {:.4e} vs source power {:.4e}", fz[k], pz[k]);
+    }
+}
+
+const DIPOLE_3D: &str = r#"
+[simulation]
+dimensions = "3d"
+size_um = [2.0, 2.0, 2.0]
+resolution = 30
+background = "medium"
+
+[materials.medium]
+index = INDEX
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0, 0.0]
+component = "Ez"
+profile = "gaussian"
+wavelength_um = 1.0
+bandwidth_um = 0.4
+
+[[monitors]]
+name = "power"
+type = "source_power"
+source = 0
+wavelengths_um = [1.0]
+
+[run]
+until_fs = 70
+"#;
+
+#[test]
+fn dipole_power_3d_scales_with_index() {
+    let d = workdir("dip3d");
+    let mut p = Vec::new();
+    for n in ["1.0", "1.5"] {
+        let s = d.join(format!("n{n}.toml"));
+        std::fs::write(&s, DIPOLE_3D.replace("INDEX", n)).unwrap();
+        let v = run_json(&s, &d.join(format!("n{n}.h5")), &[]);
+        p.push(values(monitor(&v, "power"), "power")[0]);
+    }
+    let ratio = p[1] / p[0];
+    eprintln!("3D P(1.5) / P(1) = {ratio:.5} (expected 1.5)");
+    assert!((ratio / 1.5 - 1.0).abs() < 0.03, "P(n)/P(1) = {ratio:.4}, expected 1.5 within 3%");
+}
+
+#[test]
+fn malformed_scenes_fail_cleanly() {
+    let d = workdir("bad");
+    let cases = [
+        ("syntax.toml", "[simulation\nsize_um = [1.0, 1.0]\n", "syntax.toml:1"),
+        ("unknown.toml", "[simulation]\nsize_um = [2.0, 2.0]\nresolution = 10\nresolutoin = 20\n", "resolutoin"),
+        ("type.toml", "[simulation]\nsize_um = [2.0, 2.0]\nresolution = \"ten\"\n", "resolution"),
+        ("negative.toml", "[simulation]\nsize_um = [-2.0, 2.0]\nresolution = 10\n[run]\nuntil_fs = 10\n", "size_um"),
+    ];
+    for (name, text, needle) in cases {
+        let scene = d.join(name);
+        std::fs::write(&scene, text).unwrap();
+        let out = d.join(format!("{name}.h5"));
+        let o = lumen().arg("run").arg(&scene).arg("-o").arg(&out).arg("--quiet").output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: exit code {:?}, stderr {err}", o.status.code());
+        assert!(err.contains(needle), "{name}: message does not mention `{needle}`: {err}");
+        assert!(err.contains(name), "{name}: message does not name the file: {err}");
+        assert!(!out.exists(), "{name}: an output file was written");
+    }
+}
