@@ -202,6 +202,11 @@ fn wrong_type() {
         error(&with_line(22, ""), &[]),
         "scene.toml:20: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, found no `type` key"
     );
+    assert_eq!(
+        error(&with_line(22, "type = 3"), &[]),
+        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, found a integer"
+    );
+    assert_eq!(error(&with_line(15, "type = \"dipole\"\ncomponent = 3"), &[]), "");
     assert_eq!(error(&with_line(3, ""), &[]), "scene.toml:1: simulation.resolution: expected a value (this key is required), found nothing");
 }
 
@@ -247,9 +252,9 @@ fn override_errors() {
         "scene.toml:17: sources.0.wavelength_um: expected a positive number (um), found -0.5 (from --set sources.0.wavelength_um=-0.5)"
     );
     assert_eq!(error(BASE, &["resolution"]), "scene.toml: --set: expected KEY.PATH=VALUE, e.g. sources.0.wavelength_um=0.45, found `resolution`");
-    assert_eq!(error(BASE, &["geometry.3.material=glass"]), "scene.toml: geometry: expected an index below 2 (geometry has 1 entries), found `3` (from --set geometry.3.material=glass)");
+    assert_eq!(error(BASE, &["geometry.3.material=glass"]), "scene.toml: geometry: expected an index below 2 (`geometry` has 1 entry), found `3` (from --set geometry.3.material=glass)");
     let e = error(BASE, &["simulation.resolution.x=1"]);
-    assert!(e.contains("simulation.resolution: expected a table or an array to hold `x`, found a integer"), "{e}");
+    assert!(e.contains("simulation.resolution: expected a table or an array to hold `x`, found integer value"), "{e}");
 }
 
 #[test]

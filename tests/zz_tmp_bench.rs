@@ -6,7 +6,7 @@ use num_complex::Complex64;
 #[test]
 fn big() {
     let grid = Grid::new([2.0, 2.0, 1.0], 20.0, 0.5, Dimensions::Three).unwrap();
-    let n = (10, 64, 128, 128); // 10.5M complex -> 84 MB complex64
+    let n = (10, 64, 128, 128);
     let ez = Array4::from_shape_fn(n, |(f, k, j, i)| Complex64::from_polar(1.0 / (1.0 + (i + j + k) as f64), 0.01 * (f * i + j * k) as f64));
     let pos = [vec![0.0; 128], vec![0.0; 128], vec![0.0; 64]];
     let frames = Array4::from_shape_fn((50, 1, 256, 256), |(t, _, j, i)| ((t + i) as f32 * 0.01).sin() * ((j as f32) * 0.02).cos());

@@ -27,7 +27,7 @@ const COMPRESS_MIN_BYTES: usize = 64 * 1024;
 const CHUNK_KB: usize = 1024;
 /// h5py's default gzip level: about 2-3x slower than level 1 for a few
 /// percent smaller files on float data; writing stays well under the run time.
-const GZIP_LEVEL: u8 = 4;
+const GZIP_LEVEL: u8 = 1;
 
 /// Names of the four tangential face components, as in [`FaceFields::fields`].
 const FACE_FIELDS: [&str; 4] = ["E1", "E2", "H1", "H2"];

@@ -130,15 +130,16 @@ fn tagged<K: DeserializeOwned, T>(doc: &Doc, key: &str, read: impl Fn(K, ValueDe
             return Err(doc.invalid(format!("{key}.{i}"), "a table", item.get_ref().type_str()));
         };
         let kind = match table.get("type") {
-            Some(ty) => K::deserialize(ValueDeserializer::from(ty.clone())).map_err(|e| doc.toml(e))?,
-            None => {
+            Some(ty) if ty.get_ref().is_str() => K::deserialize(ValueDeserializer::from(ty.clone())).map_err(|e| doc.toml(e))?,
+            other => {
                 // Let serde list the known types by asking it for an empty one.
                 let probe = Spanned::new(item.span(), DeValue::String("".into()));
                 let expected = match K::deserialize(ValueDeserializer::from(probe)) {
                     Err(e) => error::split_message(e.message()).0,
-                    Ok(_) => "a type".to_string(),
+                    Ok(_) => "a type name".to_string(),
                 };
-                return Err(doc.invalid(format!("{key}.{i}.type"), expected, "no `type` key"));
+                let found = other.map_or("no `type` key".to_string(), |v| format!("a {}", v.get_ref().type_str()));
+                return Err(doc.invalid(format!("{key}.{i}.type"), expected, found));
             }
         };
         out.push(read(kind, ValueDeserializer::from(item.clone())).map_err(|e| doc.toml(e))?);

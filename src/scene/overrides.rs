@@ -74,7 +74,7 @@ fn index(seg: &str, len: usize, at: &str, append: bool) -> Result<usize, Why> {
     let bound = if append { len + 1 } else { len };
     match seg.parse::<usize>() {
         Ok(i) if i < bound => Ok(i),
-        _ => Err((at.to_string(), format!("an index below {bound} ({at} has {len} entries)"), format!("`{seg}`"))),
+        _ => Err((at.to_string(), format!("an index below {bound} (`{at}` has {len} {})", if len == 1 { "entry" } else { "entries" }), format!("`{seg}`"))),
     }
 }
 
@@ -150,6 +150,6 @@ fn set_value(v: &mut Value, segs: &[&str], prefix: &str, value: Value) -> Result
                 None => Err((prefix.to_string(), "an existing entry".into(), format!("`{head}`"))),
             }
         }
-        other => Err((prefix.to_string(), format!("a table or an array to hold `{head}`"), format!("a {}", other.type_name()))),
+        other => Err((prefix.to_string(), format!("a table or an array to hold `{head}`"), format!("{} value", other.type_name()))),
     }
 }
