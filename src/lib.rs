@@ -11,10 +11,16 @@
 //! - Single precision fields (WGSL has no f64).
 //!
 //! # Not supported yet
-//! Dispersive media, subpixel smoothing, non-uniform grids, magnetic
-//! materials (mu = 1), frequency-domain monitors and HDF5 output, mode
-//! sources. Fields larger than one storage binding of the adapter are
+//! Dispersive media, subpixel smoothing, shapes other than boxes, non-uniform
+//! grids, magnetic materials (mu = 1), mode sources and monitors, near-to-far
+//! projection. Fields larger than one storage binding of the adapter are
 //! refused with an error rather than split.
+//!
+//! # Layers
+//! [`scene`] (TOML files) -> [`sim::Simulation`] (physical description) ->
+//! [`sim::Prepared`] (rasterised grid, coefficients, sample lists) ->
+//! [`gpu::GpuStepper`] or its twin [`cpu::CpuStepper`] -> [`run`] (stop
+//! conditions, normalisation) -> [`output`] (HDF5).
 
 pub mod boundary;
 pub mod cpu;
