@@ -32,7 +32,7 @@ pub enum SceneError {
         file: String,
         line: Option<usize>,
         #[source]
-        source: crate::Error,
+        source: Box<crate::Error>,
     },
     /// The scene file could not be read.
     #[error("{}: {source}", path.display())]
@@ -53,6 +53,16 @@ fn key_prefix(key: &str) -> String {
     } else {
         format!("{key}: ")
     }
+}
+
+/// "a string", "an integer": a TOML type name with its article.
+pub(super) fn a(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
 }
 
 /// 1-based line of a byte offset.
@@ -90,11 +100,26 @@ pub(super) fn syntax(file: &str, text: &str, e: &toml::de::Error) -> SceneError 
     let (expected, mut found) = split_message(e.message());
     // A missing token is reported where the next one starts, maybe lines
     // later; point at the end of the text before it instead.
-    let line = e.span().map(|s| if s.is_empty() { text[..s.start.min(text.len())].trim_end().len() } else { s.start }).map(|at| line_at(text, at));
+    let line = e
+        .span()
+        .map(|s| {
+            if s.is_empty() {
+                text[..s.start.min(text.len())].trim_end().len()
+            } else {
+                s.start
+            }
+        })
+        .map(|at| line_at(text, at));
     if let Some(code) = line.and_then(|l| text.lines().nth(l - 1)).map(str::trim).filter(|c| !c.is_empty()) {
         found = format!("{found} in `{code}`");
     }
-    SceneError::Invalid { file: file.to_string(), line, key: String::new(), expected, found }
+    SceneError::Invalid {
+        file: file.to_string(),
+        line,
+        key: String::new(),
+        expected,
+        found,
+    }
 }
 
 /// The resolved scene text and its parsed tree with spans: turns key paths
@@ -118,7 +143,13 @@ impl<'a> Doc<'a> {
         if let Some(s) = self.sets.iter().find(|s| key == s.path || key.starts_with(&format!("{}.", s.path))) {
             found = format!("{found} (from --set {})", s.arg);
         }
-        SceneError::Invalid { file: self.file.to_string(), line, key, expected, found }
+        SceneError::Invalid {
+            file: self.file.to_string(),
+            line,
+            key,
+            expected,
+            found,
+        }
     }
 
     /// A deserialisation error: its span gives the line and the key path.
@@ -126,19 +157,31 @@ impl<'a> Doc<'a> {
         let msg = e.message();
         let span = e.span();
         let line = span.clone().map(|s| line_at(self.text, s.start));
-        let mut key = span.and_then(|s| self.path_at(&s)).unwrap_or_default();
+        let mut key = span.clone().and_then(|s| self.path_at(&s)).unwrap_or_default();
         if let Some(field) = msg.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
-            key = if key.is_empty() { field.to_string() } else { format!("{key}.{field}") };
+            key = if key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            };
             return self.make(key, line, "a value (this key is required)".into(), "nothing".into());
         }
-        let (expected, found) = split_message(msg);
+        let (expected, found) = match (msg, span) {
+            // toml's words for a non-string where a name (an enum) belongs.
+            ("wanted string or table", Some(s)) => ("a string".to_string(), format!("`{}`", self.text.get(s).unwrap_or("?"))),
+            _ => split_message(msg),
+        };
         self.make(key, line, expected, found)
     }
 
     /// An engine error, pointed at `key` when the caller knows which entry it concerns.
     pub fn engine(&self, key: Option<&str>, source: crate::Error) -> SceneError {
         let line = key.and_then(|k| self.span_of(k)).map(|s| line_at(self.text, s.start));
-        SceneError::Engine { file: self.file.to_string(), line, source }
+        SceneError::Engine {
+            file: self.file.to_string(),
+            line,
+            source: Box::new(source),
+        }
     }
 
     /// Span of the deepest existing prefix of `path`: a key's own span for
@@ -154,7 +197,7 @@ impl<'a> Doc<'a> {
             let next = match cur {
                 None => entry(self.root.get_ref(), seg),
                 Some(DeValue::Table(t)) => entry(t, seg),
-                Some(DeValue::Array(a)) => seg.parse::<usize>().ok().and_then(|i| a.iter().nth(i)).map(|v| (v.span(), v.get_ref())),
+                Some(DeValue::Array(a)) => seg.parse::<usize>().ok().and_then(|i| a.get(i)).map(|v| (v.span(), v.get_ref())),
                 Some(_) => None,
             };
             let Some((s, v)) = next else { break };
@@ -170,30 +213,33 @@ impl<'a> Doc<'a> {
             outer.start <= inner.start && inner.end <= outer.end && outer.start < outer.end
         }
         fn join(prefix: &str, seg: &str) -> String {
-            if prefix.is_empty() { seg.to_string() } else { format!("{prefix}.{seg}") }
-        }
-        fn walk(v: &DeValue, prefix: &str, span: &Range<usize>) -> Option<String> {
-            let children: Vec<(Option<Range<usize>>, String, &Spanned<DeValue>)> = match v {
-                DeValue::Table(t) => t.iter().map(|(k, x)| (Some(k.span()), join(prefix, k.get_ref()), x)).collect(),
-                DeValue::Array(a) => a.iter().enumerate().map(|(i, x)| (None, join(prefix, &i.to_string()), x)).collect(),
-                _ => return None,
-            };
-            for (key_span, path, x) in children {
-                if key_span.is_some_and(|k| holds(&k, span)) {
-                    return Some(path);
-                }
-                if let Some(p) = walk(x.get_ref(), &path, span) {
-                    return Some(p);
-                }
-                if holds(&x.span(), span) {
-                    return Some(path);
-                }
+            if prefix.is_empty() {
+                seg.to_string()
+            } else {
+                format!("{prefix}.{seg}")
             }
-            None
+        }
+        fn table(t: &DeTable, prefix: &str, span: &Range<usize>) -> Option<String> {
+            t.iter().find_map(|(k, x)| {
+                let path = join(prefix, k.get_ref());
+                if holds(&k.span(), span) {
+                    Some(path)
+                } else {
+                    value(x, path, span)
+                }
+            })
+        }
+        fn value(x: &Spanned<DeValue>, path: String, span: &Range<usize>) -> Option<String> {
+            let inner = match x.get_ref() {
+                DeValue::Table(t) => table(t, &path, span),
+                DeValue::Array(a) => a.iter().enumerate().find_map(|(i, y)| value(y, join(&path, &i.to_string()), span)),
+                _ => None,
+            };
+            inner.or_else(|| holds(&x.span(), span).then_some(path))
         }
         if *span == self.root.span() {
             return None;
         }
-        walk(&DeValue::Table(self.root.get_ref().clone()), "", span)
+        table(self.root.get_ref(), "", span)
     }
 }

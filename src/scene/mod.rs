@@ -95,14 +95,23 @@ pub enum StopCondition {
     /// every `check_interval` (internal time) look at |component|^2 at
     /// `position_um` (grid coords); stop when its max over the last interval
     /// is below `decay_by` times the max ever seen, or at `max_time`.
-    Decay { component: Component, position_um: [f64; 3], decay_by: f64, check_interval: f64, max_time: f64 },
+    Decay {
+        component: Component,
+        position_um: [f64; 3],
+        decay_by: f64,
+        check_interval: f64,
+        max_time: f64,
+    },
 }
 
 /// Read and convert a scene file. `overrides` are `key.path=value` strings
 /// (`--set`); `empty` drops all geometry (background only), for the
 /// reference run of a normalisation.
 pub fn load(path: &Path, overrides: &[String], empty: bool) -> Result<Scene, SceneError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse(&text, &path.display().to_string(), overrides, empty)
 }
 
@@ -113,21 +122,34 @@ pub fn parse(text: &str, file: &str, overrides: &[String], empty: bool) -> Resul
     let (resolved, sets) = overrides::apply(file, text, overrides)?;
     let scene = {
         let root = DeTable::parse(&resolved).map_err(|e| error::syntax(file, &resolved, &e))?;
-        build(&Doc { file, text: &resolved, root, sets: &sets }, Path::new(file), empty)?
+        build(
+            &Doc {
+                file,
+                text: &resolved,
+                root,
+                sets: &sets,
+            },
+            Path::new(file),
+            empty,
+        )?
     };
     Ok(Scene { text: resolved, ..scene })
 }
 
 /// Read the `type`-tagged entries of the array `key` one by one, each with
 /// spans intact, so an error inside an entry keeps its line and key.
-fn tagged<K: DeserializeOwned, T>(doc: &Doc, key: &str, read: impl Fn(K, ValueDeserializer) -> Result<T, toml::de::Error>) -> Result<Vec<T>, SceneError> {
+fn tagged<K: DeserializeOwned, T>(
+    doc: &Doc,
+    key: &str,
+    read: impl Fn(K, ValueDeserializer) -> Result<T, toml::de::Error>,
+) -> Result<Vec<T>, SceneError> {
     let Some(DeValue::Array(items)) = doc.root.get_ref().get(key).map(Spanned::get_ref) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Some(table) = item.get_ref().as_table() else {
-            return Err(doc.invalid(format!("{key}.{i}"), "a table", item.get_ref().type_str()));
+            return Err(doc.invalid(format!("{key}.{i}"), "a table", error::a(item.get_ref().type_str())));
         };
         let kind = match table.get("type") {
             Some(ty) if ty.get_ref().is_str() => K::deserialize(ValueDeserializer::from(ty.clone())).map_err(|e| doc.toml(e))?,
@@ -138,7 +160,7 @@ fn tagged<K: DeserializeOwned, T>(doc: &Doc, key: &str, read: impl Fn(K, ValueDe
                     Err(e) => error::split_message(e.message()).0,
                     Ok(_) => "a type name".to_string(),
                 };
-                let found = other.map_or("no `type` key".to_string(), |v| format!("a {}", v.get_ref().type_str()));
+                let found = other.map_or("no `type` key".to_string(), |v| error::a(v.get_ref().type_str()));
                 return Err(doc.invalid(format!("{key}.{i}.type"), expected, found));
             }
         };
@@ -184,7 +206,11 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     for (i, s) in spec.sources.iter().enumerate() {
         if let Some(name) = &s.name {
             if source_names.contains(&Some(name.as_str())) {
-                return Err(doc.invalid(format!("sources.{i}.name"), "a name not used by another source", format!("`{name}`")));
+                return Err(doc.invalid(
+                    format!("sources.{i}.name"),
+                    "a name not used by another source",
+                    format!("`{name}`"),
+                ));
             }
         }
         source_names.push(s.name.as_deref());
@@ -198,11 +224,13 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let output = match spec.run.output.as_deref() {
         Some(o) if o.trim().is_empty() => return Err(doc.invalid("run.output", "a file name such as \"result.h5\"", "\"\"")),
         Some(o) => Some(PathBuf::from(o)),
-        None => path.file_stem().map(|s| PathBuf::from(s).with_extension("h5")),
+        None => path.file_stem().map(|s| PathBuf::from(format!("{}.h5", s.to_string_lossy()))),
     };
     let output = output.map(|o| path.parent().unwrap_or(Path::new("")).join(o));
 
-    simulation.prepare().map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs).as_deref(), e))?;
+    simulation
+        .prepare()
+        .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs).as_deref(), e))?;
     Ok(Scene {
         path: path.to_path_buf(),
         text: String::new(),
@@ -235,7 +263,9 @@ fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec
         return Some(format!("geometry.{i}"));
     }
     if let Some(rest) = name.strip_prefix("monitors.").or_else(|| name.strip_prefix("monitor `")) {
-        let i = monitors.iter().position(|m| rest.starts_with(&format!("{}.", m.name())) || rest.starts_with(&format!("{}`", m.name())));
+        let i = monitors
+            .iter()
+            .position(|m| rest.starts_with(&format!("{}.", m.name())) || rest.starts_with(&format!("{}`", m.name())));
         return i.map(|i| format!("monitors.{i}"));
     }
     if name.starts_with("boundaries") {
@@ -265,17 +295,31 @@ impl<'a> Build<'a> {
             (None, _) => return Err(doc.invalid("simulation.size_um", "[x, y] (2D) or [x, y, z] (3D), in um", fmt_nums(&s.size_um))),
         };
         if s.size_um.len() != d || s.size_um.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-            return Err(doc.invalid("simulation.size_um", format!("{d} positive sizes (um) for a {d}D run"), fmt_nums(&s.size_um)));
+            return Err(doc.invalid(
+                "simulation.size_um",
+                format!("{d} positive sizes (um) for a {d}D run"),
+                fmt_nums(&s.size_um),
+            ));
         }
         let resolution = positive(doc, "simulation.resolution", s.resolution, "cells/um")?;
         let courant = s.courant.unwrap_or(0.5);
         let limit = 1.0 / (d as f64).sqrt();
         if !(courant > 0.0 && courant <= limit) {
-            return Err(doc.invalid("simulation.courant", format!("a Courant number in (0, {limit:.4}] for {d}D (1/sqrt({d}))"), courant));
+            return Err(doc.invalid(
+                "simulation.courant",
+                format!("a Courant number in (0, {limit:.4}] for {d}D (1/sqrt({d}))"),
+                courant,
+            ));
         }
         let dims = match (d, s.polarization) {
             (3, None) => Dimensions::Three,
-            (3, Some(_)) => return Err(doc.invalid("simulation.polarization", "no polarization in a 3D run (it selects TM or TE in 2D)", "a value")),
+            (3, Some(_)) => {
+                return Err(doc.invalid(
+                    "simulation.polarization",
+                    "no polarization in a 3D run (it selects TM or TE in 2D)",
+                    "a value",
+                ))
+            }
             (_, Some(PolarizationName::Te)) => Dimensions::Two(Polarization::Te),
             _ => Dimensions::Two(Polarization::Tm),
         };
@@ -293,14 +337,19 @@ impl<'a> Build<'a> {
     /// The domain in scene coordinates, for messages.
     fn domain(&self) -> String {
         let l = self.grid.size_um();
-        let axes: Vec<String> = (0..self.d).map(|a| format!("{} in [{}, {}]", ["x", "y", "z"][a], -l[a] / 2.0, l[a] / 2.0)).collect();
+        let axes: Vec<String> = (0..self.d)
+            .map(|a| format!("{} in [{}, {}]", ["x", "y", "z"][a], -l[a] / 2.0, l[a] / 2.0))
+            .collect();
         format!("{} um", axes.join(", "))
     }
 
     /// Components the run evolves, for messages.
     fn active(&self, electric_only: bool) -> String {
-        let names: Vec<&str> =
-            Component::ALL.iter().filter(|c| c.is_active(self.grid.dims) && (c.is_electric() || !electric_only)).map(|c| c.name()).collect();
+        let names: Vec<&str> = Component::ALL
+            .iter()
+            .filter(|c| c.is_active(self.grid.dims) && (c.is_electric() || !electric_only))
+            .map(|c| c.name())
+            .collect();
         names.join(", ")
     }
 
@@ -328,8 +377,12 @@ impl<'a> Build<'a> {
     /// coordinates; `clip = false` requires it to lie inside instead.
     fn region(&self, key: &str, center: &[f64], size: &[f64], clip: bool) -> Result<Region, SceneError> {
         let c = self.vector(&format!("{key}.center_um"), center)?;
-        if size.len() != self.d || size.iter().any(|s| !(*s >= 0.0)) {
-            return Err(self.invalid(format!("{key}.size_um"), format!("{} sizes >= 0 (um; 0 makes a plane, inf spans the domain)", self.d), fmt_nums(size)));
+        if size.len() != self.d || size.iter().any(|s| s.is_nan() || *s < 0.0) {
+            return Err(self.invalid(
+                format!("{key}.size_um"),
+                format!("{} sizes >= 0 (um; 0 makes a plane, inf spans the domain)", self.d),
+                fmt_nums(size),
+            ));
         }
         let l = self.grid.size_um();
         let found = || format!("center_um = {}, size_um = {}", fmt_nums(center), fmt_nums(size));
@@ -337,10 +390,18 @@ impl<'a> Build<'a> {
         for a in 0..self.d {
             let (lo, hi) = (c[a] + self.offset[a] - size[a] / 2.0, c[a] + self.offset[a] + size[a] / 2.0);
             if hi < 0.0 || lo > l[a] {
-                return Err(self.invalid(format!("{key}.center_um"), format!("a region that meets the domain {}", self.domain()), found()));
+                return Err(self.invalid(
+                    format!("{key}.center_um"),
+                    format!("a region that meets the domain {}", self.domain()),
+                    found(),
+                ));
             }
             if !clip && (lo < -1e-9 || hi > l[a] + 1e-9) {
-                return Err(self.invalid(format!("{key}.size_um"), format!("a closed box inside the domain {}", self.domain()), found()));
+                return Err(self.invalid(
+                    format!("{key}.size_um"),
+                    format!("a closed box inside the domain {}", self.domain()),
+                    found(),
+                ));
             }
             (min_um[a], max_um[a]) = (lo.max(0.0), hi.min(l[a]));
         }
@@ -369,10 +430,22 @@ impl<'a> Build<'a> {
                     non_negative(doc, &format!("{key}.k"), k, "")?,
                     positive(doc, &format!("{key}.k_wavelength_um"), wl, "um")?,
                 ),
-                (None, Some(_), None) => return Err(self.invalid(format!("{key}.k_wavelength_um"), "the wavelength (um) at which `k` holds", "nothing")),
-                (None, None, Some(_)) => return Err(self.invalid(format!("{key}.k"), "an extinction coefficient `k` for `k_wavelength_um`", "nothing")),
+                (None, Some(_), None) => {
+                    return Err(self.invalid(
+                        format!("{key}.k_wavelength_um"),
+                        "the wavelength (um) at which `k` holds",
+                        "nothing",
+                    ))
+                }
+                (None, None, Some(_)) => {
+                    return Err(self.invalid(format!("{key}.k"), "an extinction coefficient `k` for `k_wavelength_um`", "nothing"))
+                }
                 (Some(_), _, _) => {
-                    return Err(self.invalid(format!("{key}.conductivity_s_per_m"), "either `conductivity_s_per_m` or `k` with `k_wavelength_um`", "both"))
+                    return Err(self.invalid(
+                        format!("{key}.conductivity_s_per_m"),
+                        "either `conductivity_s_per_m` or `k` with `k_wavelength_um`",
+                        "both",
+                    ))
                 }
             };
             media.insert(name.clone(), Medium::lossy(eps, sigma));
@@ -396,10 +469,15 @@ impl<'a> Build<'a> {
             let mut keys = [String::new(), String::new()];
             for (side, end) in ["min", "max"].iter().enumerate() {
                 let face = format!("{axis}{end}");
-                let found = [face.as_str(), axis, "default"].into_iter().find_map(|k| spec.get(k).map(|v| (k, v)));
+                let found = [face.as_str(), axis, "default"]
+                    .into_iter()
+                    .find_map(|k| spec.get(k).map(|v| (k, v)));
                 (b.faces[a][side], keys[side]) = match found {
                     Some((k, v)) => (self.boundary(&format!("boundaries.{k}"), v, resolution)?, format!("boundaries.{k}")),
-                    None => (Boundary::Pml(Pml::thickness_um(DEFAULT_PML_UM, resolution)), "boundaries".to_string()),
+                    None => (
+                        Boundary::Pml(Pml::thickness_um(DEFAULT_PML_UM, resolution)),
+                        "boundaries".to_string(),
+                    ),
                 };
             }
             let periodic = b.faces[a].map(|f| matches!(f, Boundary::Periodic));
@@ -441,9 +519,17 @@ impl<'a> Build<'a> {
         ];
         if t.kind != BoundaryKind::Pml {
             if let Some((k, _)) = pml_keys.iter().find(|(_, given)| *given) {
-                return Err(self.invalid(format!("{key}.{k}"), format!("no `{k}` (PML settings need type = \"pml\")"), "a value"));
+                return Err(self.invalid(
+                    format!("{key}.{k}"),
+                    format!("no `{k}` (PML settings need type = \"pml\")"),
+                    "a value",
+                ));
             }
-            return Ok(if t.kind == BoundaryKind::Pec { Boundary::Pec } else { Boundary::Periodic });
+            return Ok(if t.kind == BoundaryKind::Pec {
+                Boundary::Pec
+            } else {
+                Boundary::Periodic
+            });
         }
         let doc = self.doc;
         let mut pml = match (t.thickness_um, t.cells) {
@@ -451,7 +537,11 @@ impl<'a> Build<'a> {
             (Some(um), None) => {
                 let pml = Pml::thickness_um(positive(doc, &format!("{key}.thickness_um"), um, "um")?, resolution);
                 if pml.cells == 0 {
-                    return Err(self.invalid(format!("{key}.thickness_um"), format!("at least one cell ({} um)", 1.0 / resolution), um));
+                    return Err(self.invalid(
+                        format!("{key}.thickness_um"),
+                        format!("at least one cell ({} um)", 1.0 / resolution),
+                        um,
+                    ));
                 }
                 pml
             }
@@ -482,19 +572,30 @@ impl<'a> Build<'a> {
         let key = format!("geometry.{i}");
         match g {
             GeometrySpec::Box(b) => {
-                if b.size_um.len() != self.d || b.size_um.iter().any(|s| !(*s > 0.0)) {
-                    return Err(self.invalid(format!("{key}.size_um"), format!("{} positive sizes (um; inf or a large number for no end)", self.d), fmt_nums(&b.size_um)));
+                if b.size_um.len() != self.d || b.size_um.iter().any(|s| s.is_nan() || *s <= 0.0) {
+                    return Err(self.invalid(
+                        format!("{key}.size_um"),
+                        format!("{} positive sizes (um; inf or a large number for no end)", self.d),
+                        fmt_nums(&b.size_um),
+                    ));
                 }
                 let c = self.vector(&format!("{key}.center_um"), &b.center_um)?;
                 let l = self.grid.size_um();
                 let (mut min, mut max) = ([0.0; 3], [0.0; 3]);
                 for a in 0..self.d {
-                    let (lo, hi) = (c[a] + self.offset[a] - b.size_um[a] / 2.0, c[a] + self.offset[a] + b.size_um[a] / 2.0);
+                    let (lo, hi) = (
+                        c[a] + self.offset[a] - b.size_um[a] / 2.0,
+                        c[a] + self.offset[a] + b.size_um[a] / 2.0,
+                    );
                     if hi <= 0.0 || lo >= l[a] {
                         return Err(self.invalid(
                             format!("{key}.center_um"),
                             format!("a box that overlaps the domain {}", self.domain()),
-                            format!("a box entirely outside it (center_um = {}, size_um = {})", fmt_nums(&b.center_um), fmt_nums(&b.size_um)),
+                            format!(
+                                "a box entirely outside it (center_um = {}, size_um = {})",
+                                fmt_nums(&b.center_um),
+                                fmt_nums(&b.size_um)
+                            ),
                         ));
                     }
                     (min[a], max[a]) = (lo.max(0.0), hi.min(l[a]));
@@ -507,20 +608,44 @@ impl<'a> Build<'a> {
     fn source(&self, i: usize, s: &SourceSpec) -> Result<Source, SceneError> {
         let k = |f: &str| format!("sources.{i}.{f}");
         let doc = self.doc;
-        let forbid = |f: &str, given: bool, why: &str| if given { Err(self.invalid(k(f), format!("no `{f}` ({why})"), "a value")) } else { Ok(()) };
+        let forbid = |f: &str, given: bool, why: &str| {
+            if given {
+                Err(self.invalid(k(f), format!("no `{f}` ({why})"), "a value"))
+            } else {
+                Ok(())
+            }
+        };
         let shape = match s.kind {
             SourceType::Dipole => {
                 forbid("center_um", s.center_um.is_some(), "a dipole takes position_um")?;
                 forbid("size_um", s.size_um.is_some(), "a dipole takes position_um")?;
-                let p = s.position_um.as_deref().ok_or_else(|| self.invalid(k("position_um"), "the dipole's position (um)", "nothing"))?;
-                SourceShape::Point { position_um: self.point(&k("position_um"), p)? }
+                let p = s
+                    .position_um
+                    .as_deref()
+                    .ok_or_else(|| self.invalid(k("position_um"), "the dipole's position (um)", "nothing"))?;
+                SourceShape::Point {
+                    position_um: self.point(&k("position_um"), p)?,
+                }
             }
             SourceType::Plane | SourceType::Region => {
-                forbid("position_um", s.position_um.is_some(), "a plane or region takes center_um and size_um")?;
-                let c = s.center_um.as_deref().ok_or_else(|| self.invalid(k("center_um"), "the centre (um)", "nothing"))?;
-                let z = s.size_um.as_deref().ok_or_else(|| self.invalid(k("size_um"), "the size (um; 0 makes a plane)", "nothing"))?;
+                forbid(
+                    "position_um",
+                    s.position_um.is_some(),
+                    "a plane or region takes center_um and size_um",
+                )?;
+                let c = s
+                    .center_um
+                    .as_deref()
+                    .ok_or_else(|| self.invalid(k("center_um"), "the centre (um)", "nothing"))?;
+                let z = s
+                    .size_um
+                    .as_deref()
+                    .ok_or_else(|| self.invalid(k("size_um"), "the size (um; 0 makes a plane)", "nothing"))?;
                 let r = self.region(&format!("sources.{i}"), c, z, true)?;
-                SourceShape::Region { min_um: r.min_um, max_um: r.max_um }
+                SourceShape::Region {
+                    min_um: r.min_um,
+                    max_um: r.max_um,
+                }
             }
         };
         let direction = match (s.component, s.direction.as_deref()) {
@@ -528,7 +653,11 @@ impl<'a> Build<'a> {
             (Some(c), None) => {
                 let c = Component::from(c);
                 if !(c.is_electric() && c.is_active(self.grid.dims)) {
-                    return Err(self.invalid(k("component"), format!("an electric component this run evolves ({})", self.active(true)), c.name()));
+                    return Err(self.invalid(
+                        k("component"),
+                        format!("an electric component this run evolves ({})", self.active(true)),
+                        c.name(),
+                    ));
                 }
                 let mut u = [0.0; 3];
                 u[c.axis()] = 1.0;
@@ -538,12 +667,25 @@ impl<'a> Build<'a> {
                 let ok = v.len() == 3 && v.iter().all(|x| x.is_finite()) && v.iter().any(|x| *x != 0.0);
                 let along_active = (0..3).all(|a| v.get(a).is_none_or(|x| *x == 0.0) || Component::electric(a).is_active(self.grid.dims));
                 if !(ok && along_active) {
-                    return Err(self.invalid(k("direction"), format!("a non-zero [x, y, z] along the E components this run evolves ({})", self.active(true)), fmt_nums(v)));
+                    return Err(self.invalid(
+                        k("direction"),
+                        format!(
+                            "a non-zero [x, y, z] along the E components this run evolves ({})",
+                            self.active(true)
+                        ),
+                        fmt_nums(v),
+                    ));
                 }
                 [v[0], v[1], v[2]]
             }
             (None, None) if self.grid.dims == Dimensions::Two(Polarization::Tm) => [0.0, 0.0, 1.0],
-            (None, None) => return Err(self.invalid(k("component"), format!("`component` ({}) or `direction` = [x, y, z]", self.active(true)), "neither")),
+            (None, None) => {
+                return Err(self.invalid(
+                    k("component"),
+                    format!("`component` ({}) or `direction` = [x, y, z]", self.active(true)),
+                    "neither",
+                ))
+            }
         };
         let amplitude = s.amplitude.unwrap_or(1.0);
         if !amplitude.is_finite() {
@@ -557,14 +699,27 @@ impl<'a> Build<'a> {
                     (Some(bw), None) => {
                         let bw = positive(doc, &k("bandwidth_um"), bw, "um")?;
                         if bw >= 2.0 * wl {
-                            return Err(self.invalid(k("bandwidth_um"), format!("a bandwidth below twice the wavelength ({} um)", 2.0 * wl), bw));
+                            return Err(self.invalid(
+                                k("bandwidth_um"),
+                                format!("a bandwidth below twice the wavelength ({} um)", 2.0 * wl),
+                                bw,
+                            ));
                         }
                         TimeProfile::gaussian_band(wl - bw / 2.0, wl + bw / 2.0)
                     }
-                    (None, Some(f)) => TimeProfile::GaussianPulse { wavelength_um: wl, fwhm_frequency: positive(doc, &k("fwhm_frequency"), f, "1/um")? },
-                    (Some(_), Some(_)) => return Err(self.invalid(k("fwhm_frequency"), "either `bandwidth_um` or `fwhm_frequency`, not both", "both")),
+                    (None, Some(f)) => TimeProfile::GaussianPulse {
+                        wavelength_um: wl,
+                        fwhm_frequency: positive(doc, &k("fwhm_frequency"), f, "1/um")?,
+                    },
+                    (Some(_), Some(_)) => {
+                        return Err(self.invalid(k("fwhm_frequency"), "either `bandwidth_um` or `fwhm_frequency`, not both", "both"))
+                    }
                     (None, None) => {
-                        return Err(self.invalid(k("bandwidth_um"), "the pulse's `bandwidth_um` (um) or `fwhm_frequency` (1/um)", "nothing"));
+                        return Err(self.invalid(
+                            k("bandwidth_um"),
+                            "the pulse's `bandwidth_um` (um) or `fwhm_frequency` (1/um)",
+                            "nothing",
+                        ));
                     }
                 }
             }
@@ -572,10 +727,18 @@ impl<'a> Build<'a> {
                 forbid("bandwidth_um", s.bandwidth_um.is_some(), "a cw source has one wavelength")?;
                 forbid("fwhm_frequency", s.fwhm_frequency.is_some(), "a cw source has one wavelength")?;
                 let ramp_periods = non_negative(doc, &k("ramp_periods"), s.ramp_periods.unwrap_or(5.0), "periods")?;
-                TimeProfile::Continuous { wavelength_um: wl, ramp_periods }
+                TimeProfile::Continuous {
+                    wavelength_um: wl,
+                    ramp_periods,
+                }
             }
         };
-        Ok(Source { shape, direction, amplitude, profile })
+        Ok(Source {
+            shape,
+            direction,
+            amplitude,
+            profile,
+        })
     }
 
     fn components(&self, key: &str, list: &[ComponentName]) -> Result<Vec<Component>, SceneError> {
@@ -590,20 +753,36 @@ impl<'a> Build<'a> {
     /// Wavelengths (um) of a monitor, ascending; a range is spaced evenly in frequency.
     fn spectrum(&self, key: &str, s: Spectrum) -> Result<Vec<f64>, SceneError> {
         match (s.list, s.range) {
-            (Some(_), Some(_)) => Err(self.invalid(format!("{key}.wavelength_range_um"), "either `wavelengths_um` or `wavelength_range_um`, not both", "both")),
-            (None, None) => Err(self.invalid(format!("{key}.wavelengths_um"), "`wavelengths_um = [..]` or `wavelength_range_um = [min, max]` (um)", "neither")),
+            (Some(_), Some(_)) => Err(self.invalid(
+                format!("{key}.wavelength_range_um"),
+                "either `wavelengths_um` or `wavelength_range_um`, not both",
+                "both",
+            )),
+            (None, None) => Err(self.invalid(
+                format!("{key}.wavelengths_um"),
+                "`wavelengths_um = [..]` or `wavelength_range_um = [min, max]` (um)",
+                "neither",
+            )),
             (Some(list), None) => {
                 if s.points.is_some() {
                     return Err(self.invalid(format!("{key}.points"), "`points` only with `wavelength_range_um`", "a value"));
                 }
                 if list.is_empty() || list.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
-                    return Err(self.invalid(format!("{key}.wavelengths_um"), "one or more positive wavelengths (um)", fmt_nums(list)));
+                    return Err(self.invalid(
+                        format!("{key}.wavelengths_um"),
+                        "one or more positive wavelengths (um)",
+                        fmt_nums(list),
+                    ));
                 }
                 Ok(list.to_vec())
             }
             (None, Some(r)) => {
                 if !(r.len() == 2 && r[0].is_finite() && r[1].is_finite() && 0.0 < r[0] && r[0] < r[1]) {
-                    return Err(self.invalid(format!("{key}.wavelength_range_um"), "[min, max] with 0 < min < max (um)", fmt_nums(r)));
+                    return Err(self.invalid(
+                        format!("{key}.wavelength_range_um"),
+                        "[min, max] with 0 < min < max (um)",
+                        fmt_nums(r),
+                    ));
                 }
                 let n = s.points.unwrap_or(DEFAULT_POINTS);
                 let (f_hi, f_lo) = (1.0 / r[0], 1.0 / r[1]);
@@ -651,7 +830,9 @@ impl<'a> Build<'a> {
                     wavelengths_um: self.spectrum(&key, m.spectrum())?,
                 },
                 MonitorSpec::Flux(m) => {
-                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    let flat = (0..self.d.min(m.size_um.len()))
+                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
+                        .count();
                     if flat > 1 {
                         return Err(self.invalid(k("size_um"), "one zero size (a plane) or none (a closed box)", fmt_nums(&m.size_um)));
                     }
@@ -661,13 +842,20 @@ impl<'a> Build<'a> {
                     let region = self.region(&key, &m.center_um, &m.size_um, flat == 1)?;
                     let wavelengths_um = self.spectrum(&key, m.spectrum())?;
                     flux.insert(name.clone(), (i, wavelengths_um.clone()));
-                    out.first_centre.get_or_insert([0, 1, 2].map(|a| 0.5 * (region.min_um[a] + region.max_um[a])));
-                    MonitorKind::Flux { region, wavelengths_um, reverse: m.direction == Some(FluxDirection::Minus) }
+                    out.first_centre
+                        .get_or_insert([0, 1, 2].map(|a| 0.5 * (region.min_um[a] + region.max_um[a])));
+                    MonitorKind::Flux {
+                        region,
+                        wavelengths_um,
+                        reverse: m.direction == Some(FluxDirection::Minus),
+                    }
                 }
                 MonitorSpec::SourcePower(m) => {
                     let source = match &m.source {
                         SourceRef::Index(n) if *n < source_names.len() => *n,
-                        SourceRef::Name(s) if source_names.contains(&Some(s.as_str())) => source_names.iter().position(|n| *n == Some(s.as_str())).unwrap_or(0),
+                        SourceRef::Name(s) if source_names.contains(&Some(s.as_str())) => {
+                            source_names.iter().position(|n| *n == Some(s.as_str())).unwrap_or(0)
+                        }
                         other => {
                             let named: Vec<&str> = source_names.iter().flatten().copied().collect();
                             let found = match other {
@@ -676,17 +864,28 @@ impl<'a> Build<'a> {
                             };
                             return Err(self.invalid(
                                 k("source"),
-                                format!("a source index below {} or a source name ({})", source_names.len(), named.join(", ")),
+                                format!(
+                                    "a source index below {} or a source name ({})",
+                                    source_names.len(),
+                                    named.join(", ")
+                                ),
                                 found,
                             ));
                         }
                     };
-                    MonitorKind::SourcePower { source, wavelengths_um: self.spectrum(&key, m.spectrum())? }
+                    MonitorKind::SourcePower {
+                        source,
+                        wavelengths_um: self.spectrum(&key, m.spectrum())?,
+                    }
                 }
                 MonitorSpec::Snapshot(m) => {
                     let component: Component = m.component.into();
                     if !component.is_active(self.grid.dims) {
-                        return Err(self.invalid(k("component"), format!("a component this run evolves ({})", self.active(false)), component.name()));
+                        return Err(self.invalid(
+                            k("component"),
+                            format!("a component this run evolves ({})", self.active(false)),
+                            component.name(),
+                        ));
                     }
                     let every = units::fs_to_time(positive(self.doc, &k("every_fs"), m.every_fs, "fs")?);
                     MonitorKind::Snapshot {
@@ -704,15 +903,29 @@ impl<'a> Build<'a> {
             match flux.get(&incident) {
                 Some((_, w)) if w == wavelengths => {}
                 Some(_) => {
-                    return Err(self.invalid(format!("monitors.{i}.normalize_with"), format!("a flux monitor with the same wavelengths as `{name}`"), format!("`{incident}`")));
+                    return Err(self.invalid(
+                        format!("monitors.{i}.normalize_with"),
+                        format!("a flux monitor with the same wavelengths as `{name}`"),
+                        format!("`{incident}`"),
+                    ));
                 }
                 None => {
                     let known: Vec<&str> = flux.keys().map(String::as_str).collect();
-                    return Err(self.invalid(format!("monitors.{i}.normalize_with"), format!("a flux monitor ({})", known.join(", ")), format!("`{incident}`")));
+                    return Err(self.invalid(
+                        format!("monitors.{i}.normalize_with"),
+                        format!("a flux monitor ({})", known.join(", ")),
+                        format!("`{incident}`"),
+                    ));
                 }
             }
             let subtract_incident = m.subtract_incident.unwrap_or(false);
-            out.flux_normalization.insert(name.clone(), FluxNormalization { incident_monitor: incident, subtract_incident });
+            out.flux_normalization.insert(
+                name.clone(),
+                FluxNormalization {
+                    incident_monitor: incident,
+                    subtract_incident,
+                },
+            );
         }
         Ok(out)
     }
@@ -733,7 +946,9 @@ impl<'a> Build<'a> {
                 if let Some((k, _)) = decay_keys.iter().find(|(_, given)| *given) {
                     return Err(self.invalid(format!("run.{k}"), "decay settings only with until = \"decayed\"", "a value"));
                 }
-                Ok(StopCondition::Time { time: units::fs_to_time(positive(doc, "run.until_fs", t, "fs")?) })
+                Ok(StopCondition::Time {
+                    time: units::fs_to_time(positive(doc, "run.until_fs", t, "fs")?),
+                })
             }
             (None, Some(UntilName::Decayed)) => {
                 let mut end: f64 = 0.0;
@@ -741,12 +956,20 @@ impl<'a> Build<'a> {
                     match s.profile.end_time() {
                         Some(t) => end = end.max(t),
                         None => {
-                            return Err(self.invalid("run.until", format!("`until_fs`: sources.{i} is continuous-wave and never ends"), "\"decayed\""));
+                            return Err(self.invalid(
+                                "run.until",
+                                format!("`until_fs`: sources.{i} is continuous-wave and never ends"),
+                                "\"decayed\"",
+                            ));
                         }
                     }
                 }
                 if sources.is_empty() {
-                    return Err(self.invalid("run.until", "`until_fs`: there is no source whose fields could decay", "\"decayed\""));
+                    return Err(self.invalid(
+                        "run.until",
+                        "`until_fs`: there is no source whose fields could decay",
+                        "\"decayed\"",
+                    ));
                 }
                 let decay_by = run.decay_by.unwrap_or(1e-6);
                 if !(decay_by > 0.0 && decay_by < 1.0) {
@@ -758,7 +981,11 @@ impl<'a> Build<'a> {
                     None => Component::Ez,
                 };
                 if !component.is_active(self.grid.dims) {
-                    return Err(self.invalid("run.decay_component", format!("a component this run evolves ({})", self.active(false)), component.name()));
+                    return Err(self.invalid(
+                        "run.decay_component",
+                        format!("a component this run evolves ({})", self.active(false)),
+                        component.name(),
+                    ));
                 }
                 let position_um = match &run.decay_position_um {
                     Some(p) => self.point("run.decay_position_um", p)?,
@@ -779,7 +1006,13 @@ impl<'a> Build<'a> {
                     Some(t) => units::fs_to_time(positive(doc, "run.max_fs", t, "fs")?),
                     None => end + DEFAULT_MAX_CROSSINGS * n_max * diagonal,
                 };
-                Ok(StopCondition::Decay { component, position_um, decay_by, check_interval, max_time })
+                Ok(StopCondition::Decay {
+                    component,
+                    position_um,
+                    decay_by,
+                    check_interval,
+                    max_time,
+                })
             }
         }
     }

@@ -32,18 +32,33 @@ pub(super) fn apply(file: &str, text: &str, overrides: &[String]) -> Result<(Str
         expected,
         found,
     };
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| invalid(e.span().map(|s| line_at(text, s.start)), String::new(), "valid TOML".into(), e.message().to_string()))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        invalid(
+            e.span().map(|s| line_at(text, s.start)),
+            String::new(),
+            "valid TOML".into(),
+            e.message().to_string(),
+        )
+    })?;
     let mut sets = Vec::new();
     for arg in overrides {
         let Some((path, raw)) = arg.split_once('=') else {
-            return Err(invalid(None, "--set".into(), "KEY.PATH=VALUE, e.g. sources.0.wavelength_um=0.45".into(), format!("`{arg}`")));
+            return Err(invalid(
+                None,
+                "--set".into(),
+                "KEY.PATH=VALUE, e.g. sources.0.wavelength_um=0.45".into(),
+                format!("`{arg}`"),
+            ));
         };
         let path = path.trim();
         let segs: Vec<&str> = path.split('.').map(str::trim).collect();
         if segs.iter().any(|s| s.is_empty()) {
-            return Err(invalid(None, "--set".into(), "a dotted key path such as simulation.resolution".into(), format!("`{arg}`")));
+            return Err(invalid(
+                None,
+                "--set".into(),
+                "a dotted key path such as simulation.resolution".into(),
+                format!("`{arg}`"),
+            ));
         }
         // A TOML value (number, boolean, array, quoted string), else the text as a string.
         let raw = raw.trim();
@@ -51,7 +66,10 @@ pub(super) fn apply(file: &str, text: &str, overrides: &[String]) -> Result<(Str
         value.decor_mut().clear();
         set_table(doc.as_table_mut(), &segs, "", value)
             .map_err(|(key, expected, found)| invalid(None, key, expected, format!("{found} (from --set {arg})")))?;
-        sets.push(Set { path: segs.join("."), arg: arg.clone() });
+        sets.push(Set {
+            path: segs.join("."),
+            arg: arg.clone(),
+        });
     }
     Ok((doc.to_string(), sets))
 }
@@ -74,12 +92,21 @@ fn index(seg: &str, len: usize, at: &str, append: bool) -> Result<usize, Why> {
     let bound = if append { len + 1 } else { len };
     match seg.parse::<usize>() {
         Ok(i) if i < bound => Ok(i),
-        _ => Err((at.to_string(), format!("an index below {bound} (`{at}` has {len} {})", if len == 1 { "entry" } else { "entries" }), format!("`{seg}`"))),
+        _ => Err((
+            at.to_string(),
+            format!(
+                "an index below {bound} (`{at}` has {len} {})",
+                if len == 1 { "entry" } else { "entries" }
+            ),
+            format!("`{seg}`"),
+        )),
     }
 }
 
 fn set_table(t: &mut Table, segs: &[&str], prefix: &str, value: Value) -> Result<(), Why> {
-    let (head, rest) = segs.split_first().ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
+    let (head, rest) = segs
+        .split_first()
+        .ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
     let here = join(prefix, head);
     if rest.is_empty() {
         match t.get_mut(head) {
@@ -104,10 +131,16 @@ fn set_item(item: &mut Item, segs: &[&str], prefix: &str, value: Value) -> Resul
         Item::Table(t) => set_table(t, segs, prefix, value),
         Item::Value(v) => set_value(v, segs, prefix, value),
         Item::ArrayOfTables(a) => {
-            let (head, rest) = segs.split_first().ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
+            let (head, rest) = segs
+                .split_first()
+                .ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
             let i = index(head, a.len(), prefix, !rest.is_empty())?;
             if rest.is_empty() {
-                return Err((join(prefix, head), format!("a key inside the table, e.g. {prefix}.{head}.type"), "a whole table".into()));
+                return Err((
+                    join(prefix, head),
+                    format!("a key inside the table, e.g. {prefix}.{head}.type"),
+                    "a whole table".into(),
+                ));
             }
             if i == a.len() {
                 a.push(Table::new());
@@ -122,7 +155,9 @@ fn set_item(item: &mut Item, segs: &[&str], prefix: &str, value: Value) -> Resul
 }
 
 fn set_value(v: &mut Value, segs: &[&str], prefix: &str, value: Value) -> Result<(), Why> {
-    let (head, rest) = segs.split_first().ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
+    let (head, rest) = segs
+        .split_first()
+        .ok_or_else(|| (prefix.to_string(), "a key".to_string(), "nothing".to_string()))?;
     let here = join(prefix, head);
     match v {
         Value::InlineTable(t) => {
@@ -150,6 +185,10 @@ fn set_value(v: &mut Value, segs: &[&str], prefix: &str, value: Value) -> Result
                 None => Err((prefix.to_string(), "an existing entry".into(), format!("`{head}`"))),
             }
         }
-        other => Err((prefix.to_string(), format!("a table or an array to hold `{head}`"), format!("{} value", other.type_name()))),
+        other => Err((
+            prefix.to_string(),
+            format!("a table or an array to hold `{head}`"),
+            format!("{} value", other.type_name()),
+        )),
     }
 }

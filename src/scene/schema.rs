@@ -295,7 +295,11 @@ macro_rules! spectrum {
     ($t:ty) => {
         impl $t {
             pub fn spectrum(&self) -> Spectrum<'_> {
-                Spectrum { list: self.wavelengths_um.as_deref(), range: self.wavelength_range_um.as_deref(), points: self.points }
+                Spectrum {
+                    list: self.wavelengths_um.as_deref(),
+                    range: self.wavelength_range_um.as_deref(),
+                    points: self.points,
+                }
             }
         }
     };
@@ -379,10 +383,14 @@ impl<'de> Deserialize<'de> for SourceRef {
                 f.write_str("a source index (0, 1, ...) or a source name")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<SourceRef, E> {
-                usize::try_from(v).map(SourceRef::Index).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+                usize::try_from(v)
+                    .map(SourceRef::Index)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<SourceRef, E> {
-                usize::try_from(v).map(SourceRef::Index).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                usize::try_from(v)
+                    .map(SourceRef::Index)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SourceRef, E> {
                 Ok(SourceRef::Name(v.to_string()))
