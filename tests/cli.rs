@@ -253,3 +253,27 @@ fn malformed_scenes_fail_cleanly() {
         assert!(!out.exists(), "{name}: an output file was written");
     }
 }
+
+#[test]
+fn ctrl_c_keeps_what_was_computed() {
+    let d = workdir("sigint");
+    let scene = d.join("long.toml");
+    // Long enough that it is still running when interrupted (~minutes on llvmpipe).
+    std::fs::write(&scene, DIPOLE_2D.replace("POL", "tm").replace("COMP", "Ez").replace("until_fs = 200", "until_fs = 200000")).unwrap();
+    let out = d.join("long.h5");
+    let mut child = lumen().arg("run").arg(&scene).arg("-o").arg(&out).arg("--quiet").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let killed = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted run must exit with 130");
+    assert!(out.exists(), "an interrupted run must still write its results");
+    let info = lumen().arg("info").arg(&out).arg("--json").output().unwrap();
+    assert!(info.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(v["complete"], false, "{v}");
+    assert!(v["steps"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["stop_reason"].as_str().unwrap().contains("interrupted"), "{v}");
+    let names: Vec<&str> = v["monitors"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["power", "box"], "{v}");
+}

@@ -129,3 +129,14 @@ fn bad_material_and_profile() {
         .to_string()
         .contains("sources[0].wavelength_um"));
 }
+
+#[test]
+fn buffers_beyond_the_adapter_limit_are_refused() {
+    let ctx = lumen_fdtd::gpu::GpuContext::new(&lumen_fdtd::gpu::AdapterRequest::from_env()).unwrap();
+    let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+    assert!(ctx.check_binding("field", limit).is_ok());
+    let e = ctx.check_binding("one field component array", limit + 4).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, Error::ExceedsDeviceLimit { .. }), "{msg}");
+    assert!(msg.contains(&limit.to_string()) && msg.contains(&ctx.adapter.name), "{msg}");
+}
