@@ -25,8 +25,7 @@ use criterion::{criterion_main, Criterion, SamplingMode, Throughput};
 use lumen_fdtd::cpu::CpuStepper;
 use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
 use lumen_fdtd::{
-    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source,
-    Stepper, Structure, TimeProfile,
+    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source, Stepper, Structure, TimeProfile,
 };
 
 /// Cells per um; the wavelength below is 1 um, so 20 cells per wavelength.
@@ -132,11 +131,7 @@ fn bench_gpu(c: &mut Criterion, ctx: &Arc<GpuContext>) {
                 let mut s = GpuStepper::new(ctx.clone(), &p).expect("GPU stepper");
                 // First submission compiles/JITs the pipelines on some drivers.
                 s.run(1).expect("GPU run");
-                eprintln!(
-                    "  [{}] set-up + 1 step: {:.2} s",
-                    case.name,
-                    t.elapsed().as_secs_f64()
-                );
+                eprintln!("  [{}] set-up + 1 step: {:.2} s", case.name, t.elapsed().as_secs_f64());
                 s
             });
             b.iter(|| {
@@ -152,9 +147,7 @@ fn bench_cpu_twin(c: &mut Criterion) {
     let case = &CASES[1];
     assert_eq!(case.n, [128, 128, 128]);
     let threads = rayon::current_num_threads();
-    let mut g = c.benchmark_group(format!(
-        "step [CPU twin: unoptimised reference, rayon {threads} threads]"
-    ));
+    let mut g = c.benchmark_group(format!("step [CPU twin: unoptimised reference, rayon {threads} threads]"));
     configure(&mut g);
     let cells = case.n.iter().product::<usize>();
     g.throughput(Throughput::Elements((cells * case.steps) as u64));
@@ -171,8 +164,7 @@ fn bench_cpu_twin(c: &mut Criterion) {
 
 fn benches() {
     let mut c = Criterion::default().configure_from_args();
-    let ctx = GpuContext::new(&AdapterRequest::from_env())
-        .expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
+    let ctx = GpuContext::new(&AdapterRequest::from_env()).expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
     println!(
         "adapter: {} | driver: {} | max storage binding {} MiB",
         ctx.adapter,

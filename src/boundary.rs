@@ -47,18 +47,10 @@ impl Pml {
 
     fn validate(&self, face: &str) -> Result<()> {
         if self.cells == 0 {
-            return Err(Error::invalid(
-                format!("{face}.pml.cells"),
-                0,
-                "a PML needs at least one cell",
-            ));
+            return Err(Error::invalid(format!("{face}.pml.cells"), 0, "a PML needs at least one cell"));
         }
         if !(self.order >= 0.0 && self.order.is_finite()) {
-            return Err(Error::invalid(
-                format!("{face}.pml.order"),
-                self.order,
-                "must be >= 0",
-            ));
+            return Err(Error::invalid(format!("{face}.pml.order"), self.order, "must be >= 0"));
         }
         if !(self.sigma_factor >= 0.0 && self.sigma_factor.is_finite()) {
             return Err(Error::invalid(
@@ -68,18 +60,10 @@ impl Pml {
             ));
         }
         if !(self.kappa_max >= 1.0 && self.kappa_max.is_finite()) {
-            return Err(Error::invalid(
-                format!("{face}.pml.kappa_max"),
-                self.kappa_max,
-                "must be >= 1",
-            ));
+            return Err(Error::invalid(format!("{face}.pml.kappa_max"), self.kappa_max, "must be >= 1"));
         }
         if !(self.alpha_max >= 0.0 && self.alpha_max.is_finite()) {
-            return Err(Error::invalid(
-                format!("{face}.pml.alpha_max"),
-                self.alpha_max,
-                "must be >= 0",
-            ));
+            return Err(Error::invalid(format!("{face}.pml.alpha_max"), self.alpha_max, "must be >= 0"));
         }
         Ok(())
     }
@@ -207,11 +191,7 @@ impl PmlProfile {
             let alpha = pml.alpha_max * (1.0 - depth);
             let bcoef = (-(sigma / kappa + alpha) * dt).exp();
             let denom = sigma * kappa + kappa * kappa * alpha;
-            let ccoef = if denom > 0.0 {
-                sigma / denom * (bcoef - 1.0)
-            } else {
-                0.0
-            };
+            let ccoef = if denom > 0.0 { sigma / denom * (bcoef - 1.0) } else { 0.0 };
             (bcoef as f32, ccoef as f32, (1.0 / kappa - 1.0) as f32)
         };
         for s in 0..lo + hi {
@@ -220,11 +200,7 @@ impl PmlProfile {
                     unreachable!("lo > 0 only for a PML face")
                 };
                 let i = s as f64;
-                (
-                    p,
-                    (lo as f64 - i) / lo as f64,
-                    (lo as f64 - i - 0.5) / lo as f64,
-                )
+                (p, (lo as f64 - i) / lo as f64, (lo as f64 - i - 0.5) / lo as f64)
             } else {
                 let Boundary::Pml(p) = faces[1] else {
                     unreachable!("hi > 0 only for a PML face")

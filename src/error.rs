@@ -9,27 +9,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub enum Error {
     /// A simulation parameter is out of its valid range.
     #[error("invalid parameter `{name}`: {reason} (found {found})")]
-    InvalidParameter {
-        name: String,
-        found: String,
-        reason: String,
-    },
+    InvalidParameter { name: String, found: String, reason: String },
 
     /// The Courant number exceeds the stability limit of the lattice.
     #[error("Courant number {courant} exceeds the stability limit {limit:.6} for a {dims}D Yee grid (1/sqrt({dims}))")]
-    CourantTooLarge {
-        courant: f64,
-        limit: f64,
-        dims: usize,
-    },
+    CourantTooLarge { courant: f64, limit: f64, dims: usize },
 
     /// The boundary layers do not fit in the domain.
     #[error("PML along {axis} is {pml_cells} cells thick in total but the domain has only {domain_cells} cells along {axis}")]
-    PmlTooThick {
-        axis: char,
-        pml_cells: usize,
-        domain_cells: usize,
-    },
+    PmlTooThick { axis: char, pml_cells: usize, domain_cells: usize },
 
     /// A source or probe lies outside the domain.
     #[error("{what} at {position_um:?} um lies outside the domain [0, {size_um:?}] um")]
@@ -40,21 +28,22 @@ pub enum Error {
     },
 
     /// No wgpu adapter could be found.
-    #[error("no GPU or software adapter found ({detail}). On Linux without a GPU install Mesa: \
+    #[error(
+        "no GPU or software adapter found ({detail}). On Linux without a GPU install Mesa: \
              `apt-get install libegl1 libgl1-mesa-dri` (OpenGL/llvmpipe) or `apt-get install mesa-vulkan-drivers` \
-             (Vulkan/lavapipe); choose one with WGPU_BACKEND=gl or WGPU_BACKEND=vulkan")]
+             (Vulkan/lavapipe); choose one with WGPU_BACKEND=gl or WGPU_BACKEND=vulkan"
+    )]
     NoAdapter { detail: String },
 
     /// The requested adapter name matched none of the adapters found.
     #[error("no adapter matches `{requested}`; found: {available}")]
-    AdapterNotFound {
-        requested: String,
-        available: String,
-    },
+    AdapterNotFound { requested: String, available: String },
 
     /// A buffer would exceed a limit of the adapter.
-    #[error("{what} needs {requested_bytes} bytes but adapter `{adapter}` allows at most {limit_bytes} bytes per {limit_name}; \
-             use a coarser resolution or a smaller domain")]
+    #[error(
+        "{what} needs {requested_bytes} bytes but adapter `{adapter}` allows at most {limit_bytes} bytes per {limit_name}; \
+             use a coarser resolution or a smaller domain"
+    )]
     ExceedsDeviceLimit {
         what: String,
         requested_bytes: u64,
@@ -73,11 +62,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn invalid(
-        name: impl Into<String>,
-        found: impl std::fmt::Display,
-        reason: impl Into<String>,
-    ) -> Self {
+    pub(crate) fn invalid(name: impl Into<String>, found: impl std::fmt::Display, reason: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name: name.into(),
             found: found.to_string(),

@@ -145,38 +145,22 @@ impl Grid {
     /// Courant number S = c dt / dx, checked against 1/sqrt(D).
     pub fn new(size_um: [f64; 3], resolution: f64, courant: f64, dims: Dimensions) -> Result<Grid> {
         if !(resolution.is_finite() && resolution > 0.0) {
-            return Err(Error::invalid(
-                "resolution",
-                resolution,
-                "cells per um must be a positive number",
-            ));
+            return Err(Error::invalid("resolution", resolution, "cells per um must be a positive number"));
         }
         let d = dims.count();
         let limit = 1.0 / (d as f64).sqrt();
         if !(courant.is_finite() && courant > 0.0) {
-            return Err(Error::invalid(
-                "courant",
-                courant,
-                "must be a positive number",
-            ));
+            return Err(Error::invalid("courant", courant, "must be a positive number"));
         }
         if courant > limit {
-            return Err(Error::CourantTooLarge {
-                courant,
-                limit,
-                dims: d,
-            });
+            return Err(Error::CourantTooLarge { courant, limit, dims: d });
         }
         let dx = 1.0 / resolution;
         let mut n = [1usize; 3];
         for a in 0..d {
             let s = size_um[a];
             if !(s.is_finite() && s > 0.0) {
-                return Err(Error::invalid(
-                    format!("size_um[{a}]"),
-                    s,
-                    "domain size must be positive",
-                ));
+                return Err(Error::invalid(format!("size_um[{a}]"), s, "domain size must be positive"));
             }
             // Round to the nearest whole number of cells; a size a hair below a
             // multiple of dx must not lose a cell to floating point.
@@ -215,11 +199,7 @@ impl Grid {
     }
     /// Domain size in um (whole cells).
     pub fn size_um(&self) -> [f64; 3] {
-        [
-            self.nx as f64 * self.dx,
-            self.ny as f64 * self.dx,
-            self.nz as f64 * self.dx,
-        ]
+        [self.nx as f64 * self.dx, self.ny as f64 * self.dx, self.nz as f64 * self.dx]
     }
     pub fn courant(&self) -> f64 {
         self.dt / self.dx
@@ -264,20 +244,8 @@ mod tests {
         let e = Grid::new([1.0, 1.0, 1.0], 10.0, 0.6, Dimensions::Three).unwrap_err();
         assert!(matches!(e, Error::CourantTooLarge { .. }), "{e}");
         assert!(e.to_string().contains("0.577350"), "{e}");
-        assert!(Grid::new(
-            [1.0, 1.0, 0.0],
-            10.0,
-            0.7,
-            Dimensions::Two(Polarization::Tm)
-        )
-        .is_ok());
-        assert!(Grid::new(
-            [1.0, 1.0, 0.0],
-            10.0,
-            0.71,
-            Dimensions::Two(Polarization::Tm)
-        )
-        .is_err());
+        assert!(Grid::new([1.0, 1.0, 0.0], 10.0, 0.7, Dimensions::Two(Polarization::Tm)).is_ok());
+        assert!(Grid::new([1.0, 1.0, 0.0], 10.0, 0.71, Dimensions::Two(Polarization::Tm)).is_err());
     }
 
     #[test]

@@ -26,7 +26,11 @@ const EXIT_RUNTIME: u8 = 3;
 const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
-#[command(name = "lumen", version, about = "GPU FDTD optics solver: micro-LED to waveguide and fiber coupling")]
+#[command(
+    name = "lumen",
+    version,
+    about = "GPU FDTD optics solver: micro-LED to waveguide and fiber coupling"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,8 +86,21 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scene, output, overrides, empty, reference, quiet, json } => cmd_run(scene, output, &overrides, empty, reference, quiet, json),
-        Command::Check { scene, overrides, empty, json } => cmd_check(scene, &overrides, empty, json),
+        Command::Run {
+            scene,
+            output,
+            overrides,
+            empty,
+            reference,
+            quiet,
+            json,
+        } => cmd_run(scene, output, &overrides, empty, reference, quiet, json),
+        Command::Check {
+            scene,
+            overrides,
+            empty,
+            json,
+        } => cmd_check(scene, &overrides, empty, json),
         Command::Devices { json } => cmd_devices(json),
         Command::Info { file, json } => cmd_info(file, json),
     }
@@ -103,7 +120,15 @@ fn context() -> Result<Arc<GpuContext>, ExitCode> {
     })
 }
 
-fn cmd_run(path: PathBuf, output: Option<PathBuf>, overrides: &[String], empty: bool, reference: Option<PathBuf>, quiet: bool, json: bool) -> ExitCode {
+fn cmd_run(
+    path: PathBuf,
+    output: Option<PathBuf>,
+    overrides: &[String],
+    empty: bool,
+    reference: Option<PathBuf>,
+    quiet: bool,
+    json: bool,
+) -> ExitCode {
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
@@ -133,7 +158,12 @@ fn cmd_run(path: PathBuf, output: Option<PathBuf>, overrides: &[String], empty: 
     } else {
         ProgressMode::Lines
     };
-    let opts = RunOptions { output, reference, progress, interrupt };
+    let opts = RunOptions {
+        output,
+        reference,
+        progress,
+        interrupt,
+    };
     match run_scene(&scene, ctx, &opts) {
         Ok(out) => {
             if json {
@@ -194,7 +224,12 @@ fn print_summary(out: &RunOutcome) {
                 println!("flux `{}`:", m.name);
                 match norm {
                     Some(n) => {
-                        println!("  {:>14} {:>14} {:>14}", "wavelength_um", "flux", format!("/ {}", n.incident_monitor));
+                        println!(
+                            "  {:>14} {:>14} {:>14}",
+                            "wavelength_um",
+                            "flux",
+                            format!("/ {}", n.incident_monitor)
+                        );
                         for ((w, f), r) in wavelengths_um.iter().zip(n.scattered_flux.as_ref().unwrap_or(flux)).zip(&n.ratio) {
                             println!("  {w:>14.5} {f:>14.6e} {r:>14.6}");
                         }
@@ -207,7 +242,11 @@ fn print_summary(out: &RunOutcome) {
                     }
                 }
             }
-            MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
+            MonitorData::SourcePower {
+                wavelengths_um,
+                power,
+                source_spectrum,
+            } => {
                 println!("source power `{}`:", m.name);
                 println!("  {:>14} {:>14} {:>22}", "wavelength_um", "power", "power / |source|^2");
                 for ((w, p), s) in wavelengths_um.iter().zip(power).zip(source_spectrum) {
@@ -261,7 +300,15 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         );
     } else {
         println!("scene:     {}", path.display());
-        println!("grid:      {} x {} x {} = {} cells, dx = {} um ({:?})", g.nx, g.ny, g.nz, g.cells(), g.dx, g.dims);
+        println!(
+            "grid:      {} x {} x {} = {} cells, dx = {} um ({:?})",
+            g.nx,
+            g.ny,
+            g.nz,
+            g.cells(),
+            g.dx,
+            g.dims
+        );
         println!("time step: {:.5} fs (Courant {})", units::time_to_fs(g.dt), g.courant());
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
         println!(
@@ -272,7 +319,10 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
             if fits { "" } else { "  -- DOES NOT FIT" }
         );
         println!("adapter:   {}", ctx.adapter);
-        println!("estimate:  ~{est:.0} s ({:.2e} cell updates at a rough {:.0e}/s for this kind of adapter)", cell_updates, rate);
+        println!(
+            "estimate:  ~{est:.0} s ({:.2e} cell updates at a rough {:.0e}/s for this kind of adapter)",
+            cell_updates, rate
+        );
     }
     if fits {
         ExitCode::SUCCESS
@@ -299,7 +349,14 @@ fn cmd_devices(json: bool) -> ExitCode {
         return ExitCode::from(EXIT_RUNTIME);
     } else {
         for (i, a) in list.iter().enumerate() {
-            println!("{}{} [{:?}, {:?}] driver {}", if i == 0 { "* " } else { "  " }, a.name, a.backend, a.device_type, a.driver);
+            println!(
+                "{}{} [{:?}, {:?}] driver {}",
+                if i == 0 { "* " } else { "  " },
+                a.name,
+                a.backend,
+                a.device_type,
+                a.driver
+            );
             println!(
                 "    max storage binding {} MiB, max buffer {} MiB, {} storage buffers per stage, {} invocations per workgroup",
                 a.max_storage_buffer_binding_size >> 20,

@@ -9,28 +9,42 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::grid::{Component, Grid};
 
-/// A non-dispersive medium.
+/// One dispersive susceptibility term, with frequencies in c/um (= 1/um,
+/// MEEP's units with a = 1 um) and the exp(-i w t) convention.
 #[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pole {
+    /// chi(f) = sigma f0^2 / (f0^2 - f^2 - i f gamma) (MEEP's LorentzianSusceptibility).
+    Lorentz { frequency: f64, gamma: f64, sigma: f64 },
+    /// chi(f) = -sigma f0^2 / (f^2 + i f gamma) (MEEP's DrudeSusceptibility).
+    Drude { frequency: f64, gamma: f64, sigma: f64 },
+}
+
+/// A medium: eps_inf, conductivity and any number of dispersive poles.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Medium {
-    /// Relative permittivity (>= 1 for dielectrics).
+    /// Relative permittivity at infinite frequency (the permittivity of a
+    /// non-dispersive medium).
     pub eps: f64,
     /// Electric conductivity in units of eps0 c / um (see [`crate::units`]).
     pub sigma: f64,
+    /// Dispersive terms (empty for a non-dispersive medium).
+    pub poles: Vec<Pole>,
 }
 
 impl Medium {
-    pub const VACUUM: Medium = Medium {
-        eps: 1.0,
-        sigma: 0.0,
-    };
+    pub const VACUUM: Medium = Medium { eps: 1.0, sigma: 0.0, poles: Vec::new() };
     pub fn index(n: f64) -> Medium {
-        Medium {
-            eps: n * n,
-            sigma: 0.0,
-        }
+        Medium { eps: n * n, sigma: 0.0, poles: Vec::new() }
     }
     pub fn lossy(eps: f64, sigma: f64) -> Medium {
-        Medium { eps, sigma }
+        Medium { eps, sigma, poles: Vec::new() }
+    }
+    pub fn with_pole(mut self, p: Pole) -> Medium {
+        self.poles.push(p);
+        self
+    }
+    pub fn is_dispersive(&self) -> bool {
+        !self.poles.is_empty()
     }
     fn validate(&self, what: &str) -> Result<()> {
         if !(self.eps.is_finite() && self.eps > 0.0) {
@@ -41,11 +55,7 @@ impl Medium {
             ));
         }
         if !(self.sigma.is_finite() && self.sigma >= 0.0) {
-            return Err(Error::invalid(
-                format!("{what}.sigma"),
-                self.sigma,
-                "conductivity must be >= 0",
-            ));
+            return Err(Error::invalid(format!("{what}.sigma"), self.sigma, "conductivity must be >= 0"));
         }
         Ok(())
     }
@@ -89,11 +99,7 @@ impl Structure {
         }
     }
     pub fn with_block(mut self, min_um: [f64; 3], max_um: [f64; 3], medium: Medium) -> Structure {
-        self.blocks.push(Block {
-            min_um,
-            max_um,
-            medium,
-        });
+        self.blocks.push(Block { min_um, max_um, medium });
         self
     }
 
@@ -129,7 +135,7 @@ impl Structure {
                                 .iter()
                                 .rev()
                                 .find(|b| b.contains(p, d))
-                                .map_or(self.background, |b| b.medium);
+                                .map_or(&self.background, |b| &b.medium);
                             ep[i + grid.nx * j] = m.eps as f32;
                             sp[i + grid.nx * j] = m.sigma as f32;
                         }

@@ -60,7 +60,9 @@ impl std::fmt::Display for RunError {
 impl From<Error> for RunError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Gpu(_) | Error::DeviceRequest { .. } | Error::NoAdapter { .. } | Error::AdapterNotFound { .. } => RunError::Runtime(e.to_string()),
+            Error::Gpu(_) | Error::DeviceRequest { .. } | Error::NoAdapter { .. } | Error::AdapterNotFound { .. } => {
+                RunError::Runtime(e.to_string())
+            }
             _ => RunError::Input(e.to_string()),
         }
     }
@@ -83,7 +85,14 @@ pub struct RunOutcome {
 
 /// Steps to the end of the last pulsed source (0 when all are continuous).
 fn source_end_steps(scene: &Scene, dt: f64) -> usize {
-    scene.simulation.sources.iter().filter_map(|s| s.profile.end_time()).map(|t| (t / dt).ceil() as usize).max().unwrap_or(0)
+    scene
+        .simulation
+        .sources
+        .iter()
+        .filter_map(|s| s.profile.end_time())
+        .map(|t| (t / dt).ceil() as usize)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs `scene` to its stop condition and writes the result file.
@@ -91,7 +100,10 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
     let mut sim = scene.simulation.clone();
     let user_probes = sim.probes.len();
     // The decay criterion watches its own probe.
-    if let StopCondition::Decay { component, position_um, .. } = scene.stop {
+    if let StopCondition::Decay {
+        component, position_um, ..
+    } = scene.stop
+    {
         sim.probes.push(Probe::new(component, position_um));
     }
     let prepared = sim.prepare()?;
@@ -107,14 +119,23 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
 
     let (target_steps, decay) = match scene.stop {
         StopCondition::Time { time } => ((time / dt).ceil() as usize, None),
-        StopCondition::Decay { decay_by, check_interval, max_time, .. } => {
-            ((max_time / dt).ceil() as usize, Some((decay_by, ((check_interval / dt).ceil() as usize).max(1))))
-        }
+        StopCondition::Decay {
+            decay_by,
+            check_interval,
+            max_time,
+            ..
+        } => (
+            (max_time / dt).ceil() as usize,
+            Some((decay_by, ((check_interval / dt).ceil() as usize).max(1))),
+        ),
     };
     let start_check = source_end_steps(scene, dt);
     // Return to the host once per submission: progress, Ctrl-C and the decay
     // check all happen there.
-    let chunk = decay.map_or(usize::MAX, |(_, every)| every).min(stepper.steps_per_submission()).max(1);
+    let chunk = decay
+        .map_or(usize::MAX, |(_, every)| every)
+        .min(stepper.steps_per_submission())
+        .max(1);
     let progress = Progress::new(opts.progress, target_steps);
     let started = Instant::now();
     let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
@@ -160,7 +181,12 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         .iter()
         .zip(stepper.probe_series())
         .zip(&scene.probe_names)
-        .map(|((p, s), name)| ProbeRecord { name: name.clone(), component: p.component, position_um: p.position_um, samples: s.clone() })
+        .map(|((p, s), name)| ProbeRecord {
+            name: name.clone(),
+            component: p.component,
+            position_um: p.position_um,
+            samples: s.clone(),
+        })
         .collect();
     let normalized = match &reference {
         Some(r) => normalize(scene, &monitors, r, &grid)?,
@@ -209,13 +235,19 @@ struct Reference {
 
 fn read_reference(scene: &Scene, path: &Path) -> Result<Reference, RunError> {
     let mut flux = std::collections::BTreeMap::new();
-    let names: std::collections::BTreeSet<&str> =
-        scene.flux_normalization.iter().flat_map(|(m, n)| [m.as_str(), n.incident_monitor.as_str()]).collect();
+    let names: std::collections::BTreeSet<&str> = scene
+        .flux_normalization
+        .iter()
+        .flat_map(|(m, n)| [m.as_str(), n.incident_monitor.as_str()])
+        .collect();
     for name in names {
         let data = output::read_flux(path, name).map_err(|e| RunError::Input(format!("reference run: {e}")))?;
         flux.insert(name.to_string(), data);
     }
-    Ok(Reference { path: path.to_path_buf(), flux })
+    Ok(Reference {
+        path: path.to_path_buf(),
+        flux,
+    })
 }
 
 fn same_wavelengths(a: &[f64], b: &[f64]) -> bool {
@@ -226,8 +258,17 @@ fn normalize(scene: &Scene, monitors: &[MonitorResult], r: &Reference, grid: &cr
     let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
     let mut out = Vec::new();
     for m in monitors {
-        let MonitorData::Flux { wavelengths_um, flux, faces } = &m.data else { continue };
-        let Some(norm) = scene.flux_normalization.get(&m.name) else { continue };
+        let MonitorData::Flux {
+            wavelengths_um,
+            flux,
+            faces,
+        } = &m.data
+        else {
+            continue;
+        };
+        let Some(norm) = scene.flux_normalization.get(&m.name) else {
+            continue;
+        };
         let (ref_wl, incident, _) = &r.flux[&norm.incident_monitor];
         if !same_wavelengths(ref_wl, wavelengths_um) {
             return Err(RunError::Input(format!(
@@ -241,7 +282,8 @@ fn normalize(scene: &Scene, monitors: &[MonitorResult], r: &Reference, grid: &cr
         }
         let scattered = if norm.subtract_incident {
             let (_, _, ref_faces) = &r.flux[&m.name];
-            let diff = subtract_faces(faces, ref_faces).map_err(|e| RunError::Input(format!("reference run {}: monitor `{}`: {e}", r.path.display(), m.name)))?;
+            let diff = subtract_faces(faces, ref_faces)
+                .map_err(|e| RunError::Input(format!("reference run {}: monitor `{}`: {e}", r.path.display(), m.name)))?;
             let nf = wavelengths_um.len();
             let mut s = vec![0.0; nf];
             for f in &diff {
@@ -285,7 +327,12 @@ impl Progress {
             );
             b
         });
-        Progress { mode, bar, total, last_line: std::cell::Cell::new(Instant::now()) }
+        Progress {
+            mode,
+            bar,
+            total,
+            last_line: std::cell::Cell::new(Instant::now()),
+        }
     }
 
     fn update(&self, steps: usize, dt: f64, cells: f64, elapsed: Duration) {
@@ -301,7 +348,11 @@ impl Progress {
             ProgressMode::Lines => {
                 if self.last_line.get().elapsed() >= Duration::from_secs(5) || steps >= self.total {
                     self.last_line.set(Instant::now());
-                    let eta = if steps > 0 { elapsed.as_secs_f64() * (self.total - steps.min(self.total)) as f64 / steps as f64 } else { 0.0 };
+                    let eta = if steps > 0 {
+                        elapsed.as_secs_f64() * (self.total - steps.min(self.total)) as f64 / steps as f64
+                    } else {
+                        0.0
+                    };
                     eprintln!("step {steps}/{}  {msg}  (at most {eta:.0} s left)", self.total);
                 }
             }

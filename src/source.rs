@@ -25,10 +25,7 @@ pub enum TimeProfile {
         fwhm_frequency: f64,
     },
     /// w(t) = ramp(t) sin(2 pi f0 t), ramp rising as sin^2 over `ramp_periods`.
-    Continuous {
-        wavelength_um: f64,
-        ramp_periods: f64,
-    },
+    Continuous { wavelength_um: f64, ramp_periods: f64 },
 }
 
 impl TimeProfile {
@@ -49,18 +46,10 @@ impl TimeProfile {
                 fwhm_frequency,
             } => {
                 if !(wavelength_um > 0.0 && wavelength_um.is_finite()) {
-                    return Err(Error::invalid(
-                        format!("{what}.wavelength_um"),
-                        wavelength_um,
-                        "must be positive",
-                    ));
+                    return Err(Error::invalid(format!("{what}.wavelength_um"), wavelength_um, "must be positive"));
                 }
                 if !(fwhm_frequency > 0.0 && fwhm_frequency.is_finite()) {
-                    return Err(Error::invalid(
-                        format!("{what}.fwhm_frequency"),
-                        fwhm_frequency,
-                        "must be positive",
-                    ));
+                    return Err(Error::invalid(format!("{what}.fwhm_frequency"), fwhm_frequency, "must be positive"));
                 }
             }
             TimeProfile::Continuous {
@@ -68,18 +57,10 @@ impl TimeProfile {
                 ramp_periods,
             } => {
                 if !(wavelength_um > 0.0 && wavelength_um.is_finite()) {
-                    return Err(Error::invalid(
-                        format!("{what}.wavelength_um"),
-                        wavelength_um,
-                        "must be positive",
-                    ));
+                    return Err(Error::invalid(format!("{what}.wavelength_um"), wavelength_um, "must be positive"));
                 }
                 if !(ramp_periods >= 0.0 && ramp_periods.is_finite()) {
-                    return Err(Error::invalid(
-                        format!("{what}.ramp_periods"),
-                        ramp_periods,
-                        "must be >= 0",
-                    ));
+                    return Err(Error::invalid(format!("{what}.ramp_periods"), ramp_periods, "must be >= 0"));
                 }
             }
         }
@@ -157,11 +138,7 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn point_dipole(
-        position_um: [f64; 3],
-        direction: [f64; 3],
-        profile: TimeProfile,
-    ) -> Source {
+    pub fn point_dipole(position_um: [f64; 3], direction: [f64; 3], profile: TimeProfile) -> Source {
         Source {
             shape: SourceShape::Point { position_um },
             direction,
@@ -169,12 +146,7 @@ impl Source {
             profile,
         }
     }
-    pub fn region(
-        min_um: [f64; 3],
-        max_um: [f64; 3],
-        direction: [f64; 3],
-        profile: TimeProfile,
-    ) -> Source {
+    pub fn region(min_um: [f64; 3], max_um: [f64; 3], direction: [f64; 3], profile: TimeProfile) -> Source {
         Source {
             shape: SourceShape::Region { min_um, max_um },
             direction,

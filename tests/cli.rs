@@ -31,7 +31,16 @@ fn workdir(name: &str) -> PathBuf {
 
 /// Run `lumen run --json` and return the parsed summary.
 fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let o = lumen().arg("run").arg(scene).arg("-o").arg(out).arg("--json").arg("--quiet").args(extra).output().unwrap();
+    let o = lumen()
+        .arg("run")
+        .arg(scene)
+        .arg("-o")
+        .arg(out)
+        .arg("--json")
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
     assert!(out.exists(), "no result file");
@@ -39,11 +48,21 @@ fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
 }
 
 fn monitor<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    v["monitors"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no monitor {name} in {v}"))
+    v["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no monitor {name} in {v}"))
 }
 
 fn values(v: &serde_json::Value, key: &str) -> Vec<f64> {
-    v[key].as_array().unwrap_or_else(|| panic!("no {key} in {v}")).iter().map(|x| x.as_f64().unwrap()).collect()
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 const SLAB_1D: &str = r#"
@@ -179,10 +198,18 @@ fn dipole_power_2d_out_of_plane_is_twice_in_plane() {
     let fz = values(monitor(&a, "box"), "flux");
     for k in 0..3 {
         let ratio = pz[k] / px[k];
-        eprintln!("P_Jz / P_Jx = {ratio:.5}; source power {:.5e} vs flux out of the box {:.5e}", pz[k], fz[k]);
+        eprintln!(
+            "P_Jz / P_Jx = {ratio:.5}; source power {:.5e} vs flux out of the box {:.5e}",
+            pz[k], fz[k]
+        );
         assert!((ratio / 2.0 - 1.0).abs() < 0.02, "P_Jz / P_Jx = {ratio:.4}, expected 2 within 2%");
         // In vacuum all the power a source gives leaves through a box around it.
-        assert!((fz[k] / pz[k] - 1.0).abs() < 0.02, "flux {:.4e} vs source power {:.4e}", fz[k], pz[k]);
+        assert!(
+            (fz[k] / pz[k] - 1.0).abs() < 0.02,
+            "flux {:.4e} vs source power {:.4e}",
+            fz[k],
+            pz[k]
+        );
     }
 }
 
@@ -237,9 +264,21 @@ fn malformed_scenes_fail_cleanly() {
     let d = workdir("bad");
     let cases = [
         ("syntax.toml", "[simulation\nsize_um = [1.0, 1.0]\n", "syntax.toml:1"),
-        ("unknown.toml", "[simulation]\nsize_um = [2.0, 2.0]\nresolution = 10\nresolutoin = 20\n", "resolutoin"),
-        ("type.toml", "[simulation]\nsize_um = [2.0, 2.0]\nresolution = \"ten\"\n", "resolution"),
-        ("negative.toml", "[simulation]\nsize_um = [-2.0, 2.0]\nresolution = 10\n[run]\nuntil_fs = 10\n", "size_um"),
+        (
+            "unknown.toml",
+            "[simulation]\nsize_um = [2.0, 2.0]\nresolution = 10\nresolutoin = 20\n",
+            "resolutoin",
+        ),
+        (
+            "type.toml",
+            "[simulation]\nsize_um = [2.0, 2.0]\nresolution = \"ten\"\n",
+            "resolution",
+        ),
+        (
+            "negative.toml",
+            "[simulation]\nsize_um = [-2.0, 2.0]\nresolution = 10\n[run]\nuntil_fs = 10\n",
+            "size_um",
+        ),
     ];
     for (name, text, needle) in cases {
         let scene = d.join(name);
@@ -259,7 +298,14 @@ fn ctrl_c_keeps_what_was_computed() {
     let d = workdir("sigint");
     let scene = d.join("long.toml");
     // Long enough that it is still running when interrupted (~minutes on llvmpipe).
-    std::fs::write(&scene, DIPOLE_2D.replace("POL", "tm").replace("COMP", "Ez").replace("until_fs = 200", "until_fs = 200000")).unwrap();
+    std::fs::write(
+        &scene,
+        DIPOLE_2D
+            .replace("POL", "tm")
+            .replace("COMP", "Ez")
+            .replace("until_fs = 200", "until_fs = 200000"),
+    )
+    .unwrap();
     let out = d.join("long.h5");
     let mut child = lumen().arg("run").arg(&scene).arg("-o").arg(&out).arg("--quiet").spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_secs(4));
@@ -274,6 +320,11 @@ fn ctrl_c_keeps_what_was_computed() {
     assert_eq!(v["complete"], false, "{v}");
     assert!(v["steps"].as_u64().unwrap() > 0, "{v}");
     assert!(v["stop_reason"].as_str().unwrap().contains("interrupted"), "{v}");
-    let names: Vec<&str> = v["monitors"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["power", "box"], "{v}");
 }

@@ -12,8 +12,8 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe,
-    Simulation, Source, Stepper, Structure, TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe, Simulation, Source, Stepper, Structure,
+    TimeProfile,
 };
 
 const RES: f64 = 20.0;
@@ -27,26 +27,15 @@ fn probe_phasor(dims: Dimensions, right: usize) -> (f64, f64) {
     let lx = (left + right) as f64 * dx + interior;
     let grid = Grid::new([lx, dx, dx], RES, 0.5, dims).unwrap();
     let mut b = Boundaries::all(Boundary::Periodic);
-    b.faces[0] = [
-        Boundary::Pml(Pml::cells(left)),
-        Boundary::Pml(Pml::cells(right)),
-    ];
+    b.faces[0] = [Boundary::Pml(Pml::cells(left)), Boundary::Pml(Pml::cells(right))];
     let x0 = left as f64 * dx;
     let pulse = TimeProfile::GaussianPulse {
         wavelength_um: WAVELENGTH,
         fwhm_frequency: 0.3,
     };
     let sim = Simulation::new(grid.clone(), b, Structure::new(Medium::VACUUM))
-        .with_source(Source::region(
-            [x0 + 1.0, 0.0, 0.0],
-            [x0 + 1.0, dx, dx],
-            [0.0, 0.0, 1.0],
-            pulse,
-        ))
-        .with_probe(Probe::new(
-            Component::Ez,
-            [x0 + interior - 0.5, 0.0, 0.5 * dx],
-        ));
+        .with_source(Source::region([x0 + 1.0, 0.0, 0.0], [x0 + 1.0, dx, dx], [0.0, 0.0, 1.0], pulse))
+        .with_probe(Probe::new(Component::Ez, [x0 + interior - 0.5, 0.0, 0.5 * dx]));
     // Long enough for the pulse to pass the probe, reach the layer and come back
     // and for everything to leave: t0 + tails ~ 10, plus ~8 um of travel.
     let steps = (40.0 / grid.dt) as usize;
@@ -71,22 +60,13 @@ fn reflection(dims: Dimensions, d: usize) -> f64 {
 }
 
 fn check(dims: Dimensions) {
-    let r: Vec<(usize, f64)> = [4usize, 8, 16]
-        .iter()
-        .map(|&d| (d, reflection(dims, d)))
-        .collect();
+    let r: Vec<(usize, f64)> = [4usize, 8, 16].iter().map(|&d| (d, reflection(dims, d))).collect();
     eprintln!("{dims:?}: R(d) = {r:?}");
     for w in r.windows(2) {
-        assert!(
-            w[1].1 < w[0].1,
-            "{dims:?}: reflection must fall with thickness: {r:?}"
-        );
+        assert!(w[1].1 < w[0].1, "{dims:?}: reflection must fall with thickness: {r:?}");
     }
     let r16 = r[2].1;
-    assert!(
-        r16 < 1e-6,
-        "{dims:?}: R(16 cells) = {r16:.3e}, must be below 1e-6"
-    );
+    assert!(r16 < 1e-6, "{dims:?}: R(16 cells) = {r16:.3e}, must be below 1e-6");
 }
 
 #[test]

@@ -12,8 +12,7 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source,
-    Stepper, Structure, TimeProfile,
+    Boundaries, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Stepper, Structure, TimeProfile,
 };
 
 const F: f64 = 0.3;
@@ -31,24 +30,16 @@ fn ratio(dims: Dimensions, res: f64, half: [f64; 3], pml_cells: usize, time: f64
     let c = [
         (size[0] / 2.0 * res).round() / res,
         (size[1] / 2.0 * res).round() / res,
-        if three {
-            ((size[2] / 2.0 * res).floor() + 0.5) / res
-        } else {
-            0.0
-        },
+        if three { ((size[2] / 2.0 * res).floor() + 0.5) / res } else { 0.0 },
     ];
     let cw = TimeProfile::Continuous {
         wavelength_um: 1.0 / F,
         ramp_periods: 3.0,
     };
-    let sim = Simulation::new(
-        grid.clone(),
-        Boundaries::pml(pml_cells),
-        Structure::new(Medium::VACUUM),
-    )
-    .with_source(Source::point_dipole(c, [0.0, 0.0, 1.0], cw))
-    .with_probe(Probe::new(Component::Ez, [c[0] + 2.0, c[1], c[2]]))
-    .with_probe(Probe::new(Component::Ez, [c[0] + 4.0, c[1], c[2]]));
+    let sim = Simulation::new(grid.clone(), Boundaries::pml(pml_cells), Structure::new(Medium::VACUUM))
+        .with_source(Source::point_dipole(c, [0.0, 0.0, 1.0], cw))
+        .with_probe(Probe::new(Component::Ez, [c[0] + 2.0, c[1], c[2]]))
+        .with_probe(Probe::new(Component::Ez, [c[0] + 4.0, c[1], c[2]]));
     let steps = (time / grid.dt).round() as usize;
     let s = common::run_gpu(&sim, steps);
     let a: Vec<f64> = s
@@ -64,13 +55,7 @@ fn ratio(dims: Dimensions, res: f64, half: [f64; 3], pml_cells: usize, time: f64
 
 #[test]
 fn line_source_2d_follows_hankel() {
-    let r = ratio(
-        Dimensions::Two(Polarization::Tm),
-        10.0,
-        [5.5, 5.5, 0.0],
-        20,
-        80.0,
-    );
+    let r = ratio(Dimensions::Two(Polarization::Tm), 10.0, [5.5, 5.5, 0.0], 20, 80.0);
     let r2 = r * r;
     eprintln!("2D |E(2)|^2/|E(4)|^2 = {r2:.5} (analytic 1.98827)");
     assert!((r2 / 1.98827 - 1.0).abs() < 0.03, "2D ratio {r2:.5}");

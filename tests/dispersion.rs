@@ -12,8 +12,7 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation,
-    Source, Stepper, Structure, TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Stepper, Structure, TimeProfile,
 };
 
 fn phase_velocity(dims: Dimensions) -> f64 {
@@ -31,22 +30,13 @@ fn phase_velocity(dims: Dimensions) -> f64 {
     };
     let (x1, x2) = (3.5, 7.5);
     let sim = Simulation::new(grid.clone(), b, Structure::new(Medium::VACUUM))
-        .with_source(Source::region(
-            [2.5, 0.0, 0.0],
-            [2.5, 0.1, 0.1],
-            [0.0, 0.0, 1.0],
-            cw,
-        ))
+        .with_source(Source::region([2.5, 0.0, 0.0], [2.5, 0.1, 0.1], [0.0, 0.0, 1.0], cw))
         .with_probe(Probe::new(Component::Ez, [x1, 0.0, 0.05]))
         .with_probe(Probe::new(Component::Ez, [x2, 0.0, 0.05]));
     let steps = 1400;
     let s = common::run_gpu(&sim, steps);
     let dt = grid.dt;
-    let z: Vec<(f64, f64)> = s
-        .probe_series()
-        .iter()
-        .map(|p| common::amplitude_at(p, dt, dt, f, 20))
-        .collect();
+    let z: Vec<(f64, f64)> = s.probe_series().iter().map(|p| common::amplitude_at(p, dt, dt, f, 20)).collect();
     // amplitude_at gives (sum v cos wt, sum v sin wt); the phasor
     // z = sum v exp(-i w t) = re - i im of v = A sin(w t - k x) is
     // proportional to exp(-i k x): the downstream probe lags by k D.
@@ -65,18 +55,12 @@ const EXPECTED: f64 = 0.987264; // CASES.md case 3, N = 10, S = 0.5
 fn phase_velocity_2d_at_10_cells_per_wavelength() {
     let v = phase_velocity(Dimensions::Two(Polarization::Tm));
     eprintln!("2D v_p/c = {v:.6} (expected {EXPECTED})");
-    assert!(
-        (v / EXPECTED - 1.0).abs() < 1e-3,
-        "v_p/c = {v:.6}, expected {EXPECTED}"
-    );
+    assert!((v / EXPECTED - 1.0).abs() < 1e-3, "v_p/c = {v:.6}, expected {EXPECTED}");
 }
 
 #[test]
 fn phase_velocity_3d_at_10_cells_per_wavelength() {
     let v = phase_velocity(Dimensions::Three);
     eprintln!("3D v_p/c = {v:.6} (expected {EXPECTED})");
-    assert!(
-        (v / EXPECTED - 1.0).abs() < 1e-3,
-        "v_p/c = {v:.6}, expected {EXPECTED}"
-    );
+    assert!((v / EXPECTED - 1.0).abs() < 1e-3, "v_p/c = {v:.6}, expected {EXPECTED}");
 }

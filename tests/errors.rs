@@ -1,18 +1,11 @@
 //! Bad parameters give clear errors that quote the values, never panics.
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Error, Grid, Medium, Pml, Polarization, Probe,
-    Simulation, Source, Structure, TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Error, Grid, Medium, Pml, Polarization, Probe, Simulation, Source, Structure, TimeProfile,
 };
 
 fn grid2d() -> Grid {
-    Grid::new(
-        [2.0, 2.0, 0.0],
-        10.0,
-        0.5,
-        Dimensions::Two(Polarization::Tm),
-    )
-    .unwrap()
+    Grid::new([2.0, 2.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Tm)).unwrap()
 }
 
 #[test]
@@ -26,10 +19,7 @@ fn courant_above_limit() {
 fn zero_cells() {
     let e = Grid::new([1.0, 0.04, 1.0], 10.0, 0.5, Dimensions::Three).unwrap_err();
     let msg = e.to_string();
-    assert!(
-        msg.contains("size_um[1]") && msg.contains("zero cells"),
-        "{msg}"
-    );
+    assert!(msg.contains("size_um[1]") && msg.contains("zero cells"), "{msg}");
 }
 
 #[test]
@@ -54,9 +44,7 @@ fn pml_thicker_than_domain() {
 fn half_periodic_axis() {
     let mut b = Boundaries::pml(4);
     b.faces[0][1] = Boundary::Periodic;
-    let e = Simulation::new(grid2d(), b, Structure::default())
-        .prepare()
-        .unwrap_err();
+    let e = Simulation::new(grid2d(), b, Structure::default()).prepare().unwrap_err();
     assert!(e.to_string().contains("both faces"), "{e}");
 }
 
@@ -66,13 +54,8 @@ fn bad_pml_grading() {
         kappa_max: 0.5,
         ..Pml::cells(4)
     }));
-    let e = Simulation::new(grid2d(), b, Structure::default())
-        .prepare()
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("kappa_max") && e.to_string().contains("0.5"),
-        "{e}"
-    );
+    let e = Simulation::new(grid2d(), b, Structure::default()).prepare().unwrap_err();
+    assert!(e.to_string().contains("kappa_max") && e.to_string().contains("0.5"), "{e}");
 }
 
 #[test]
@@ -81,14 +64,13 @@ fn source_outside_domain() {
         wavelength_um: 1.0,
         fwhm_frequency: 0.5,
     };
-    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_source(
-        Source::point_dipole([3.0, 1.0, 0.0], [0.0, 0.0, 1.0], pulse),
-    );
+    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_source(Source::point_dipole(
+        [3.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0],
+        pulse,
+    ));
     let e = sim.prepare().unwrap_err();
-    assert!(
-        e.to_string().contains("sources[0]") && e.to_string().contains("outside"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("sources[0]") && e.to_string().contains("outside"), "{e}");
 }
 
 #[test]
@@ -97,37 +79,32 @@ fn component_not_in_polarisation() {
         wavelength_um: 1.0,
         fwhm_frequency: 0.5,
     };
-    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_source(
-        Source::point_dipole([1.0, 1.0, 0.0], [1.0, 0.0, 0.0], pulse),
-    );
+    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_source(Source::point_dipole(
+        [1.0, 1.0, 0.0],
+        [1.0, 0.0, 0.0],
+        pulse,
+    ));
     let e = sim.prepare().unwrap_err();
     assert!(e.to_string().contains("Ex is not evolved"), "{e}");
-    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default())
-        .with_probe(Probe::new(Component::Hz, [1.0, 1.0, 0.0]));
+    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_probe(Probe::new(Component::Hz, [1.0, 1.0, 0.0]));
     assert!(sim.prepare().unwrap_err().to_string().contains("probes[0]"));
 }
 
 #[test]
 fn bad_material_and_profile() {
     let s = Structure::new(Medium::VACUUM).with_block([0.0; 3], [1.0; 3], Medium::lossy(-2.0, 0.0));
-    let e = Simulation::new(grid2d(), Boundaries::pml(4), s)
-        .prepare()
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("blocks[0].eps") && e.to_string().contains("-2"),
-        "{e}"
-    );
+    let e = Simulation::new(grid2d(), Boundaries::pml(4), s).prepare().unwrap_err();
+    assert!(e.to_string().contains("blocks[0].eps") && e.to_string().contains("-2"), "{e}");
     let bad = TimeProfile::Continuous {
         wavelength_um: 0.0,
         ramp_periods: 1.0,
     };
-    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default())
-        .with_source(Source::point_dipole([1.0, 1.0, 0.0], [0.0, 0.0, 1.0], bad));
-    assert!(sim
-        .prepare()
-        .unwrap_err()
-        .to_string()
-        .contains("sources[0].wavelength_um"));
+    let sim = Simulation::new(grid2d(), Boundaries::pml(4), Structure::default()).with_source(Source::point_dipole(
+        [1.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0],
+        bad,
+    ));
+    assert!(sim.prepare().unwrap_err().to_string().contains("sources[0].wavelength_um"));
 }
 
 #[test]

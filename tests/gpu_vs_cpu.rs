@@ -10,18 +10,14 @@
 mod common;
 
 use lumen_fdtd::cpu::CpuStepper;
-use lumen_fdtd::{Monitor, MonitorKind, Region, 
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe,
-    Simulation, Source, Stepper, Structure, TimeProfile,
+use lumen_fdtd::{
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Monitor, MonitorKind, Pml, Polarization, Probe, Region, Simulation, Source,
+    Stepper, Structure, TimeProfile,
 };
 
 fn scene(dims: Dimensions) -> Simulation {
     let three = dims == Dimensions::Three;
-    let size = if three {
-        [2.4, 2.0, 1.6]
-    } else {
-        [4.0, 3.2, 0.0]
-    };
+    let size = if three { [2.4, 2.0, 1.6] } else { [4.0, 3.2, 0.0] };
     let grid = Grid::new(size, 10.0, 0.5, dims).unwrap();
     let mut b = Boundaries::all(Boundary::Pec).with_axis(1, Boundary::Periodic);
     b.faces[0] = [
@@ -62,29 +58,24 @@ fn scene(dims: Dimensions) -> Simulation {
     let mut sim = Simulation::new(grid, b, structure)
         .with_source(Source::point_dipole(center, dir, pulse))
         .with_source(Source::point_dipole(center, dir, cw))
-        .with_source(Source::region(
-            [0.8, 0.0, 0.0],
-            [0.8, size[1], size[2]],
-            plane_dir,
-            pulse,
-        ));
+        .with_source(Source::region([0.8, 0.0, 0.0], [0.8, size[1], size[2]], plane_dir, pulse));
     for c in Component::ALL.iter().filter(|c| c.is_active(dims)) {
-        sim = sim.with_probe(Probe::new(
-            *c,
-            [size[0] * 0.7, size[1] * 0.3, size[2] * 0.6],
-        ));
+        sim = sim.with_probe(Probe::new(*c, [size[0] * 0.7, size[1] * 0.3, size[2] * 0.6]));
     }
-    sim
+    let wl = vec![0.7, 0.8, 1.0];
+    let inner = |lo: f64, hi: f64| Region { min_um: [size[0] * lo, size[1] * lo, size[2] * lo], max_um: [size[0] * hi, size[1] * hi, size[2] * hi] };
+    let active: Vec<Component> = Component::ALL.iter().copied().filter(|c| c.is_active(dims)).collect();
+    sim.with_monitor(Monitor::new("box", MonitorKind::Flux { region: inner(0.3, 0.6), wavelengths_um: wl.clone(), reverse: false }))
+        .with_monitor(Monitor::new("fields", MonitorKind::DftFields { region: inner(0.5, 0.7), components: active.clone(), wavelengths_um: vec![0.9] }))
+        .with_monitor(Monitor::new("power", MonitorKind::SourcePower { source: 0, wavelengths_um: wl }))
+        .with_monitor(Monitor::new("snap", MonitorKind::Snapshot { region: inner(0.2, 0.8), component: active[0], every_steps: 45 }))
 }
 
 fn compare(dims: Dimensions) {
     let sim = scene(dims);
     let p = sim.prepare().unwrap();
     assert!(p.ca.is_some(), "the scene must exercise conductivity");
-    assert!(
-        p.source_layers.len() >= 2,
-        "two dipoles at one cell must need two layers"
-    );
+    assert!(p.source_layers.len() >= 2, "two dipoles at one cell must need two layers");
     let mut cpu = CpuStepper::new(p.clone());
     // An odd submission size so batches do not line up with anything.
     let mut gpu = lumen_fdtd::gpu::GpuStepper::with_batch(common::ctx(), &p, 37).unwrap();
@@ -99,25 +90,44 @@ fn compare(dims: Dimensions) {
         let a = fc.get(*c);
         let b = fg.get(*c);
         let norm: f64 = a.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
-        assert!(
-            norm > 1e-3,
-            "{c:?} stayed ~zero ({norm}): the comparison would be empty"
-        );
+        assert!(norm > 1e-3, "{c:?} stayed ~zero ({norm}): the comparison would be empty");
         let e = common::rel_l2(a, b);
         eprintln!("{dims:?} {c:?}: rel L2 {e:.2e}");
         assert!(e < 1e-4, "{dims:?} {c:?}: GPU and CPU differ by {e:.3e}");
     }
-    for (k, (a, b)) in cpu
-        .probe_series()
-        .iter()
-        .zip(gpu.probe_series())
-        .enumerate()
-    {
+    for (k, (a, b)) in cpu.probe_series().iter().zip(gpu.probe_series()).enumerate() {
         assert_eq!(a.len(), 500);
         assert_eq!(b.len(), 500);
         let e = common::rel_l2(a, b);
         assert!(e < 1e-4, "probe {k}: {e:.3e}");
     }
+    // Running DFTs (flux faces, field monitor, source power) and snapshots.
+    let dc = cpu.dft_sums().unwrap();
+    let dg = {
+        let _turn = common::gpu_turn();
+        gpu.dft_sums().unwrap()
+    };
+    assert_eq!(dc.len(), p.dft.accumulators);
+    assert!(p.dft.accumulators > 0);
+    let flat = |v: &[num_complex::Complex64]| v.iter().flat_map(|c| [c.re as f32, c.im as f32]).collect::<Vec<f32>>();
+    let (dft_cpu, dft_gpu) = (flat(&dc), flat(&dg));
+    let norm: f64 = dft_cpu.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+    assert!(norm > 1e-6, "DFT sums stayed ~zero");
+    let e = common::rel_l2(&dft_cpu, &dft_gpu);
+    eprintln!("{dims:?} DFT: rel L2 {e:.2e}");
+    assert!(e < 1e-4, "{dims:?}: DFT sums differ by {e:.3e}");
+    let (sc, sg) = (cpu.snapshots(), gpu.snapshots());
+    assert_eq!(sc.len(), 1);
+    assert_eq!(sc[0].len(), 500 / 45, "one frame every 45 steps");
+    assert_eq!(sc[0].iter().map(|f| f.0).collect::<Vec<_>>(), sg[0].iter().map(|f| f.0).collect::<Vec<_>>());
+    let mut nonzero = 0;
+    for (a, b) in sc[0].iter().zip(&sg[0]) {
+        if a.1.iter().any(|&v| v != 0.0) {
+            nonzero += 1;
+            assert!(common::rel_l2(&a.1, &b.1) < 1e-4, "snapshot at step {}", a.0);
+        }
+    }
+    assert!(nonzero > 5, "snapshots were empty");
 }
 
 #[test]

@@ -2,20 +2,13 @@
 //! `cargo test`, not a user's run), and the host structs that mirror WGSL
 //! structs have the sizes naga computes for them.
 
-use lumen_fdtd::gpu::stepper::{
-    CountParams, CpmlParams, YeeParams, CPML_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL,
-};
+use lumen_fdtd::gpu::stepper::{CountParams, CpmlParams, YeeParams, CPML_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL};
 use lumen_fdtd::sim::{ProbeCell, SourceCell};
 
 fn module(name: &str, src: &str) -> naga::Module {
-    let m = naga::front::wgsl::parse_str(src)
-        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
-    let mut v = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    );
-    v.validate(&m)
-        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
+    let m = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
+    let mut v = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty());
+    v.validate(&m).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
     m
 }
 
@@ -42,40 +35,19 @@ fn all_shaders_validate() {
             n += 1;
         }
     }
-    assert!(
-        n >= 4,
-        "expected the four kernel families, found {n} shaders"
-    );
+    assert!(n >= 4, "expected the four kernel families, found {n} shaders");
 }
 
 #[test]
 fn host_structs_match_wgsl() {
     let yee = module("yee", YEE_WGSL);
-    assert_eq!(
-        struct_size(&yee, "Params") as usize,
-        std::mem::size_of::<YeeParams>()
-    );
+    assert_eq!(struct_size(&yee, "Params") as usize, std::mem::size_of::<YeeParams>());
     let cpml = module("cpml", CPML_WGSL);
-    assert_eq!(
-        struct_size(&cpml, "Params") as usize,
-        std::mem::size_of::<CpmlParams>()
-    );
+    assert_eq!(struct_size(&cpml, "Params") as usize, std::mem::size_of::<CpmlParams>());
     let src = module("sources", SOURCES_WGSL);
-    assert_eq!(
-        struct_size(&src, "Params") as usize,
-        std::mem::size_of::<CountParams>()
-    );
-    assert_eq!(
-        struct_size(&src, "SourceCell") as usize,
-        std::mem::size_of::<SourceCell>()
-    );
+    assert_eq!(struct_size(&src, "Params") as usize, std::mem::size_of::<CountParams>());
+    assert_eq!(struct_size(&src, "SourceCell") as usize, std::mem::size_of::<SourceCell>());
     let probes = module("probes", PROBES_WGSL);
-    assert_eq!(
-        struct_size(&probes, "Params") as usize,
-        std::mem::size_of::<CountParams>()
-    );
-    assert_eq!(
-        struct_size(&probes, "ProbeCell") as usize,
-        std::mem::size_of::<ProbeCell>()
-    );
+    assert_eq!(struct_size(&probes, "Params") as usize, std::mem::size_of::<CountParams>());
+    assert_eq!(struct_size(&probes, "ProbeCell") as usize, std::mem::size_of::<ProbeCell>());
 }

@@ -12,22 +12,14 @@
 
 mod common;
 
-use lumen_fdtd::{
-    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Simulation, Source, Stepper,
-    Structure, TimeProfile,
-};
+use lumen_fdtd::{Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Simulation, Source, Stepper, Structure, TimeProfile};
 
 /// Energy after the source has finished and then every 1000 steps, 20 000 in all.
 fn energies(dims: Dimensions, background: Medium) -> (Vec<f64>, f64) {
     let three = dims == Dimensions::Three;
-    let size = if three {
-        [1.6, 1.4, 1.2]
-    } else {
-        [3.2, 2.8, 0.0]
-    };
+    let size = if three { [1.6, 1.4, 1.2] } else { [3.2, 2.8, 0.0] };
     let grid = Grid::new(size, 10.0, 0.5, dims).unwrap();
-    let structure =
-        Structure::new(background).with_block([0.3, 0.3, 0.3], [1.0, 0.9, 0.8], Medium::index(2.0));
+    let structure = Structure::new(background).with_block([0.3, 0.3, 0.3], [1.0, 0.9, 0.8], Medium::index(2.0));
     let pulse = TimeProfile::GaussianPulse {
         wavelength_um: 1.5,
         fwhm_frequency: 0.4,
@@ -37,8 +29,11 @@ fn energies(dims: Dimensions, background: Medium) -> (Vec<f64>, f64) {
         Dimensions::Two(Polarization::Tm) => [0.0, 0.0, 1.0],
         Dimensions::Two(Polarization::Te) => [1.0, 0.4, 0.0],
     };
-    let sim = Simulation::new(grid.clone(), Boundaries::all(Boundary::Pec), structure)
-        .with_source(Source::point_dipole([1.1, 1.0, 0.55], dir, pulse));
+    let sim = Simulation::new(grid.clone(), Boundaries::all(Boundary::Pec), structure).with_source(Source::point_dipole(
+        [1.1, 1.0, 0.55],
+        dir,
+        pulse,
+    ));
     let p = sim.prepare().unwrap();
     let _turn = common::gpu_turn();
     let mut s = common::gpu(&p);
@@ -101,9 +96,5 @@ fn lossy_box_decays_at_sigma_over_eps() {
         rate > 0.0 && rate <= 0.01 * 1.001,
         "initial decay rate {rate:.5} must be positive and at most sigma/eps = 0.01"
     );
-    assert!(
-        w[20] < 0.05 * w[0],
-        "energy fell only to {:.3e} of its start",
-        w[20] / w[0]
-    );
+    assert!(w[20] < 0.05 * w[0], "energy fell only to {:.3e} of its start", w[20] / w[0]);
 }

@@ -29,9 +29,7 @@ impl Default for AdapterRequest {
 impl AdapterRequest {
     pub fn from_env() -> AdapterRequest {
         AdapterRequest {
-            name: std::env::var("LUMEN_ADAPTER")
-                .ok()
-                .filter(|s| !s.is_empty()),
+            name: std::env::var("LUMEN_ADAPTER").ok().filter(|s| !s.is_empty()),
             backends: wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
         }
     }
@@ -52,11 +50,7 @@ pub struct AdapterSummary {
 
 impl std::fmt::Display for AdapterSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} ({:?}, {:?})",
-            self.name, self.backend, self.device_type
-        )
+        write!(f, "{} ({:?}, {:?})", self.name, self.backend, self.device_type)
     }
 }
 
@@ -67,9 +61,7 @@ fn summarize(a: &wgpu::Adapter) -> AdapterSummary {
         name: info.name,
         backend: info.backend,
         device_type: info.device_type,
-        driver: format!("{} {}", info.driver, info.driver_info)
-            .trim()
-            .to_string(),
+        driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
         max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
         max_buffer_size: l.max_buffer_size,
         max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
@@ -111,9 +103,7 @@ pub fn list_adapters(backends: wgpu::Backends) -> Vec<AdapterSummary> {
 }
 
 fn usable(a: &wgpu::Adapter) -> bool {
-    a.get_downlevel_capabilities()
-        .flags
-        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
+    a.get_downlevel_capabilities().flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
 }
 
 /// An open device and queue on the chosen adapter.
@@ -139,17 +129,10 @@ impl GpuContext {
             None => adapters.swap_remove(0),
             Some(want) => {
                 let w = want.to_lowercase();
-                match adapters
-                    .iter()
-                    .position(|a| a.get_info().name.to_lowercase().contains(&w))
-                {
+                match adapters.iter().position(|a| a.get_info().name.to_lowercase().contains(&w)) {
                     Some(i) => adapters.swap_remove(i),
                     None => {
-                        let available = adapters
-                            .iter()
-                            .map(|a| summarize(a).to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ");
+                        let available = adapters.iter().map(|a| summarize(a).to_string()).collect::<Vec<_>>().join("; ");
                         return Err(Error::AdapterNotFound {
                             requested: want.clone(),
                             available,
@@ -168,11 +151,9 @@ impl GpuContext {
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
         };
-        let (device, queue) = pollster::block_on(adapter.request_device(&desc)).map_err(|e| {
-            Error::DeviceRequest {
-                adapter: summary.to_string(),
-                detail: e.to_string(),
-            }
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc)).map_err(|e| Error::DeviceRequest {
+            adapter: summary.to_string(),
+            detail: e.to_string(),
         })?;
         Ok(Arc::new(GpuContext {
             adapter: summary,
@@ -184,8 +165,7 @@ impl GpuContext {
 
     /// Check that one buffer of `bytes` fits in a storage binding.
     pub fn check_binding(&self, what: &str, bytes: u64) -> Result<()> {
-        let limit =
-            (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        let limit = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
         if bytes > limit {
             return Err(Error::ExceedsDeviceLimit {
                 what: what.to_string(),

@@ -45,12 +45,17 @@ pub fn memory_estimate(p: &Prepared) -> MemoryEstimate {
     let e_active = (0..3).filter(|&a| Component::electric(a).is_active(p.grid.dims)).count() as u64;
     let fields = active * n * 4;
     let coeffs = e_active * n * 4 * if p.ca.is_some() { 2 } else { 1 };
-    let psi: u64 = (0..3).map(|a| 16 * crate::cpu::slab_cells(&p.grid, a, p.pml[a].layers()) as u64).sum();
+    let psi: u64 = (0..3)
+        .map(|a| 16 * crate::cpu::slab_cells(&p.grid, a, p.pml[a].layers()) as u64)
+        .sum();
     let dft = p.dft.accumulators as u64 * 16 + p.dft.samples.len() as u64 * 24;
     let sources: u64 = p.source_layers.iter().map(|l| l.len() as u64 * 16).sum();
     let snapshots: u64 = p.dft.snapshot_plans().map(|(_, c)| c.len() as u64 * 16).sum();
     let largest = (n * 4).max(p.dft.accumulators as u64 * 8).max(psi);
-    MemoryEstimate { total_bytes: fields + coeffs + psi + dft + sources + snapshots, largest_buffer_bytes: largest }
+    MemoryEstimate {
+        total_bytes: fields + coeffs + psi + dft + sources + snapshots,
+        largest_buffer_bytes: largest,
+    }
 }
 
 /// Steps per submission for a grid of `cells` on this adapter.
@@ -896,7 +901,9 @@ impl Stepper for GpuStepper {
                 self.ctx.queue.write_buffer(&d.phase, 0, bytemuck::cast_slice(&ph));
             }
             let done = self.steps + b;
-            let due: Vec<usize> = (0..self.snapshot_list.len()).filter(|&k| done % self.snapshot_list[k].every == 0).collect();
+            let due: Vec<usize> = (0..self.snapshot_list.len())
+                .filter(|&k| done % self.snapshot_list[k].every == 0)
+                .collect();
             let mut enc = self
                 .ctx
                 .device

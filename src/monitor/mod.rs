@@ -33,14 +33,26 @@ pub struct Region {
 #[derive(Clone, Debug, PartialEq)]
 pub enum MonitorKind {
     /// Complex fields of `components` in `region` at each wavelength.
-    DftFields { region: Region, components: Vec<Component>, wavelengths_um: Vec<f64> },
+    DftFields {
+        region: Region,
+        components: Vec<Component>,
+        wavelengths_um: Vec<f64>,
+    },
     /// Poynting flux through a plane (along +normal, or -normal when
     /// `reverse`) or out of a closed box (`reverse` ignored).
-    Flux { region: Region, wavelengths_um: Vec<f64>, reverse: bool },
+    Flux {
+        region: Region,
+        wavelengths_um: Vec<f64>,
+        reverse: bool,
+    },
     /// Power delivered by source number `source` of the simulation.
     SourcePower { source: usize, wavelengths_um: Vec<f64> },
     /// `component` in `region` every `every_steps` steps.
-    Snapshot { region: Region, component: Component, every_steps: usize },
+    Snapshot {
+        region: Region,
+        component: Component,
+        every_steps: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

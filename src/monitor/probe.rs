@@ -14,9 +14,6 @@ pub struct Probe {
 
 impl Probe {
     pub fn new(component: Component, position_um: [f64; 3]) -> Probe {
-        Probe {
-            component,
-            position_um,
-        }
+        Probe { component, position_um }
     }
 }

@@ -192,7 +192,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let boundaries = b.boundaries(&spec.boundaries, spec.simulation.resolution)?;
     let background_name = spec.simulation.background.as_deref().unwrap_or("vacuum");
     let background = b.medium("simulation.background", background_name, &media)?;
-    let mut structure = Structure::new(background);
+    let mut structure = Structure::new(background.clone());
     let mut n_max = background.eps.sqrt();
     for (i, g) in geometry.iter().enumerate() {
         let (min, max, medium) = b.geometry(i, g, &media)?;
@@ -454,7 +454,7 @@ impl<'a> Build<'a> {
     }
 
     fn medium(&self, key: &str, name: &str, media: &BTreeMap<String, Medium>) -> Result<Medium, SceneError> {
-        media.get(name).copied().ok_or_else(|| {
+        media.get(name).cloned().ok_or_else(|| {
             let known: Vec<&str> = media.keys().map(String::as_str).collect();
             self.invalid(key, format!("one of the materials {}", known.join(", ")), format!("`{name}`"))
         })

@@ -10,8 +10,7 @@ use lumen_fdtd::{Prepared, Simulation, Stepper};
 pub fn ctx() -> Arc<GpuContext> {
     static CTX: OnceLock<Arc<GpuContext>> = OnceLock::new();
     CTX.get_or_init(|| {
-        let c = GpuContext::new(&AdapterRequest::from_env())
-            .expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
+        let c = GpuContext::new(&AdapterRequest::from_env()).expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
         eprintln!("adapter: {}", c.adapter);
         c
     })
@@ -41,12 +40,7 @@ pub fn run_gpu(sim: &Simulation, steps: usize) -> GpuStepper {
 /// ||a - b|| / max(||a||, ||b||) (MEEP's comparison).
 pub fn rel_l2(a: &[f32], b: &[f32]) -> f64 {
     assert_eq!(a.len(), b.len());
-    let d: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| ((x - y) as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let d: f64 = a.iter().zip(b).map(|(&x, &y)| ((x - y) as f64).powi(2)).sum::<f64>().sqrt();
     let na: f64 = a.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
     d / na.max(nb)
@@ -57,10 +51,7 @@ pub fn rel_l2(a: &[f32], b: &[f32]) -> f64 {
 pub fn amplitude_at(series: &[f32], t0: f64, dt: f64, f: f64, periods: usize) -> (f64, f64) {
     let per = 1.0 / f;
     let count = ((periods as f64 * per) / dt).round() as usize;
-    assert!(
-        count <= series.len(),
-        "series too short for {periods} periods"
-    );
+    assert!(count <= series.len(), "series too short for {periods} periods");
     let start = series.len() - count;
     let (mut re, mut im) = (0.0, 0.0);
     for (n, &v) in series[start..].iter().enumerate() {
