@@ -111,48 +111,49 @@ impl Structure {
         Ok(())
     }
 
+    /// The media of the structure, indexed as in [`MaterialGrid::medium`]:
+    /// 0 is the background, k is `blocks[k - 1]`.
+    pub fn media(&self) -> Vec<&Medium> {
+        std::iter::once(&self.background).chain(self.blocks.iter().map(|b| &b.medium)).collect()
+    }
+
     /// Sample the structure at each E component's Yee position (staircase).
     pub fn rasterize(&self, grid: &Grid) -> Result<MaterialGrid> {
         self.validate()?;
         let n = grid.cells();
         let d = grid.dims.count();
+        let media = self.media();
         let mut eps: [Vec<f32>; 3] = Default::default();
         let mut sigma: [Vec<f32>; 3] = Default::default();
+        let mut medium: [Vec<u32>; 3] = Default::default();
+        let plane = grid.nx * grid.ny;
         for a in 0..3 {
             let c = Component::electric(a);
-            let mut e = vec![0f32; n];
-            let mut s = vec![0f32; n];
-            let plane = grid.nx * grid.ny;
-            e.par_chunks_mut(plane)
-                .zip(s.par_chunks_mut(plane))
-                .enumerate()
-                .for_each(|(k, (ep, sp))| {
-                    for j in 0..grid.ny {
-                        for i in 0..grid.nx {
-                            let p = grid.position_um(c, [i, j, k]);
-                            let m = self
-                                .blocks
-                                .iter()
-                                .rev()
-                                .find(|b| b.contains(p, d))
-                                .map_or(&self.background, |b| &b.medium);
-                            ep[i + grid.nx * j] = m.eps as f32;
-                            sp[i + grid.nx * j] = m.sigma as f32;
-                        }
+            let mut id = vec![0u32; n];
+            id.par_chunks_mut(plane).enumerate().for_each(|(k, ids)| {
+                for j in 0..grid.ny {
+                    for i in 0..grid.nx {
+                        let p = grid.position_um(c, [i, j, k]);
+                        ids[i + grid.nx * j] = self.blocks.iter().rposition(|b| b.contains(p, d)).map_or(0, |b| b as u32 + 1);
                     }
-                });
-            eps[a] = e;
-            sigma[a] = s;
+                }
+            });
+            eps[a] = id.par_iter().map(|&m| media[m as usize].eps as f32).collect();
+            sigma[a] = id.par_iter().map(|&m| media[m as usize].sigma as f32).collect();
+            medium[a] = id;
         }
-        Ok(MaterialGrid { eps, sigma })
+        Ok(MaterialGrid { eps, sigma, medium })
     }
 }
 
-/// Per-E-component permittivity and conductivity on the grid.
+/// Per-E-component permittivity (eps_inf) and conductivity on the grid, and
+/// which medium of the structure each sample is in.
 #[derive(Clone, Debug)]
 pub struct MaterialGrid {
     pub eps: [Vec<f32>; 3],
     pub sigma: [Vec<f32>; 3],
+    /// Index into [`Structure::media`] (0 = background).
+    pub medium: [Vec<u32>; 3],
 }
 
 impl MaterialGrid {
