@@ -24,6 +24,7 @@
 
 pub mod boundary;
 pub mod cpu;
+pub mod dispersion;
 pub mod error;
 pub mod gpu;
 pub mod grid;

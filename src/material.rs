@@ -17,6 +17,34 @@ pub enum Pole {
     Lorentz { frequency: f64, gamma: f64, sigma: f64 },
     /// chi(f) = -sigma f0^2 / (f^2 + i f gamma) (MEEP's DrudeSusceptibility).
     Drude { frequency: f64, gamma: f64, sigma: f64 },
+    /// chi(f) = delta_eps / (1 - i 2 pi f tau), tau in um/c.
+    Debye { delta_eps: f64, tau: f64 },
+}
+
+impl Pole {
+    /// The susceptibility at frequency `f` (c/um), exp(-i w t) convention.
+    pub fn chi(&self, f: f64) -> num_complex::Complex64 {
+        use num_complex::Complex64 as C;
+        match *self {
+            Pole::Lorentz { frequency, gamma, sigma } => {
+                C::new(sigma * frequency * frequency, 0.0) / C::new(frequency * frequency - f * f, -f * gamma)
+            }
+            Pole::Drude { frequency, gamma, sigma } => C::new(-sigma * frequency * frequency, 0.0) / C::new(f * f, f * gamma),
+            Pole::Debye { delta_eps, tau } => C::new(delta_eps, 0.0) / C::new(1.0, -std::f64::consts::TAU * f * tau),
+        }
+    }
+}
+
+impl Medium {
+    /// Relative permittivity at frequency `f` (c/um): eps_inf + sum chi + i sigma / w.
+    pub fn permittivity(&self, f: f64) -> num_complex::Complex64 {
+        let w = std::f64::consts::TAU * f;
+        let mut e = num_complex::Complex64::new(self.eps, self.sigma / w);
+        for p in &self.poles {
+            e += p.chi(f);
+        }
+        e
+    }
 }
 
 /// A medium: eps_inf, conductivity and any number of dispersive poles.
@@ -32,12 +60,24 @@ pub struct Medium {
 }
 
 impl Medium {
-    pub const VACUUM: Medium = Medium { eps: 1.0, sigma: 0.0, poles: Vec::new() };
+    pub const VACUUM: Medium = Medium {
+        eps: 1.0,
+        sigma: 0.0,
+        poles: Vec::new(),
+    };
     pub fn index(n: f64) -> Medium {
-        Medium { eps: n * n, sigma: 0.0, poles: Vec::new() }
+        Medium {
+            eps: n * n,
+            sigma: 0.0,
+            poles: Vec::new(),
+        }
     }
     pub fn lossy(eps: f64, sigma: f64) -> Medium {
-        Medium { eps, sigma, poles: Vec::new() }
+        Medium {
+            eps,
+            sigma,
+            poles: Vec::new(),
+        }
     }
     pub fn with_pole(mut self, p: Pole) -> Medium {
         self.poles.push(p);
@@ -114,7 +154,9 @@ impl Structure {
     /// The media of the structure, indexed as in [`MaterialGrid::medium`]:
     /// 0 is the background, k is `blocks[k - 1]`.
     pub fn media(&self) -> Vec<&Medium> {
-        std::iter::once(&self.background).chain(self.blocks.iter().map(|b| &b.medium)).collect()
+        std::iter::once(&self.background)
+            .chain(self.blocks.iter().map(|b| &b.medium))
+            .collect()
     }
 
     /// Sample the structure at each E component's Yee position (staircase).

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use crate::boundary::{Boundaries, Boundary, PmlProfile};
+use crate::dispersion::DispersionPlan;
 use crate::error::{Error, Result};
 use crate::grid::{Component, Grid};
 use crate::material::{MaterialGrid, Structure};
@@ -62,6 +63,8 @@ pub struct Prepared {
     pub probes: Vec<ProbeCell>,
     /// DFT samples and snapshot cells of the monitors.
     pub dft: DftPlan,
+    /// Polarisation state of E samples in dispersive media.
+    pub dispersion: DispersionPlan,
 }
 
 impl Simulation {
@@ -107,6 +110,7 @@ impl Simulation {
             }
         }
         let dft = DftPlan::new(grid, &self.monitors, &source_layers, &profiles)?;
+        let dispersion = DispersionPlan::new(grid, &self.structure, &materials)?;
         Ok(Prepared {
             grid: grid.clone(),
             boundaries: self.boundaries,
@@ -119,6 +123,7 @@ impl Simulation {
             profiles,
             probes,
             dft,
+            dispersion,
         })
     }
 

@@ -1,5 +1,6 @@
 //! The WGSL kernels against their plain Rust twin (src/cpu), step for step,
-//! with every feature of the engine present: dielectric, conductivity, CPML,
+//! with every feature of the engine present: dielectric, conductivity,
+//! dispersive media (Lorentz, Drude, Debye poles), CPML,
 //! periodic and PEC faces, point and plane sources, probes.
 //!
 //! Both sides compute in f32 with the same operations in the same order; they
@@ -10,6 +11,7 @@
 mod common;
 
 use lumen_fdtd::cpu::CpuStepper;
+use lumen_fdtd::material::Pole;
 use lumen_fdtd::{
     Boundaries, Boundary, Component, Dimensions, Grid, Medium, Monitor, MonitorKind, Pml, Polarization, Probe, Region, Simulation, Source,
     Stepper, Structure, TimeProfile,
@@ -35,7 +37,23 @@ fn scene(dims: Dimensions) -> Simulation {
     }
     let structure = Structure::new(Medium::VACUUM)
         .with_block([1.0, 0.5, 0.3], [1.6, 1.5, 1.0], Medium::index(2.0))
-        .with_block([1.7, 0.0, 0.0], [2.1, 1.0, 1.6], Medium::lossy(2.25, 0.8));
+        .with_block([1.7, 0.0, 0.0], [2.1, 1.0, 1.6], Medium::lossy(2.25, 0.8))
+        .with_block(
+            [0.2, 1.2, 0.2],
+            [0.9, 1.9, 1.2],
+            Medium::index(1.5)
+                .with_pole(Pole::Lorentz {
+                    frequency: 1.1,
+                    gamma: 0.05,
+                    sigma: 0.8,
+                })
+                .with_pole(Pole::Drude {
+                    frequency: 0.9,
+                    gamma: 0.1,
+                    sigma: 1.0,
+                })
+                .with_pole(Pole::Debye { delta_eps: 0.5, tau: 0.3 }),
+        );
     let pulse = TimeProfile::GaussianPulse {
         wavelength_um: 0.8,
         fwhm_frequency: 0.6,
@@ -63,12 +81,42 @@ fn scene(dims: Dimensions) -> Simulation {
         sim = sim.with_probe(Probe::new(*c, [size[0] * 0.7, size[1] * 0.3, size[2] * 0.6]));
     }
     let wl = vec![0.7, 0.8, 1.0];
-    let inner = |lo: f64, hi: f64| Region { min_um: [size[0] * lo, size[1] * lo, size[2] * lo], max_um: [size[0] * hi, size[1] * hi, size[2] * hi] };
+    let inner = |lo: f64, hi: f64| Region {
+        min_um: [size[0] * lo, size[1] * lo, size[2] * lo],
+        max_um: [size[0] * hi, size[1] * hi, size[2] * hi],
+    };
     let active: Vec<Component> = Component::ALL.iter().copied().filter(|c| c.is_active(dims)).collect();
-    sim.with_monitor(Monitor::new("box", MonitorKind::Flux { region: inner(0.3, 0.6), wavelengths_um: wl.clone(), reverse: false }))
-        .with_monitor(Monitor::new("fields", MonitorKind::DftFields { region: inner(0.5, 0.7), components: active.clone(), wavelengths_um: vec![0.9] }))
-        .with_monitor(Monitor::new("power", MonitorKind::SourcePower { source: 0, wavelengths_um: wl }))
-        .with_monitor(Monitor::new("snap", MonitorKind::Snapshot { region: inner(0.2, 0.8), component: active[0], every_steps: 45 }))
+    sim.with_monitor(Monitor::new(
+        "box",
+        MonitorKind::Flux {
+            region: inner(0.3, 0.6),
+            wavelengths_um: wl.clone(),
+            reverse: false,
+        },
+    ))
+    .with_monitor(Monitor::new(
+        "fields",
+        MonitorKind::DftFields {
+            region: inner(0.5, 0.7),
+            components: active.clone(),
+            wavelengths_um: vec![0.9],
+        },
+    ))
+    .with_monitor(Monitor::new(
+        "power",
+        MonitorKind::SourcePower {
+            source: 0,
+            wavelengths_um: wl,
+        },
+    ))
+    .with_monitor(Monitor::new(
+        "snap",
+        MonitorKind::Snapshot {
+            region: inner(0.2, 0.8),
+            component: active[0],
+            every_steps: 45,
+        },
+    ))
 }
 
 fn compare(dims: Dimensions) {
@@ -76,6 +124,7 @@ fn compare(dims: Dimensions) {
     let p = sim.prepare().unwrap();
     assert!(p.ca.is_some(), "the scene must exercise conductivity");
     assert!(p.source_layers.len() >= 2, "two dipoles at one cell must need two layers");
+    assert!(p.dispersion.samples.len() > 20, "the scene must exercise dispersive media");
     let mut cpu = CpuStepper::new(p.clone());
     // An odd submission size so batches do not line up with anything.
     let mut gpu = lumen_fdtd::gpu::GpuStepper::with_batch(common::ctx(), &p, 37).unwrap();
@@ -119,7 +168,10 @@ fn compare(dims: Dimensions) {
     let (sc, sg) = (cpu.snapshots(), gpu.snapshots());
     assert_eq!(sc.len(), 1);
     assert_eq!(sc[0].len(), 500 / 45, "one frame every 45 steps");
-    assert_eq!(sc[0].iter().map(|f| f.0).collect::<Vec<_>>(), sg[0].iter().map(|f| f.0).collect::<Vec<_>>());
+    assert_eq!(
+        sc[0].iter().map(|f| f.0).collect::<Vec<_>>(),
+        sg[0].iter().map(|f| f.0).collect::<Vec<_>>()
+    );
     let mut nonzero = 0;
     for (a, b) in sc[0].iter().zip(&sg[0]) {
         if a.1.iter().any(|&v| v != 0.0) {

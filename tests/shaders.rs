@@ -2,7 +2,11 @@
 //! `cargo test`, not a user's run), and the host structs that mirror WGSL
 //! structs have the sizes naga computes for them.
 
-use lumen_fdtd::gpu::stepper::{CountParams, CpmlParams, YeeParams, CPML_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL};
+use lumen_fdtd::dispersion::DispersiveSample;
+use lumen_fdtd::gpu::stepper::{
+    CountParams, CpmlParams, DispersionParams, YeeParams, CPML_WGSL, DFT_WGSL, DISPERSION_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL,
+};
+use lumen_fdtd::monitor::dft::DftSample;
 use lumen_fdtd::sim::{ProbeCell, SourceCell};
 
 fn module(name: &str, src: &str) -> naga::Module {
@@ -35,7 +39,7 @@ fn all_shaders_validate() {
             n += 1;
         }
     }
-    assert!(n >= 4, "expected the four kernel families, found {n} shaders");
+    assert!(n >= 6, "expected the six kernel families, found {n} shaders");
 }
 
 #[test]
@@ -50,4 +54,10 @@ fn host_structs_match_wgsl() {
     let probes = module("probes", PROBES_WGSL);
     assert_eq!(struct_size(&probes, "Params") as usize, std::mem::size_of::<CountParams>());
     assert_eq!(struct_size(&probes, "ProbeCell") as usize, std::mem::size_of::<ProbeCell>());
+    let dft = module("dft", DFT_WGSL);
+    assert_eq!(struct_size(&dft, "Params") as usize, std::mem::size_of::<CountParams>());
+    assert_eq!(struct_size(&dft, "DftSample") as usize, std::mem::size_of::<DftSample>());
+    let disp = module("dispersion", DISPERSION_WGSL);
+    assert_eq!(struct_size(&disp, "Params") as usize, std::mem::size_of::<DispersionParams>());
+    assert_eq!(struct_size(&disp, "Sample") as usize, std::mem::size_of::<DispersiveSample>());
 }

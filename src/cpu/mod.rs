@@ -58,6 +58,8 @@ pub struct CpuStepper {
     dft_total: Vec<[f32; 2]>,
     dft_partial: Vec<[f32; 2]>,
     snapshots: Vec<Vec<(usize, Vec<f32>)>>,
+    /// (P, P-) per pole of each dispersive sample (dispersion.wgsl `state`).
+    pol: Vec<[f32; 2]>,
 }
 
 impl CpuStepper {
@@ -69,6 +71,7 @@ impl CpuStepper {
         let probes = vec![Vec::new(); p.probes.len()];
         let acc = p.dft.accumulators;
         let snapshots = vec![Vec::new(); p.dft.snapshot_plans().count()];
+        let pol = vec![[0.0f32; 2]; p.dispersion.states];
         CpuStepper {
             p,
             f,
@@ -78,6 +81,7 @@ impl CpuStepper {
             dft_total: vec![[0.0; 2]; acc],
             dft_partial: vec![[0.0; 2]; acc],
             snapshots,
+            pol,
         }
     }
 
@@ -94,6 +98,7 @@ impl CpuStepper {
 
     fn step_once(&mut self) {
         let wave = source_waveforms(&self.p.profiles, self.p.grid.dt, self.steps, 1);
+        self.polarize();
         self.update_h();
         for a in 0..3 {
             self.cpml_h(a);
@@ -102,6 +107,7 @@ impl CpuStepper {
         for a in 0..3 {
             self.cpml_e(a);
         }
+        self.correct_dispersion();
         self.inject_sources(&wave);
         for (p, series) in self.p.probes.iter().zip(self.probes.iter_mut()) {
             series.push(self.f[p.comp as usize][p.index as usize]);
@@ -120,6 +126,35 @@ impl CpuStepper {
                     cells.iter().map(|c| self.f[c.comp as usize][c.index as usize]).collect(),
                 ));
             }
+        }
+    }
+
+    /// dispersion.wgsl `polarize`: advance P with E = E(n).
+    fn polarize(&mut self) {
+        let d = &self.p.dispersion;
+        for s in &d.samples {
+            let e = self.f[s.comp as usize][s.index as usize];
+            for j in 0..s.npoles as usize {
+                let c = d.coeffs[s.pole0 as usize + j];
+                let st = &mut self.pol[s.state as usize + j];
+                let pn = c[0] * st[0] + c[1] * st[1] + c[2] * e;
+                *st = [pn, st[0]];
+            }
+        }
+    }
+
+    /// dispersion.wgsl `correct`: E -= cb (dx/dt) (P(n+1) - P(n)).
+    fn correct_dispersion(&mut self) {
+        let d = &self.p.dispersion;
+        let dx_over_dt = (self.p.grid.dx / self.p.grid.dt) as f32;
+        for s in &d.samples {
+            let mut dp = 0.0f32;
+            for j in 0..s.npoles as usize {
+                let st = self.pol[s.state as usize + j];
+                dp += st[0] - st[1];
+            }
+            let (c, i) = (s.comp as usize, s.index as usize);
+            self.f[c][i] -= self.p.cb[c][i] * (dx_over_dt * dp);
         }
     }
 

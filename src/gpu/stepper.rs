@@ -51,9 +51,10 @@ pub fn memory_estimate(p: &Prepared) -> MemoryEstimate {
     let dft = p.dft.accumulators as u64 * 16 + p.dft.samples.len() as u64 * 24;
     let sources: u64 = p.source_layers.iter().map(|l| l.len() as u64 * 16).sum();
     let snapshots: u64 = p.dft.snapshot_plans().map(|(_, c)| c.len() as u64 * 16).sum();
+    let dispersion = p.dispersion.states as u64 * 8 + p.dispersion.samples.len() as u64 * 32;
     let largest = (n * 4).max(p.dft.accumulators as u64 * 8).max(psi);
     MemoryEstimate {
-        total_bytes: fields + coeffs + psi + dft + sources + snapshots,
+        total_bytes: fields + coeffs + psi + dft + sources + snapshots + dispersion,
         largest_buffer_bytes: largest,
     }
 }
@@ -100,6 +101,16 @@ pub const CPML_WGSL: &str = include_str!("../../shaders/cpml.wgsl");
 pub const SOURCES_WGSL: &str = include_str!("../../shaders/sources.wgsl");
 pub const PROBES_WGSL: &str = include_str!("../../shaders/probes.wgsl");
 pub const DFT_WGSL: &str = include_str!("../../shaders/dft.wgsl");
+pub const DISPERSION_WGSL: &str = include_str!("../../shaders/dispersion.wgsl");
+
+/// Keep in sync with `Params` in shaders/dispersion.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct DispersionParams {
+    pub count: u32,
+    pub _pad: [u32; 2],
+    pub dx_over_dt: f32,
+}
 
 const YEE_WG: [u32; 2] = [64, 4];
 
@@ -153,6 +164,8 @@ pub struct GpuStepper {
     wave: Option<wgpu::Buffer>,
     probes: Option<Probes>,
     dft: Option<Dft>,
+    /// Dispersive media: (polarize, correct) pipelines and their dispatch.
+    dispersion: Option<(wgpu::ComputePipeline, wgpu::ComputePipeline, Dispatch)>,
     accumulate: wgpu::ComputePipeline,
     flush: wgpu::ComputePipeline,
     snapshot_list: Vec<Snapshot>,
@@ -315,6 +328,7 @@ impl GpuStepper {
         let src_mod = module("sources.wgsl", SOURCES_WGSL);
         let probe_mod = module("probes.wgsl", PROBES_WGSL);
         let dft_mod = module("dft.wgsl", DFT_WGSL);
+        let disp_mod = module("dispersion.wgsl", DISPERSION_WGSL);
 
         let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
             dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -396,6 +410,21 @@ impl GpuStepper {
                 storage(8, false),
                 storage(9, false),
                 uniform(10, false),
+            ],
+        );
+        let disp_bgl = layout(
+            "dispersion",
+            &[
+                storage(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                storage(8, false),
+                uniform(9, false),
             ],
         );
         let step_bgl = layout("step", &[uniform(0, true)]);
@@ -631,6 +660,55 @@ impl GpuStepper {
             })
         };
 
+        // Dispersive media.
+        let dispersion = if p.dispersion.samples.is_empty() {
+            None
+        } else {
+            let d = &p.dispersion;
+            ctx.check_binding("polarisation state", (d.states * 8) as u64)?;
+            let samples = init("dispersive samples", bytemuck::cast_slice(&d.samples), st);
+            let coeffs = init("pole coefficients", bytemuck::cast_slice(&d.coeffs), st);
+            let state = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("polarisation state"),
+                size: (d.states * 8) as u64,
+                usage: st,
+                mapped_at_creation: false,
+            });
+            let params = DispersionParams {
+                count: d.samples.len() as u32,
+                _pad: [0; 2],
+                dx_over_dt: (g.dx / g.dt) as f32,
+            };
+            let ubuf = init("dispersion params", bytemuck::bytes_of(&params), un);
+            let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("dispersion"),
+                layout: &disp_bgl,
+                entries: &[
+                    entry(0, &fields[0]),
+                    entry(1, &fields[1]),
+                    entry(2, &fields[2]),
+                    entry(3, &cb[0]),
+                    entry(4, &cb[1]),
+                    entry(5, &cb[2]),
+                    entry(6, &samples),
+                    entry(7, &coeffs),
+                    entry(8, &state),
+                    entry(9, &ubuf),
+                ],
+            });
+            keep.extend([samples, coeffs, state, ubuf]);
+            let polarize = pipeline("polarize", &disp_mod, "polarize", &[Some(&disp_bgl)], &[]);
+            let correct = pipeline("correct", &disp_mod, "correct", &[Some(&disp_bgl)], &[]);
+            Some((
+                polarize,
+                correct,
+                Dispatch {
+                    bind,
+                    groups: linear_groups(d.samples.len(), 64),
+                },
+            ))
+        };
+
         // Running DFTs.
         let dft = if p.dft.accumulators == 0 {
             None
@@ -759,6 +837,7 @@ impl GpuStepper {
             flush,
             snapshot_list,
             snapshot_frames,
+            dispersion,
             step_bind,
             step_stride,
             batch,
@@ -784,6 +863,11 @@ impl GpuStepper {
     /// and `n` its number in the run.
     fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize, n: usize) {
         let [x, y, z] = self.yee.groups;
+        if let Some((polarize, _, d)) = &self.dispersion {
+            pass.set_pipeline(polarize);
+            pass.set_bind_group(0, &d.bind, &[]);
+            pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+        }
         pass.set_pipeline(&self.update_h);
         pass.set_bind_group(0, &self.yee.bind, &[]);
         pass.dispatch_workgroups(x, y, z);
@@ -803,6 +887,11 @@ impl GpuStepper {
                 pass.set_bind_group(0, &d.bind, &[]);
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
+        }
+        if let Some((_, correct, d)) = &self.dispersion {
+            pass.set_pipeline(correct);
+            pass.set_bind_group(0, &d.bind, &[]);
+            pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
         let offset = [(s as u32) * self.step_stride];
         if !self.sources.is_empty() {
