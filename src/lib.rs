@@ -28,6 +28,7 @@ pub mod dispersion;
 pub mod error;
 pub mod gpu;
 pub mod grid;
+pub mod library;
 pub mod material;
 pub mod monitor;
 pub mod output;
