@@ -416,6 +416,44 @@ impl<'a> Build<'a> {
             if media.contains_key(name) {
                 return Err(self.invalid(key, "a name other than the built-in `air` and `vacuum`", format!("`{name}`")));
             }
+            if let Some(lib) = &m.library {
+                let material = crate::library::lookup(lib).ok_or_else(|| {
+                    self.invalid(format!("{key}.library"), format!("one of the built-in materials {}", crate::library::names().join(", ")), format!("`{lib}`"))
+                })?;
+                if m.index.is_some() || m.eps.is_some() || m.conductivity_s_per_m.is_some() || m.k.is_some() || !m.poles.is_empty() {
+                    return Err(self.invalid(format!("{key}.library"), "`library` alone (with an optional `at_wavelength_um`)", "other material keys too"));
+                }
+                let medium = match m.at_wavelength_um {
+                    Some(wl) => material
+                        .at_wavelength(positive(doc, &format!("{key}.at_wavelength_um"), wl, "um")?)
+                        .map_err(|e| self.invalid(format!("{key}.at_wavelength_um"), "a wavelength where the model is valid and not metallic", e.to_string()))?,
+                    None => material.medium(),
+                };
+                media.insert(name.clone(), medium);
+                continue;
+            }
+            if m.at_wavelength_um.is_some() {
+                return Err(self.invalid(format!("{key}.at_wavelength_um"), "`at_wavelength_um` only with `library`", "no `library`"));
+            }
+            let mut poles = Vec::new();
+            for (j, p) in m.poles.iter().enumerate() {
+                let pk = format!("{key}.poles.{j}");
+                poles.push(match *p {
+                    schema::PoleSpec::Lorentz { frequency, gamma, sigma } => crate::material::Pole::Lorentz {
+                        frequency: positive(doc, &format!("{pk}.frequency"), frequency, "1/um")?,
+                        gamma: non_negative(doc, &format!("{pk}.gamma"), gamma, "1/um")?,
+                        sigma,
+                    },
+                    schema::PoleSpec::Drude { frequency, gamma, sigma } => crate::material::Pole::Drude {
+                        frequency: positive(doc, &format!("{pk}.frequency"), frequency, "1/um")?,
+                        gamma: non_negative(doc, &format!("{pk}.gamma"), gamma, "1/um")?,
+                        sigma,
+                    },
+                    schema::PoleSpec::Debye { delta_eps, tau_fs } => {
+                        crate::material::Pole::Debye { delta_eps, tau: units::fs_to_time(positive(doc, &format!("{pk}.tau_fs"), tau_fs, "fs")?) }
+                    }
+                });
+            }
             let eps = match (m.index, m.eps) {
                 (Some(n), None) => positive(doc, &format!("{key}.index"), n, "")?.powi(2),
                 (None, Some(eps)) => positive(doc, &format!("{key}.eps"), eps, "")?,
@@ -448,7 +486,9 @@ impl<'a> Build<'a> {
                     ))
                 }
             };
-            media.insert(name.clone(), Medium::lossy(eps, sigma));
+            let mut medium = Medium::lossy(eps, sigma);
+            medium.poles = poles;
+            media.insert(name.clone(), medium);
         }
         Ok(media)
     }

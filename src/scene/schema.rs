@@ -177,6 +177,21 @@ pub(super) struct MaterialSpec {
     pub conductivity_s_per_m: Option<f64>,
     pub k: Option<f64>,
     pub k_wavelength_um: Option<f64>,
+    /// A built-in material (crate::library), dispersive unless `at_wavelength_um`.
+    pub library: Option<String>,
+    pub at_wavelength_um: Option<f64>,
+    /// Dispersive terms added to eps (eps_inf).
+    #[serde(default)]
+    pub poles: Vec<PoleSpec>,
+}
+
+/// One dispersive term of a material (frequencies in 1/um = c/um).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, tag = "type", rename_all = "snake_case")]
+pub(super) enum PoleSpec {
+    Lorentz { frequency: f64, gamma: f64, sigma: f64 },
+    Drude { frequency: f64, gamma: f64, sigma: f64 },
+    Debye { delta_eps: f64, tau_fs: f64 },
 }
 
 #[derive(Deserialize, Clone, Copy)]
