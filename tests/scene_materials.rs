@@ -66,3 +66,11 @@ fn material_errors_name_the_line_and_the_choices() {
     let e = scene::parse(&coarse, "m.toml", &[], false).unwrap_err().to_string();
     assert!(e.contains("2 pi f0 dt < 2") && e.contains("resolution"), "{e}");
 }
+
+#[test]
+fn sources_outside_a_library_model_range_are_refused() {
+    let text = BASE.replace("MATERIALS", "[materials.m]\nlibrary = \"PMMA\"\n")
+        + "[[sources]]\ntype = \"dipole\"\nposition_um = [0.0, 0.0]\nwavelength_um = 1.55\nbandwidth_um = 0.1\n";
+    let e = scene::parse(&text, "m.toml", &[], false).unwrap_err().to_string();
+    assert!(e.contains("sources.0.wavelength_um") && e.contains("0.437-1.052") && e.contains("Sultanova"), "{e}");
+}

@@ -216,6 +216,22 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         source_names.push(s.name.as_deref());
         simulation.sources.push(b.source(i, s)?);
     }
+    // Dispersive library models hold only inside their fitted range.
+    for (name, m) in &spec.materials {
+        let (Some(lib), None) = (m.library.as_deref(), m.at_wavelength_um) else { continue };
+        let Some(material) = crate::library::lookup(lib) else { continue };
+        for (i, src) in simulation.sources.iter().enumerate() {
+            let (TimeProfile::GaussianPulse { wavelength_um, .. } | TimeProfile::Continuous { wavelength_um, .. }) = src.profile;
+            if material.check_wavelength(wavelength_um, name).is_err() {
+                let (lo, hi) = material.range_um;
+                return Err(doc.invalid(
+                    format!("sources.{i}.wavelength_um"),
+                    format!("a wavelength inside {lo}-{hi} um, where material `{name}` ({}, {}) is valid", material.name, material.source),
+                    format!("{wavelength_um}"),
+                ));
+            }
+        }
+    }
     let m = b.monitors(&monitor_specs, &source_names)?;
     simulation.probes = m.probes;
     simulation.monitors = m.monitors;
