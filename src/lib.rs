@@ -11,27 +11,30 @@
 //! - Single precision fields (WGSL has no f64).
 //!
 //! # Not supported yet
-//! Dispersive media, subpixel smoothing, shapes other than boxes, non-uniform
-//! grids, magnetic materials (mu = 1), mode sources and monitors, near-to-far
-//! projection. Fields larger than one storage binding of the adapter are
-//! refused with an error rather than split.
+//! Dispersive media, non-uniform grids, magnetic materials (mu = 1), mode
+//! sources and monitors, near-to-far projection. Fields larger than one
+//! storage binding of the adapter are refused with an error rather than split.
 //!
 //! # Layers
 //! [`scene`] (TOML files) -> [`sim::Simulation`] (physical description) ->
 //! [`sim::Prepared`] (rasterised grid, coefficients, sample lists) ->
 //! [`gpu::GpuStepper`] or its twin [`cpu::CpuStepper`] -> [`run`] (stop
-//! conditions, normalisation) -> [`output`] (HDF5).
+//! conditions, normalisation) -> [`output`] (HDF5). [`plot`] draws a scene's
+//! rasterised set-up, or a result file's monitors, as PNG images.
 
 pub mod boundary;
 pub mod cpu;
 pub mod dispersion;
 pub mod error;
+pub mod geometry;
 pub mod gpu;
 pub mod grid;
 pub mod library;
 pub mod material;
+pub mod modes;
 pub mod monitor;
 pub mod output;
+pub mod plot;
 pub mod run;
 pub mod scene;
 pub mod sim;
@@ -41,7 +44,8 @@ pub mod units;
 pub use boundary::{Boundaries, Boundary, Pml};
 pub use error::{Error, Result};
 pub use grid::{Component, Dimensions, Grid, Polarization};
-pub use material::{Medium, Structure};
+pub use geometry::{Lattice, Shape, Stack};
+pub use material::{Medium, Object, Structure};
 pub use monitor::{Monitor, MonitorKind, Probe, Region};
 pub use sim::{Fields, Prepared, Simulation, Stepper};
 pub use source::{Source, SourceShape, TimeProfile};
