@@ -109,7 +109,7 @@ impl Simulation {
                 return Err(Error::invalid("monitors", &m.name, "monitor names must be unique"));
             }
         }
-        let dft = DftPlan::new(grid, &self.monitors, &source_layers, &profiles)?;
+        let dft = DftPlan::new(grid, &materials, &self.monitors, &source_layers, &profiles)?;
         let dispersion = DispersionPlan::new(grid, &self.structure, &materials)?;
         Ok(Prepared {
             grid: grid.clone(),
@@ -168,14 +168,36 @@ impl Simulation {
                         (vec![ijk], d)
                     }
                     SourceShape::Region { min_um, max_um } => region_samples(grid, c, *min_um, *max_um, &what)?,
+                    SourceShape::Sheet { points_um, weights } => {
+                        if points_um.len() != weights.len() || points_um.is_empty() {
+                            return Err(Error::invalid(
+                                format!("{what}.weights"),
+                                weights.len(),
+                                format!("need one weight per point ({})", points_um.len()),
+                            ));
+                        }
+                        let mut v = Vec::with_capacity(points_um.len());
+                        for p in points_um {
+                            v.push(grid.nearest(c, *p).ok_or_else(|| Error::OutsideDomain {
+                                what: what.clone(),
+                                position_um: *p,
+                                size_um: size,
+                            })?);
+                        }
+                        (v, 1)
+                    }
                 };
                 let weight = s.amplitude * u * grid.dx / grid.dx.powi(zero_dims as i32);
-                for ijk in samples {
+                let sample_weights: Vec<f64> = match &s.shape {
+                    SourceShape::Sheet { weights, .. } => weights.clone(),
+                    _ => vec![1.0; samples.len()],
+                };
+                for (ijk, w) in samples.into_iter().zip(sample_weights) {
                     cells.push(SourceCell {
                         index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
                         comp: a as u32,
                         profile: pid,
-                        weight: weight as f32,
+                        weight: (weight * w) as f32,
                     });
                 }
             }

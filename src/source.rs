@@ -125,6 +125,10 @@ pub enum SourceShape {
     /// of the driven components that falls inside (a zero-size axis takes the
     /// nearest layer) carries the current.
     Region { min_um: [f64; 3], max_um: [f64; 3] },
+    /// A current sheet (a line in 2D) sampled at given points with given
+    /// relative weights, e.g. a waveguide mode's profile: each point drives
+    /// the nearest Yee sample, as a surface current (amplitude per unit area).
+    Sheet { points_um: Vec<[f64; 3]>, weights: Vec<f64> },
 }
 
 /// An electric current source.

@@ -87,6 +87,13 @@ pub enum MonitorPlan {
         every_steps: usize,
         cells: Vec<ProbeCell>,
     },
+    Mode {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        face: FluxFace,
+        modes: crate::monitor::mode::PortModes,
+    },
 }
 
 impl MonitorPlan {
@@ -95,7 +102,8 @@ impl MonitorPlan {
             MonitorPlan::DftFields { name, .. }
             | MonitorPlan::Flux { name, .. }
             | MonitorPlan::SourcePower { name, .. }
-            | MonitorPlan::Snapshot { name, .. } => name,
+            | MonitorPlan::Snapshot { name, .. }
+            | MonitorPlan::Mode { name, .. } => name,
         }
     }
 }
@@ -162,11 +170,56 @@ fn check_region(grid: &Grid, name: &str, r: &Region) -> Result<()> {
 }
 
 impl DftPlan {
-    pub fn new(grid: &Grid, monitors: &[Monitor], source_cells: &[Vec<SourceCell>], profiles: &[TimeProfile]) -> Result<DftPlan> {
+    pub fn new(
+        grid: &Grid,
+        materials: &crate::material::MaterialGrid,
+        monitors: &[Monitor],
+        source_cells: &[Vec<SourceCell>],
+        profiles: &[TimeProfile],
+    ) -> Result<DftPlan> {
         let mut plan = DftPlan::default();
         for m in monitors {
             let name = m.name.clone();
             match &m.kind {
+                MonitorKind::Mode {
+                    region,
+                    wavelengths_um,
+                    max_modes,
+                    reverse,
+                } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    check_region(grid, &name, region)?;
+                    let d = grid.dims.count();
+                    let flat: Vec<usize> = (0..d).filter(|&a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx).collect();
+                    if flat.len() != 1 {
+                        return Err(Error::invalid(
+                            format!("monitors.{name}.size_um"),
+                            "not a line",
+                            "a mode port is a line across the waveguide (one zero size)",
+                        ));
+                    }
+                    let a = flat[0];
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let sign = if *reverse { -1.0 } else { 1.0 };
+                    let face = plan.add_face(
+                        grid,
+                        &name,
+                        region,
+                        a,
+                        0.5 * (region.min_um[a] + region.max_um[a]),
+                        sign,
+                        freq0,
+                        wavelengths_um.len(),
+                    )?;
+                    let modes = crate::monitor::mode::solve(grid, materials, &face, wavelengths_um, *max_modes, &name)?;
+                    plan.monitors.push(MonitorPlan::Mode {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        face,
+                        modes,
+                    });
+                }
                 MonitorKind::DftFields {
                     region,
                     components,
@@ -473,6 +526,16 @@ pub enum MonitorData {
         /// Spectrum of the source waveform, W(w) = sum w(t) exp(i w t) dt.
         source_spectrum: Vec<Complex64>,
     },
+    Mode {
+        wavelengths_um: Vec<f64>,
+        /// Per wavelength, per guided mode (highest index first).
+        n_eff: Vec<Vec<f64>>,
+        /// Power in each mode along the port direction and against it.
+        forward: Vec<Vec<f64>>,
+        backward: Vec<Vec<f64>>,
+        /// Total flux through the port along its direction.
+        flux: Vec<f64>,
+    },
     Snapshot {
         component: Component,
         /// Positions (um, grid coordinates) along x, y, z.
@@ -602,6 +665,30 @@ impl DftPlan {
                         MonitorData::DftFields {
                             wavelengths_um: wavelengths_um.clone(),
                             components,
+                        }
+                    }
+                    MonitorPlan::Mode {
+                        wavelengths_um,
+                        face,
+                        modes,
+                        ..
+                    } => {
+                        let nf = wavelengths_um.len();
+                        let fields = FaceFields {
+                            axis: face.axis,
+                            sign: face.sign,
+                            fields: [0, 1, 2, 3].map(|k| face.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+                        };
+                        let (mut forward, mut backward) = crate::monitor::mode::decompose(modes, &fields, d_area);
+                        if face.sign < 0.0 {
+                            std::mem::swap(&mut forward, &mut backward);
+                        }
+                        MonitorData::Mode {
+                            wavelengths_um: wavelengths_um.clone(),
+                            n_eff: modes.n_eff.clone(),
+                            forward,
+                            backward,
+                            flux: face_flux(&fields, d_area, nf),
                         }
                     }
                     MonitorPlan::Flux { wavelengths_um, faces, .. } => {

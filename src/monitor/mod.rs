@@ -7,6 +7,7 @@
 //!   closed box (outgoing positive), from DFT fields.
 //! - Source power: the power a source delivers, -Re(E . J*), spectrally.
 //! - Snapshots: a component on a plane or box every N steps.
+//! - Mode monitors: power in each guided mode through a port, each way (2D).
 //!
 //! Running DFTs use MEEP's convention F(w) = sum_n f(t_n) exp(i w t_n) dt with
 //! each component sampled at its own time (E at n dt, H at (n - 1/2) dt), and
@@ -15,6 +16,7 @@
 //! with the run length.
 
 pub mod dft;
+pub mod mode;
 pub mod probe;
 
 pub use probe::Probe;
@@ -52,6 +54,15 @@ pub enum MonitorKind {
         region: Region,
         component: Component,
         every_steps: usize,
+    },
+    /// Power in each guided mode (at most `max_modes`) through a port line of
+    /// a 2D run, each way (see [`mode`]); `reverse` flips the direction
+    /// called forward, as for flux.
+    Mode {
+        region: Region,
+        wavelengths_um: Vec<f64>,
+        max_modes: usize,
+        reverse: bool,
     },
 }
 

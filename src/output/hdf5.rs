@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ::hdf5::plist::group_create::LinkCreationOrder;
 use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenUnicode};
 use ::hdf5::{Dataset, File, Group, H5Type, IndexType, IterationOrder, Location, LocationType};
-use ndarray::{Array2, ArrayView, ArrayView1};
+use ndarray::{Array2, Array4, ArrayView, ArrayView1};
 use num_complex::{Complex32, Complex64};
 
 use super::{DatasetSummary, FileSummary, MonitorSummary, NormalizedFlux, OutputError, ProbeSummary, RunRecord, FORMAT_VERSION, UNITS};
@@ -134,7 +134,8 @@ fn wavelengths(m: &MonitorResult) -> Option<&[f64]> {
     match &m.data {
         MonitorData::DftFields { wavelengths_um, .. }
         | MonitorData::Flux { wavelengths_um, .. }
-        | MonitorData::SourcePower { wavelengths_um, .. } => Some(wavelengths_um),
+        | MonitorData::SourcePower { wavelengths_um, .. }
+        | MonitorData::Mode { wavelengths_um, .. } => Some(wavelengths_um),
         MonitorData::Snapshot { .. } => None,
     }
 }
@@ -202,6 +203,18 @@ fn validate(path: &Path, rec: &RunRecord) -> Res<()> {
                         }
                     }
                 }
+            }
+            MonitorData::Mode {
+                n_eff,
+                forward,
+                backward,
+                flux,
+                ..
+            } => {
+                check_len(path, &name, "flux", flux.len(), nf)?;
+                check_len(path, &name, "n_eff", n_eff.len(), nf)?;
+                check_len(path, &name, "forward", forward.len(), nf)?;
+                check_len(path, &name, "backward", backward.len(), nf)?;
             }
             MonitorData::SourcePower {
                 power, source_spectrum, ..
@@ -447,6 +460,25 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 if let Some(n) = rec.normalized.iter().find(|n| n.monitor == m.name) {
                     write_normalized(&w, &mg, n)?;
                 }
+            }
+            MonitorData::Mode {
+                wavelengths_um,
+                n_eff,
+                forward,
+                backward,
+                flux,
+            } => {
+                w.attr_str(&mg, "type", "mode")?;
+                w.spectrum_axes(&mg, wavelengths_um)?;
+                w.vec(&mg, "flux", flux)?;
+                // [wavelength][mode], NaN where a wavelength has fewer guided modes.
+                let modes = n_eff.iter().map(Vec::len).max().unwrap_or(0);
+                let table = |rows: &[Vec<f64>]| {
+                    ndarray::Array2::from_shape_fn((rows.len(), modes), |(f, m)| rows[f].get(m).copied().unwrap_or(f64::NAN))
+                };
+                w.dataset(&mg, "n_eff", &table(n_eff))?;
+                w.dataset(&mg, "forward", &table(forward))?;
+                w.dataset(&mg, "backward", &table(backward))?;
             }
             MonitorData::SourcePower {
                 wavelengths_um,
@@ -795,6 +827,209 @@ pub fn read_flux(path: &Path, monitor: &str) -> Result<FluxData, OutputError> {
         faces.push(FaceFields { axis, sign, fields });
     }
     Ok((wl, flux, faces))
+}
+
+/// What [`read_dft_fields`] returns: a `dft_fields` monitor's complex fields.
+#[derive(Clone, Debug)]
+pub struct DftFieldsData {
+    /// Wavelengths (um) of the frequency axis of `data`: all of the
+    /// monitor's, or the one asked for.
+    pub wavelengths_um: Vec<f64>,
+    pub components: Vec<DftComponent>,
+}
+
+/// One recorded component of a `dft_fields` monitor.
+#[derive(Clone, Debug)]
+pub struct DftComponent {
+    pub component: Component,
+    /// Positions of the samples along x, y, z, scene coordinates (um).
+    pub positions_um: [Vec<f64>; 3],
+    /// [frequency][z][y][x].
+    pub data: Array4<Complex32>,
+}
+
+/// What [`read_snapshot`] returns: a `snapshot` monitor's frames.
+#[derive(Clone, Debug)]
+pub struct SnapshotData {
+    pub component: Component,
+    /// Positions of the samples along x, y, z, scene coordinates (um).
+    pub positions_um: [Vec<f64>; 3],
+    /// Time (fs) of each frame read.
+    pub times_fs: Vec<f64>,
+    /// Index in the file of the first frame read.
+    pub first_frame: usize,
+    /// [frame][z][y][x].
+    pub frames: Array4<f32>,
+}
+
+/// All wavelengths of a `dft_fields` monitor: the complex DFT of every
+/// recorded component with its sample positions.
+pub fn read_dft_fields(path: &Path, monitor: &str) -> Result<DftFieldsData, OutputError> {
+    read_dft(path, monitor, None)
+}
+
+/// One wavelength (index `wavelength` into the monitor's `wavelengths_um`) of
+/// a `dft_fields` monitor; only that slice is read from the file.
+pub fn read_dft_fields_at(path: &Path, monitor: &str, wavelength: usize) -> Result<DftFieldsData, OutputError> {
+    read_dft(path, monitor, Some(wavelength))
+}
+
+/// All frames of a `snapshot` monitor.
+pub fn read_snapshot(path: &Path, monitor: &str) -> Result<SnapshotData, OutputError> {
+    read_snap(path, monitor, None)
+}
+
+/// Frame `frame` (0 = first) of a `snapshot` monitor; only that frame is read.
+pub fn read_snapshot_frame(path: &Path, monitor: &str, frame: usize) -> Result<SnapshotData, OutputError> {
+    read_snap(path, monitor, Some(frame))
+}
+
+/// A spectral monitor's wavelengths (um) and one of its float64 [nf]
+/// datasets (e.g. `flux`, `ratio`, `power_per_unit_source`).
+pub fn read_spectrum(path: &Path, monitor: &str, dataset: &str) -> Result<(Vec<f64>, Vec<f64>), OutputError> {
+    let r = Reader { path };
+    let file = r.open()?;
+    let g = r.monitor(&file, monitor)?;
+    let wl: Vec<f64> = r.vec(&g, "wavelengths_um")?;
+    if !g.link_exists(dataset) {
+        return Err(format_err(path, format!("{}/{dataset}", g.name()), "no such dataset"));
+    }
+    let v: Vec<f64> = r.vec(&g, dataset)?;
+    if v.len() != wl.len() {
+        return Err(format_err(
+            path,
+            format!("{}/{dataset}", g.name()),
+            format!("has {} values for {} wavelengths", v.len(), wl.len()),
+        ));
+    }
+    Ok((wl, v))
+}
+
+impl Reader<'_> {
+    /// A monitor group, checked to be of `kind`.
+    fn monitor_of(&self, file: &File, name: &str, kind: &str) -> Res<Group> {
+        let g = self.monitor(file, name)?;
+        let found = self.attr_str(&g, "type")?;
+        if found != kind {
+            return Err(format_err(self.path, g.name(), format!("is a `{found}` monitor, not `{kind}`")));
+        }
+        Ok(g)
+    }
+
+    /// `<prefix>x_um`, `<prefix>y_um`, `<prefix>z_um`, checked against the
+    /// shape [.., nz, ny, nx] of the data they describe.
+    fn positions(&self, g: &Group, prefix: &str, shape: &[usize]) -> Res<[Vec<f64>; 3]> {
+        let mut out: [Vec<f64>; 3] = Default::default();
+        for a in 0..3 {
+            let name = format!("{prefix}{}_um", AXES[a]);
+            out[a] = self.vec(g, &name)?;
+            let want = shape[3 - a];
+            if out[a].len() != want {
+                return Err(format_err(
+                    self.path,
+                    format!("{}/{name}", g.name()),
+                    format!("has {} values for {want} samples", out[a].len()),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn shape4(&self, d: &Dataset, what: &str) -> Res<Vec<usize>> {
+        let shape = d.shape();
+        if shape.len() != 4 {
+            return Err(format_err(self.path, what, format!("has shape {shape:?}, expected 4 axes")));
+        }
+        Ok(shape)
+    }
+
+    /// Rows `only` (or all) of the first axis of a 4-axis dataset.
+    fn read4<T: H5Type>(&self, d: &Dataset, what: &str, only: Option<usize>) -> Res<Array4<T>> {
+        let shape = self.shape4(d, what)?;
+        match only {
+            None => d.read::<T, ndarray::Ix4>(),
+            Some(k) if k < shape[0] => d.read_slice::<T, _, ndarray::Ix4>(ndarray::s![k..k + 1, .., .., ..]),
+            Some(k) => {
+                return Err(format_err(
+                    self.path,
+                    what,
+                    format!("has {} entries along its first axis; index {k} asked for", shape[0]),
+                ))
+            }
+        }
+        .map_err(h5err(self.path, format!("read dataset {what}")))
+    }
+}
+
+fn component_named(path: &Path, what: &str, name: &str) -> Res<Component> {
+    Component::ALL
+        .into_iter()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| format_err(path, what, format!("names component `{name}`; expected Ex, Ey, Ez, Hx, Hy or Hz")))
+}
+
+fn read_dft(path: &Path, monitor: &str, only: Option<usize>) -> Res<DftFieldsData> {
+    let r = Reader { path };
+    let file = r.open()?;
+    let g = r.monitor_of(&file, monitor, "dft_fields")?;
+    let all: Vec<f64> = r.vec(&g, "wavelengths_um")?;
+    let names = r.attr_str(&g, "components")?;
+    let mut components = Vec::new();
+    for name in names.split(',').filter(|n| !n.is_empty()) {
+        let what = format!("{}/{name}", g.name());
+        let component = component_named(path, &format!("{}@components", g.name()), name)?;
+        let d = g.dataset(name).map_err(h5err(path, format!("open dataset {what}")))?;
+        let shape = r.shape4(&d, &what)?;
+        if shape[0] != all.len() {
+            return Err(format_err(
+                path,
+                what,
+                format!("has {} rows for {} wavelengths", shape[0], all.len()),
+            ));
+        }
+        let positions_um = r.positions(&g, &format!("{name}_"), &shape)?;
+        let data = r.read4::<Complex32>(&d, &what, only)?;
+        components.push(DftComponent {
+            component,
+            positions_um,
+            data,
+        });
+    }
+    let wavelengths_um = match only {
+        Some(k) => vec![all[k]],
+        None => all,
+    };
+    Ok(DftFieldsData {
+        wavelengths_um,
+        components,
+    })
+}
+
+fn read_snap(path: &Path, monitor: &str, only: Option<usize>) -> Res<SnapshotData> {
+    let r = Reader { path };
+    let file = r.open()?;
+    let g = r.monitor_of(&file, monitor, "snapshot")?;
+    let component = component_named(path, &format!("{}@component", g.name()), &r.attr_str(&g, "component")?)?;
+    let what = format!("{}/frames", g.name());
+    let d = g.dataset("frames").map_err(h5err(path, format!("open dataset {what}")))?;
+    let shape = r.shape4(&d, &what)?;
+    let times: Vec<f64> = r.vec(&g, "times_fs")?;
+    if times.len() != shape[0] {
+        return Err(format_err(path, what, format!("has {} frames for {} times", shape[0], times.len())));
+    }
+    let positions_um = r.positions(&g, "", &shape)?;
+    let frames = r.read4::<f32>(&d, &what, only)?;
+    let (first_frame, times_fs) = match only {
+        Some(k) => (k, vec![times[k]]),
+        None => (0, times),
+    };
+    Ok(SnapshotData {
+        component,
+        positions_um,
+        times_fs,
+        first_frame,
+        frames,
+    })
 }
 
 #[cfg(test)]
