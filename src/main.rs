@@ -1,8 +1,9 @@
-//! The `lumen` command: run, check, devices, info.
+//! The `lumen` command: run, check, devices, info, plot, sweep, compare.
 //!
-//! Exit codes: 0 success; 2 bad input (scene, arguments, reference file);
-//! 3 runtime failure (GPU, file system); 130 interrupted by Ctrl-C (partial
-//! results were written).
+//! Exit codes: 0 success; 2 bad input (scene, arguments, reference file,
+//! sweep file); 3 runtime failure (GPU, file system); 4 `sweep`: some
+//! variants failed, are incomplete or missing (the others completed);
+//! 130 interrupted by Ctrl-C (partial results were written).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,15 +11,18 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use lumen_fdtd::gpu::context::list_adapters;
 use lumen_fdtd::gpu::stepper::memory_estimate;
 use lumen_fdtd::gpu::{AdapterRequest, GpuContext};
+use lumen_fdtd::grid::Component;
 use lumen_fdtd::monitor::dft::MonitorData;
+use lumen_fdtd::plot::{self, PlotError, Quantity, ResultPlotOptions, ScenePlotOptions, Slice};
 use lumen_fdtd::run::{run_scene, ProgressMode, RunError, RunOptions, RunOutcome};
 use lumen_fdtd::scene::{self, Scene, StopCondition};
+use lumen_fdtd::sweep::{self, ReferenceRun, Shard, Sweep, SweepError, SweepOptions};
 use lumen_fdtd::units;
 
 const EXIT_BAD_INPUT: u8 = 2;
@@ -81,6 +85,137 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a scene's set-up, or a monitor of a result file, as a PNG image.
+    ///
+    /// A scene file (TOML) gives slices of the rasterised permittivity with
+    /// sources (red), monitors (blue) and PML (green) drawn; nothing runs on
+    /// the GPU. A result file (HDF5) gives a dft_fields monitor at one
+    /// wavelength, a snapshot frame, or a flux or source_power spectrum.
+    /// Axes are in scene coordinates (um).
+    Plot(PlotArgs),
+    /// Run every variant of a parameter sweep, one result file each, and write
+    /// a summary table (CSV and HDF5); resumable and shardable (docs/sweeps.md).
+    Sweep(SweepArgs),
+    /// Compare results side by side: a table of their metrics and a PNG plot
+    /// of one metric against wavelength (or a swept parameter).
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// The sweep file (TOML, docs/sweeps.md); or give --base and --vary instead.
+    #[arg(required_unless_present = "base", conflicts_with = "base")]
+    sweep: Option<PathBuf>,
+    /// The base scene of a sweep given by --vary flags.
+    #[arg(long, value_name = "SCENE", requires = "vary")]
+    base: Option<PathBuf>,
+    /// A scene key and its values: KEY=v1,v2,... or KEY={start = A, stop = B,
+    /// step = S} (or count = N, scale = "log"); repeatable, needs --base.
+    #[arg(long, value_name = "KEY=VALUES", requires = "base")]
+    vary: Vec<String>,
+    /// With --vary: advance the parameters together instead of taking every combination.
+    #[arg(long, requires = "base")]
+    zip: bool,
+    /// A fixed override for every variant, as for `run` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// Normalise flux monitors: `empty` (each variant's own reference run with no
+    /// geometry), a reference result file, or `none`; replaces the sweep file's.
+    #[arg(long, value_name = "empty|REF.h5|none")]
+    reference: Option<String>,
+    /// The output folder (default: the sweep file's `output`, else its name without .toml).
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Run only shard I of N, I from 0 to N-1 (variant k is in shard k mod N);
+    /// writes summary-shard-I-of-N.csv/.h5.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
+    /// Run nothing: merge the results and shard summaries in DIR into DIR/summary.csv and .h5.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["shard", "output"])]
+    collect: Option<PathBuf>,
+    /// List the variants (id and values) and run nothing.
+    #[arg(long, conflicts_with = "collect")]
+    list: bool,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// Result files (.h5) and sweep summary tables (.csv, one design per row).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The plot (default: compare.png).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The quantity plotted, MONITOR.QUANTITY, e.g. trans.ratio or src.power
+    /// (default: the first normalised flux, else the first flux).
+    #[arg(long)]
+    metric: Option<String>,
+    /// Plot against this parameter of the summary tables instead of wavelength.
+    #[arg(long, value_name = "PARAM")]
+    x: Option<String>,
+    /// Print the table only.
+    #[arg(long)]
+    no_plot: bool,
+    /// Print the metrics as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// A scene file (.toml) or a result file (.h5); told apart by their content.
+    input: PathBuf,
+    /// The image file (default: SCENE.png, or RESULT.MONITOR.png, beside the input).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Scene: override a scene value, as for `run` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// One plane, e.g. z=0 or x=-0.5 (scene coordinates, um). Scene: default the
+    /// whole plane in 2D and three central slices in 3D. Result: the plane of a 3D
+    /// box monitor (default: z = 0 if the box reaches it, else its middle layer).
+    #[arg(long, value_name = "AXIS=UM", value_parser = parse_slice)]
+    slice: Option<Slice>,
+    /// Scene: the permittivity at this E component's samples (default: the mean of
+    /// Ex, Ey, Ez per cell). Result: draw this component (default: |E|^2).
+    #[arg(long, value_name = "Ex..Hz", value_parser = parse_component)]
+    component: Option<Component>,
+    /// Result: the monitor to draw (may be left out if the file has only one).
+    #[arg(long)]
+    monitor: Option<String>,
+    /// Result, dft_fields: the recorded wavelength nearest this one (default: the
+    /// middle of the monitor's list).
+    #[arg(long = "wavelength-um", value_name = "UM")]
+    wavelength_um: Option<f64>,
+    /// Result: intensity (|F|^2), abs, real or imag (default: intensity, or real
+    /// with --component).
+    #[arg(long, value_parser = parse_quantity)]
+    quantity: Option<Quantity>,
+    /// Result, snapshot: the frame, from 0 (default: the last).
+    #[arg(long)]
+    frame: Option<usize>,
+}
+
+fn parse_slice(s: &str) -> Result<Slice, String> {
+    s.parse()
+}
+
+fn parse_component(s: &str) -> Result<Component, String> {
+    plot::parse_component(s)
+}
+
+fn parse_quantity(s: &str) -> Result<Quantity, String> {
+    s.parse()
 }
 
 fn main() -> ExitCode {
@@ -103,6 +238,9 @@ fn main() -> ExitCode {
         } => cmd_check(scene, &overrides, empty, json),
         Command::Devices { json } => cmd_devices(json),
         Command::Info { file, json } => cmd_info(file, json),
+        Command::Plot(args) => cmd_plot(args),
+        Command::Sweep(args) => cmd_sweep(args),
+        Command::Compare(args) => cmd_compare(args),
     }
 }
 
@@ -194,6 +332,8 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
                 Some(json!({"name": m.name, "type": "flux", "wavelengths_um": wavelengths_um, "flux": flux,
                     "ratio": norm.map(|n| n.ratio.clone()), "incident_flux": norm.map(|n| n.incident_flux.clone())}))
             }
+            MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux } => Some(json!({"name": m.name, "type": "mode",
+                "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux})),
             MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
                 let per_unit: Vec<f64> = power.iter().zip(source_spectrum).map(|(p, s)| p / s.norm_sqr()).collect();
                 Some(json!({"name": m.name, "type": "source_power", "wavelengths_um": wavelengths_um, "power": power, "power_per_unit_source": per_unit}))
@@ -240,6 +380,15 @@ fn print_summary(out: &RunOutcome) {
                             println!("  {w:>14.5} {f:>14.6e}");
                         }
                     }
+                }
+            }
+            MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux } => {
+                println!("mode port `{}` (power per guided mode, forward / backward):", m.name);
+                for (f, w) in wavelengths_um.iter().enumerate() {
+                    let modes: Vec<String> = (0..n_eff[f].len())
+                        .map(|k| format!("m{k} n_eff {:.5}: {:.4e} / {:.4e}", n_eff[f][k], forward[f][k], backward[f][k]))
+                        .collect();
+                    println!("  {w:>10.5} um  flux {:.4e}  {}", flux[f], modes.join("; "));
                 }
             }
             MonitorData::SourcePower {
@@ -391,4 +540,224 @@ fn cmd_info(file: PathBuf, json: bool) -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// Whether a file starts with the HDF5 signature (result files do; scene files are text).
+fn is_hdf5(path: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut f = std::fs::File::open(path)?;
+    let n = f.read(&mut head)?;
+    Ok(n == 8 && head == *b"\x89HDF\r\n\x1a\n")
+}
+
+fn plot_error(e: PlotError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(if e.is_bad_input() { EXIT_BAD_INPUT } else { EXIT_RUNTIME })
+}
+
+fn cmd_plot(a: PlotArgs) -> ExitCode {
+    let is_result = match is_hdf5(&a.input) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.input.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    // Options of the other kind of input are refused rather than ignored.
+    let misplaced: &[(bool, &str)] = if is_result {
+        &[(!a.overrides.is_empty(), "--set")]
+    } else {
+        &[
+            (a.monitor.is_some(), "--monitor"),
+            (a.wavelength_um.is_some(), "--wavelength-um"),
+            (a.quantity.is_some(), "--quantity"),
+            (a.frame.is_some(), "--frame"),
+        ]
+    };
+    if let Some((_, opt)) = misplaced.iter().find(|(given, _)| *given) {
+        let (applies, this) = if is_result {
+            ("scene files", "a result file")
+        } else {
+            ("result files (.h5)", "a scene file")
+        };
+        eprintln!("error: {opt} applies to {applies}; {} is {this}", a.input.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let (image, out, what) = if is_result {
+        let opts = ResultPlotOptions {
+            monitor: a.monitor,
+            wavelength_um: a.wavelength_um,
+            component: a.component,
+            quantity: a.quantity,
+            frame: a.frame,
+            slice: a.slice,
+        };
+        match plot::result::plot_result(&a.input, &opts) {
+            Ok(r) => {
+                let out = a.output.unwrap_or_else(|| plot::result::default_output(&a.input, &r.monitor));
+                (r.image, out, r.description)
+            }
+            Err(e) => return plot_error(e),
+        }
+    } else {
+        let scene = match load(&a.input, &a.overrides, false) {
+            Ok(s) => s,
+            Err(c) => return c,
+        };
+        let opts = ScenePlotOptions {
+            slice: a.slice,
+            component: a.component,
+        };
+        match plot::scene::plot_scene(&scene, &opts) {
+            Ok(image) => {
+                let out = a.output.unwrap_or_else(|| plot::scene::default_output(&a.input));
+                (image, out, "permittivity, sources, monitors and PML".to_string())
+            }
+            Err(e) => return plot_error(e),
+        }
+    };
+    if let Err(e) = image.write_png(&out) {
+        return plot_error(e);
+    }
+    println!("{} ({} x {} px): {what}", out.display(), image.width, image.height);
+    ExitCode::SUCCESS
+}
+
+fn sweep_error(e: SweepError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(if e.is_bad_input() { EXIT_BAD_INPUT } else { EXIT_RUNTIME })
+}
+
+fn cmd_sweep(a: SweepArgs) -> ExitCode {
+    let loaded = match (&a.sweep, &a.base) {
+        (Some(file), _) => Sweep::load(file),
+        (None, Some(base)) => Sweep::from_flags(base, &a.vary, a.zip),
+        (None, None) => unreachable!("clap requires SWEEP or --base"),
+    };
+    let mut sw = match loaded {
+        Ok(s) => s,
+        Err(e) => return sweep_error(e),
+    };
+    sw.set.extend(a.overrides);
+    match a.reference.as_deref() {
+        None => {}
+        Some("none") => sw.reference = ReferenceRun::None,
+        Some("empty") => sw.reference = ReferenceRun::Empty,
+        Some(p) => sw.reference = ReferenceRun::File(PathBuf::from(p)),
+    }
+    if a.list {
+        if a.json {
+            let v: Vec<serde_json::Value> = sw
+                .variants
+                .iter()
+                .map(|v| json!({"index": v.index, "variant": v.id, "set": sw.overrides(v)}))
+                .collect();
+            println!("{}", serde_json::Value::from(v));
+        } else {
+            for v in &sw.variants {
+                println!("{}  {}", v.id, sw.describe(v));
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let done = |r: &sweep::SweepReport| {
+        if a.json {
+            println!("{}", r.to_json());
+        } else {
+            let (ok, incomplete, failed, missing) = r.table.counts();
+            println!(
+                "{} variants: {ok} ok ({} run, {} skipped), {failed} failed, {incomplete} incomplete, {missing} missing",
+                r.table.rows.len(),
+                r.ran,
+                r.skipped
+            );
+            println!("summary: {} and {}", r.summary_csv.display(), r.summary_h5.display());
+        }
+        if r.interrupted {
+            ExitCode::from(EXIT_INTERRUPTED)
+        } else if r.all_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(sweep::EXIT_SOME_FAILED)
+        }
+    };
+    if let Some(dir) = &a.collect {
+        return match sweep::collect(&sw, dir) {
+            Ok(r) => done(&r),
+            Err(e) => sweep_error(e),
+        };
+    }
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupt.clone();
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(EXIT_INTERRUPTED as i32);
+            }
+        });
+    }
+    let progress = if a.quiet {
+        ProgressMode::None
+    } else if std::io::stderr().is_terminal() {
+        ProgressMode::Bar
+    } else {
+        ProgressMode::Lines
+    };
+    let output = a.output.unwrap_or_else(|| sw.output.clone());
+    if !a.quiet {
+        let n = sw.variants.len();
+        let mine = a.shard.map_or(n, |s| (0..n).filter(|&i| s.holds(i)).count());
+        let shard = a.shard.map(|s| format!(", shard {s}: {mine} of them")).unwrap_or_default();
+        eprintln!("sweep: {n} variants{shard}; results in {}", output.display());
+    }
+    let opts = SweepOptions {
+        output,
+        shard: a.shard,
+        progress,
+        interrupt,
+        context: None,
+    };
+    match sweep::run_sweep(&sw, &opts) {
+        Ok(r) => done(&r),
+        Err(e) => sweep_error(e),
+    }
+}
+
+fn cmd_compare(a: CompareArgs) -> ExitCode {
+    let designs = match sweep::compare::load(&a.inputs) {
+        Ok(d) => d,
+        Err(e) => return sweep_error(e),
+    };
+    let plotted = if a.no_plot {
+        None
+    } else {
+        let out = a.output.clone().unwrap_or_else(|| PathBuf::from("compare.png"));
+        match sweep::compare::plot(&designs, a.metric.as_deref(), a.x.as_deref()) {
+            Ok((image, what)) => {
+                if let Err(e) = image.write_png(&out) {
+                    return plot_error(e);
+                }
+                Some((out, image.width, image.height, what))
+            }
+            Err(e) => return sweep_error(e),
+        }
+    };
+    if a.json {
+        let d: Vec<serde_json::Value> = designs
+            .iter()
+            .map(|d| {
+                json!({"label": d.label, "source": d.source, "status": d.status, "wall_time_s": d.wall_time_s,
+                    "params": d.params.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                    "metrics": d.metrics.iter().map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>()})
+            })
+            .collect();
+        println!("{}", json!({"designs": d, "plot": plotted.as_ref().map(|p| &p.0)}));
+    } else {
+        print!("{}", sweep::compare::table_text(&designs));
+        if let Some((out, w, h, what)) = plotted {
+            println!("{} ({w} x {h} px): {what}", out.display());
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -37,7 +37,10 @@ use thiserror::Error;
 use crate::grid::{Component, Grid};
 use crate::monitor::dft::MonitorResult;
 
-pub use self::hdf5::{read_flux, read_summary, write, FluxData};
+pub use self::hdf5::{
+    read_dft_fields, read_dft_fields_at, read_flux, read_snapshot, read_snapshot_frame, read_spectrum, read_summary, write, DftComponent,
+    DftFieldsData, FluxData, SnapshotData,
+};
 
 /// Version of the file layout, written as the root attribute `format_version`.
 /// Bump it when a change would break a reader of the previous layout.

@@ -1,0 +1,337 @@
+//! The set-up: slices of the rasterised permittivity with sources, monitors
+//! and PML regions drawn over them.
+//!
+//! The permittivity is the one the engine runs ([`crate::Prepared`]'s
+//! material grid), sampled per E component at its Yee position; the default
+//! map shows, per cell, the mean of the Ex, Ey and Ez samples of that cell.
+//! A 2D scene is drawn whole; a 3D scene as three central slices (xy, xz,
+//! yz) or the one `--slice` names. A source, monitor or probe is drawn on a
+//! slice when it meets the slab of cells the slice shows.
+
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::figure::{self, ColorScale, Colormap, Heatmap, Image, MapFigure, Overlay, Panel};
+use super::{fmt_num, on_plane_tolerance, PlotError, Slice, AXIS_NAMES};
+use crate::grid::Component;
+use crate::monitor::MonitorKind;
+use crate::scene::Scene;
+use crate::sim::Prepared;
+use crate::source::SourceShape;
+
+/// Overlay colours.
+pub const SOURCE_COLOR: [u8; 3] = [220, 20, 30];
+pub const MONITOR_COLOR: [u8; 3] = [20, 110, 255];
+pub const PML_COLOR: [u8; 3] = [0, 150, 60];
+const PML_ALPHA: f64 = 0.3;
+
+/// What `lumen plot SCENE` draws.
+#[derive(Clone, Debug, Default)]
+pub struct ScenePlotOptions {
+    /// One slice (scene coordinates); default: the whole plane in 2D, the
+    /// three central slices in 3D.
+    pub slice: Option<Slice>,
+    /// The permittivity at this E component's samples; default: the mean of
+    /// the three per cell.
+    pub component: Option<Component>,
+}
+
+/// Rasterise the scene (CPU only) and draw it.
+pub fn plot_scene(scene: &Scene, opts: &ScenePlotOptions) -> Result<Image, PlotError> {
+    let prepared = scene.simulation.prepare().map_err(|source| PlotError::Scene {
+        path: scene.path.clone(),
+        source,
+    })?;
+    figure::render_maps(&scene_figure(scene, &prepared, opts)?)
+}
+
+/// The figure [`plot_scene`] draws, from an already prepared scene.
+pub fn scene_figure(scene: &Scene, p: &Prepared, opts: &ScenePlotOptions) -> Result<MapFigure, PlotError> {
+    let grid = &p.grid;
+    let d = grid.dims.count();
+    if let Some(c) = opts.component {
+        if !c.is_electric() {
+            return Err(PlotError::invalid(
+                format!("--component {}", c.name()),
+                "the permittivity is sampled at the E components: Ex, Ey or Ez",
+            ));
+        }
+    }
+    let size = grid.size_um();
+    let slices = match (d, opts.slice) {
+        (2, None) => vec![Slice::central(2)],
+        (2, Some(s)) if s.axis == 2 => vec![s],
+        (2, Some(s)) => {
+            return Err(PlotError::invalid(
+                format!("--slice {}={}", AXIS_NAMES[s.axis], s.position_um),
+                "a 2D scene is drawn whole in the xy plane (only z=... is accepted)",
+            ))
+        }
+        (_, Some(s)) => {
+            let half = 0.5 * size[s.axis];
+            if s.position_um.abs() > half + on_plane_tolerance(grid.dx) {
+                return Err(PlotError::invalid(
+                    format!("--slice {}={}", AXIS_NAMES[s.axis], s.position_um),
+                    format!(
+                        "the domain spans {} from {} to {} um",
+                        AXIS_NAMES[s.axis],
+                        fmt_num(-half),
+                        fmt_num(half)
+                    ),
+                ));
+            }
+            vec![s]
+        }
+        (_, None) => vec![Slice::central(2), Slice::central(1), Slice::central(0)],
+    };
+    let panels: Vec<Panel> = slices.iter().map(|s| slice_panel(scene, p, *s, opts.component)).collect();
+    let (mut lo, mut hi) = (1.0f64, f64::NEG_INFINITY);
+    for p in &panels {
+        for &v in &p.map.values {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    // A uniform medium (or NaN from nowhere) still gets a scale: white at its value.
+    if hi.is_nan() || hi - lo <= 1e-9 {
+        hi = lo + 1.0;
+    }
+    let name = scene
+        .path
+        .file_name()
+        .map_or_else(|| scene.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let which = match opts.component {
+        Some(c) => format!("at the {} samples", c.name()),
+        None => "mean of Ex, Ey, Ez per cell".to_string(),
+    };
+    let shape = grid.shape();
+    let cells = match d {
+        2 => format!("{} x {} cells", shape[0], shape[1]),
+        _ => format!("{} x {} x {} cells", shape[0], shape[1], shape[2]),
+    };
+    Ok(MapFigure {
+        title: format!("{name}: permittivity ε ({which})"),
+        panels,
+        scale: ColorScale {
+            map: Colormap::Greys,
+            min: lo,
+            max: hi,
+            label: "relative permittivity ε".into(),
+        },
+        footer: Some(format!(
+            "red: sources    blue: monitors, probes    green: PML    {cells} of {} µm",
+            fmt_num(grid.dx)
+        )),
+    })
+}
+
+fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component>) -> Panel {
+    let grid = &p.grid;
+    let d = grid.dims.count();
+    let n = grid.shape();
+    let dx = grid.dx;
+    let off = scene.origin_offset_um;
+    let size = grid.size_um();
+    let (u, v) = slice.plane_axes();
+    let w = slice.axis;
+    let yee = comp.map_or([0.0; 3], |c| c.yee_offset());
+    let two_d = d == 2;
+
+    // The layer of cells along w, and the slab (grid coordinates) its samples stand for.
+    let k = if two_d {
+        0
+    } else {
+        let g = slice.position_um + off[w];
+        let k = match comp {
+            None => (g / dx).floor(),
+            Some(_) => (g / dx - yee[w]).round(),
+        };
+        k.clamp(0.0, (n[w] - 1) as f64) as usize
+    };
+    let (slab_lo, slab_hi) = match comp {
+        None => (k as f64 * dx, (k + 1) as f64 * dx),
+        Some(_) => ((k as f64 + yee[w] - 0.5) * dx, (k as f64 + yee[w] + 0.5) * dx),
+    };
+    let tol = on_plane_tolerance(dx);
+    let meets = |lo: f64, hi: f64| two_d || (lo <= slab_hi + tol && hi >= slab_lo - tol);
+
+    let m = &p.materials;
+    let values = Array2::from_shape_fn((n[v], n[u]), |(j, i)| {
+        let mut ijk = [0usize; 3];
+        ijk[u] = i;
+        ijk[v] = j;
+        ijk[w] = k;
+        let idx = grid.index(ijk[0], ijk[1], ijk[2]);
+        match comp {
+            Some(c) => m.eps[c.axis()][idx] as f64,
+            None => (0..3).map(|a| m.eps[a][idx] as f64).sum::<f64>() / 3.0,
+        }
+    });
+    let range = |a: usize| (-off[a], size[a] - off[a]);
+    let (x_range, y_range) = (range(u), range(v));
+    // Cells centred on the samples (the cells themselves for the mean); the
+    // outer cells reach the domain's faces so no half-cell strip is left blank.
+    let edges = |a: usize, r: (f64, f64)| {
+        let shift = comp.map_or(0.0, |_| yee[a] - 0.5);
+        let mut e: Vec<f64> = (0..=n[a]).map(|i| (i as f64 + shift) * dx - off[a]).collect();
+        e[0] = e[0].min(r.0);
+        e[n[a]] = e[n[a]].max(r.1);
+        e
+    };
+    let map = Heatmap {
+        x_edges: edges(u, x_range),
+        y_edges: edges(v, y_range),
+        values,
+    };
+
+    let mut overlays = Vec::new();
+    // PML slabs of the two in-plane axes, and the whole panel when the slice
+    // itself lies in a PML of the normal axis.
+    for (a, other) in [(u, v), (v, u)] {
+        let t = [p.boundaries.pml_cells(a, 0), p.boundaries.pml_cells(a, 1)].map(|c| c as f64 * dx);
+        let full = range(other);
+        for (side, span) in [(0, (0.0, t[0])), (1, (size[a] - t[1], size[a]))] {
+            if t[side] > 0.0 {
+                let span = (span.0 - off[a], span.1 - off[a]);
+                let (x, y) = if a == u { (span, full) } else { (full, span) };
+                overlays.push(Overlay::Shade {
+                    x,
+                    y,
+                    color: PML_COLOR,
+                    alpha: PML_ALPHA,
+                });
+            }
+        }
+    }
+    let centre_w = 0.5 * (slab_lo + slab_hi);
+    let in_pml =
+        !two_d && (centre_w < p.boundaries.pml_cells(w, 0) as f64 * dx || centre_w > size[w] - p.boundaries.pml_cells(w, 1) as f64 * dx);
+    if in_pml {
+        overlays.push(Overlay::Shade {
+            x: x_range,
+            y: y_range,
+            color: PML_COLOR,
+            alpha: PML_ALPHA,
+        });
+    }
+
+    let to_scene = |g: [f64; 3]| [0, 1, 2].map(|a| g[a] - off[a]);
+    for s in &scene.simulation.sources {
+        match &s.shape {
+            SourceShape::Point { position_um } => {
+                if meets(position_um[w], position_um[w]) {
+                    let q = to_scene(*position_um);
+                    overlays.push(Overlay::Marker {
+                        x: q[u],
+                        y: q[v],
+                        color: SOURCE_COLOR,
+                        label: None,
+                    });
+                }
+            }
+            SourceShape::Region { min_um, max_um } => {
+                if meets(min_um[w], max_um[w]) {
+                    let (a, b) = (to_scene(*min_um), to_scene(*max_um));
+                    overlays.push(Overlay::Outline {
+                        x: (a[u], b[u]),
+                        y: (a[v], b[v]),
+                        color: SOURCE_COLOR,
+                        fill_alpha: 0.25,
+                        label: None,
+                    });
+                }
+            }
+            SourceShape::Sheet { points_um, .. } => {
+                // The extent of the sheet's points on this slice (a mode
+                // source's plane is a line across a perpendicular slice).
+                let on: Vec<[f64; 3]> = points_um.iter().filter(|q| meets(q[w], q[w])).map(|q| to_scene(*q)).collect();
+                if let Some(first) = on.first() {
+                    let (mut a, mut b) = (*first, *first);
+                    for q in &on {
+                        for c in 0..3 {
+                            a[c] = a[c].min(q[c]);
+                            b[c] = b[c].max(q[c]);
+                        }
+                    }
+                    overlays.push(Overlay::Outline {
+                        x: (a[u], b[u]),
+                        y: (a[v], b[v]),
+                        color: SOURCE_COLOR,
+                        fill_alpha: 0.25,
+                        label: None,
+                    });
+                }
+            }
+        }
+    }
+    for mon in &scene.simulation.monitors {
+        let region = match &mon.kind {
+            MonitorKind::DftFields { region, .. }
+            | MonitorKind::Flux { region, .. }
+            | MonitorKind::Snapshot { region, .. }
+            | MonitorKind::Mode { region, .. } => region,
+            MonitorKind::SourcePower { .. } => continue,
+        };
+        if meets(region.min_um[w], region.max_um[w]) {
+            let (a, b) = (to_scene(region.min_um), to_scene(region.max_um));
+            overlays.push(Overlay::Outline {
+                x: (a[u], b[u]),
+                y: (a[v], b[v]),
+                color: MONITOR_COLOR,
+                fill_alpha: 0.0,
+                label: Some(mon.name.clone()),
+            });
+        }
+    }
+    // One marker per probe monitor ("NAME.Ez", "NAME.Hx" share a point).
+    let mut seen: Vec<&str> = Vec::new();
+    for (probe, full) in scene.simulation.probes.iter().zip(&scene.probe_names) {
+        let name = full.rsplit_once('.').map_or(full.as_str(), |(n, _)| n);
+        if seen.contains(&name) || !meets(probe.position_um[w], probe.position_um[w]) {
+            continue;
+        }
+        seen.push(name);
+        let q = to_scene(probe.position_um);
+        overlays.push(Overlay::Marker {
+            x: q[u],
+            y: q[v],
+            color: MONITOR_COLOR,
+            label: Some(name.to_string()),
+        });
+    }
+
+    let caption = if two_d {
+        match grid.dims {
+            crate::grid::Dimensions::Two(crate::grid::Polarization::Te) => "xy plane (2D, TE)".to_string(),
+            _ => "xy plane (2D, TM)".to_string(),
+        }
+    } else {
+        let at = match comp {
+            Some(_) => (k as f64 + yee[w]) * dx - off[w],
+            None => centre_w - off[w],
+        };
+        format!(
+            "{} at {} = {} µm (cell {k} of {}){}",
+            slice.plane_name(),
+            AXIS_NAMES[w],
+            fmt_num(at),
+            n[w],
+            if in_pml { ", in the PML" } else { "" }
+        )
+    };
+    Panel {
+        caption,
+        x_desc: format!("{} (µm)", AXIS_NAMES[u]),
+        y_desc: format!("{} (µm)", AXIS_NAMES[v]),
+        x_range,
+        y_range,
+        map,
+        overlays,
+    }
+}
+
+/// Default image path for a scene: SCENE with the extension `.png`.
+pub fn default_output(scene_path: &Path) -> std::path::PathBuf {
+    scene_path.with_extension("png")
+}
