@@ -44,6 +44,32 @@ pub struct SampleBlock {
     pub shape: [usize; 3],
     /// First accumulator; sample s, frequency f is at acc + s * nfreq + f.
     pub acc: usize,
+    /// Per axis: the first and last samples weigh 1/2 in surface integrals
+    /// (trapezoid rule on the faces of a closed box, whose edges they share).
+    pub half_ends: [bool; 3],
+}
+
+impl SampleBlock {
+    /// Surface-integral weight of each sample (1, or 1/2 per shared edge).
+    pub fn weights(&self) -> Vec<f64> {
+        let n: usize = self.shape.iter().product();
+        (0..n)
+            .map(|k| {
+                let ijk = [
+                    k % self.shape[0],
+                    (k / self.shape[0]) % self.shape[1],
+                    k / (self.shape[0] * self.shape[1]),
+                ];
+                (0..3).fold(1.0, |w, b| {
+                    if self.half_ends[b] && (ijk[b] == 0 || ijk[b] + 1 == self.shape[b]) {
+                        w * 0.5
+                    } else {
+                        w
+                    }
+                })
+            })
+            .collect()
+    }
 }
 
 /// One face of a flux monitor: a plane normal to `axis` at E-tangential index.
@@ -94,6 +120,15 @@ pub enum MonitorPlan {
         face: FluxFace,
         modes: crate::monitor::mode::PortModes,
     },
+    FarField {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        faces: Vec<FluxFace>,
+        n_background: f64,
+        points: usize,
+        na: Option<f64>,
+    },
 }
 
 impl MonitorPlan {
@@ -103,7 +138,8 @@ impl MonitorPlan {
             | MonitorPlan::Flux { name, .. }
             | MonitorPlan::SourcePower { name, .. }
             | MonitorPlan::Snapshot { name, .. }
-            | MonitorPlan::Mode { name, .. } => name,
+            | MonitorPlan::Mode { name, .. }
+            | MonitorPlan::FarField { name, .. } => name,
         }
     }
 }
@@ -181,6 +217,65 @@ impl DftPlan {
         for m in monitors {
             let name = m.name.clone();
             match &m.kind {
+                MonitorKind::FarField {
+                    region,
+                    wavelengths_um,
+                    points,
+                    na,
+                } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    check_region(grid, &name, region)?;
+                    let d = grid.dims.count();
+                    if (0..d).any(|a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx) {
+                        return Err(Error::invalid(
+                            format!("monitors.{name}.size_um"),
+                            "a plane",
+                            "a far-field monitor is a closed box around the emitter",
+                        ));
+                    }
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let nf = wavelengths_um.len();
+                    let mut faces = Vec::new();
+                    for a in 0..d {
+                        faces.push(plan.add_face(grid, &name, region, a, region.min_um[a], -1.0, freq0, nf, true)?);
+                        faces.push(plan.add_face(grid, &name, region, a, region.max_um[a], 1.0, freq0, nf, true)?);
+                    }
+                    // The equivalence principle needs one homogeneous medium on the box.
+                    let mut eps = Vec::new();
+                    for face in &faces {
+                        for b in face.blocks.iter().flatten().filter(|b| b.comp.is_electric()) {
+                            for k in 0..b.shape[2] {
+                                for j in 0..b.shape[1] {
+                                    for i in 0..b.shape[0] {
+                                        eps.push(materials.eps[b.comp.axis()][grid.index(b.lo[0] + i, b.lo[1] + j, b.lo[2] + k)]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let (lo, hi) = eps.iter().fold((f32::MAX, f32::MIN), |(l, h), &e| (l.min(e), h.max(e)));
+                    if hi - lo > 1e-6 * hi {
+                        return Err(Error::invalid(
+                            format!("monitors.{name}"),
+                            format!("permittivity {lo}..{hi} on the box"),
+                            "the far-field box must lie in one homogeneous medium (put it around the emitter, inside the background)",
+                        ));
+                    }
+                    if let Some(na) = na {
+                        if !(*na > 0.0 && na.is_finite()) {
+                            return Err(Error::invalid(format!("monitors.{name}.na"), na, "must be positive"));
+                        }
+                    }
+                    plan.monitors.push(MonitorPlan::FarField {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        faces,
+                        n_background: (hi as f64).sqrt(),
+                        points: (*points).max(4),
+                        na: *na,
+                    });
+                }
                 MonitorKind::Mode {
                     region,
                     wavelengths_um,
@@ -210,6 +305,7 @@ impl DftPlan {
                         sign,
                         freq0,
                         wavelengths_um.len(),
+                        false,
                     )?;
                     let modes = crate::monitor::mode::solve(grid, materials, &face, wavelengths_um, *max_modes, &name)?;
                     plan.monitors.push(MonitorPlan::Mode {
@@ -271,12 +367,33 @@ impl DftPlan {
                                 sign,
                                 freq0,
                                 wavelengths_um.len(),
+                                false,
                             )?);
                         }
                         0 => {
                             for a in 0..d {
-                                faces.push(plan.add_face(grid, &name, region, a, region.min_um[a], -1.0, freq0, wavelengths_um.len())?);
-                                faces.push(plan.add_face(grid, &name, region, a, region.max_um[a], 1.0, freq0, wavelengths_um.len())?);
+                                faces.push(plan.add_face(
+                                    grid,
+                                    &name,
+                                    region,
+                                    a,
+                                    region.min_um[a],
+                                    -1.0,
+                                    freq0,
+                                    wavelengths_um.len(),
+                                    true,
+                                )?);
+                                faces.push(plan.add_face(
+                                    grid,
+                                    &name,
+                                    region,
+                                    a,
+                                    region.max_um[a],
+                                    1.0,
+                                    freq0,
+                                    wavelengths_um.len(),
+                                    true,
+                                )?);
                             }
                         }
                         _ => {
@@ -418,7 +535,13 @@ impl DftPlan {
                 }
             }
         }
-        SampleBlock { comp: c, lo, shape, acc }
+        SampleBlock {
+            comp: c,
+            lo,
+            shape,
+            acc,
+            half_ends: [false; 3],
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -432,6 +555,7 @@ impl DftPlan {
         sign: f64,
         freq0: usize,
         nfreq: usize,
+        closed: bool,
     ) -> Result<FluxFace> {
         let n = grid.shape();
         let i0 = (pos_um / grid.dx).round() as i64;
@@ -457,7 +581,23 @@ impl DftPlan {
         for (slot, c) in comps.iter().enumerate() {
             if c.is_active(grid.dims) {
                 let avg = if c.is_electric() { 0 } else { stride };
-                blocks[slot] = Some(self.add_block(grid, *c, lo, shape, avg, freq0, nfreq));
+                // On a closed box, samples at whole-cell positions along a
+                // face reach both edges (trapezoid rule), so the faces join
+                // symmetrically; half-cell samples tile it (midpoint rule).
+                let mut shape_c = shape;
+                let mut half_ends = [false; 3];
+                if closed {
+                    let o = c.yee_offset();
+                    for b in (0..grid.dims.count()).filter(|&b| b != a) {
+                        if o[b] == 0.0 && lo[b] + shape[b] < n[b] {
+                            shape_c[b] = shape[b] + 1;
+                            half_ends[b] = true;
+                        }
+                    }
+                }
+                let mut block = self.add_block(grid, *c, lo, shape_c, avg, freq0, nfreq);
+                block.half_ends = half_ends;
+                blocks[slot] = Some(block);
             }
         }
         Ok(FluxFace {
@@ -502,6 +642,8 @@ pub struct FaceFields {
     pub axis: usize,
     pub sign: f64,
     pub fields: [Vec<Vec<Complex64>>; 4],
+    /// Surface-integral weight of each sample per slot (empty: all 1).
+    pub weights: [Vec<f64>; 4],
 }
 
 /// A monitor's result.
@@ -536,6 +678,23 @@ pub enum MonitorData {
         /// Total flux through the port along its direction.
         flux: Vec<f64>,
     },
+    FarField {
+        wavelengths_um: Vec<f64>,
+        /// Per direction: polar angle from +z (pi/2 in 2D) and azimuth from +x, radians.
+        theta: Vec<f64>,
+        phi: Vec<f64>,
+        /// Solid angle (3D) or angle (2D) of each direction.
+        weight: Vec<f64>,
+        /// [freq][direction]: power per unit solid angle (3D) or angle (2D), flux units.
+        intensity: Vec<Vec<f64>>,
+        /// Flux out of the box, and the intensity integrated over all directions.
+        flux: Vec<f64>,
+        total: Vec<f64>,
+        /// Numerical aperture and the fraction of the power within it, per wavelength.
+        na: Option<f64>,
+        na_fraction: Option<Vec<f64>>,
+        n_background: f64,
+    },
     Snapshot {
         component: Component,
         /// Positions (um, grid coordinates) along x, y, z.
@@ -563,12 +722,23 @@ pub fn face_flux(face: &FaceFields, d_area: f64, nf: usize) -> Vec<f64> {
     let [e1, e2, h1, h2] = &face.fields;
     (0..nf)
         .map(|f| {
+            let w = |slot: usize, k: usize| face.weights[slot].get(k).copied().unwrap_or(1.0);
             let mut s = 0.0;
             if !e1.is_empty() && !h2.is_empty() {
-                s += e1[f].iter().zip(&h2[f]).map(|(e, h)| (e * h.conj()).re).sum::<f64>();
+                s += e1[f]
+                    .iter()
+                    .zip(&h2[f])
+                    .enumerate()
+                    .map(|(k, (e, h))| w(0, k) * (e * h.conj()).re)
+                    .sum::<f64>();
             }
             if !e2.is_empty() && !h1.is_empty() {
-                s -= e2[f].iter().zip(&h1[f]).map(|(e, h)| (e * h.conj()).re).sum::<f64>();
+                s -= e2[f]
+                    .iter()
+                    .zip(&h1[f])
+                    .enumerate()
+                    .map(|(k, (e, h))| w(1, k) * (e * h.conj()).re)
+                    .sum::<f64>();
             }
             face.sign * s * d_area
         })
@@ -667,6 +837,57 @@ impl DftPlan {
                             components,
                         }
                     }
+                    MonitorPlan::FarField {
+                        wavelengths_um,
+                        faces,
+                        n_background,
+                        points,
+                        na,
+                        ..
+                    } => {
+                        let nf = wavelengths_um.len();
+                        let fields: Vec<FaceFields> = faces
+                            .iter()
+                            .map(|f| FaceFields {
+                                axis: f.axis,
+                                sign: f.sign,
+                                fields: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+                                weights: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
+                            })
+                            .collect();
+                        let mut flux = vec![0.0; nf];
+                        for f in &fields {
+                            for (t, v) in flux.iter_mut().zip(face_flux(f, d_area, nf)) {
+                                *t += v;
+                            }
+                        }
+                        let three_d = d == 3;
+                        let dirs = crate::monitor::farfield::Directions::new(three_d, *points);
+                        let freqs: Vec<f64> = wavelengths_um.iter().map(|w| 1.0 / w).collect();
+                        let intensity = crate::monitor::farfield::project(grid, faces, &fields, &freqs, *n_background, &dirs);
+                        let total = intensity
+                            .iter()
+                            .map(|u| u.iter().zip(&dirs.weight).map(|(a, b)| a * b).sum())
+                            .collect();
+                        let na_fraction = na.map(|na| {
+                            intensity
+                                .iter()
+                                .map(|u| crate::monitor::farfield::fraction_within_na(&dirs, u, na, *n_background, three_d))
+                                .collect()
+                        });
+                        MonitorData::FarField {
+                            wavelengths_um: wavelengths_um.clone(),
+                            theta: dirs.angles.iter().map(|a| a.0).collect(),
+                            phi: dirs.angles.iter().map(|a| a.1).collect(),
+                            weight: dirs.weight.clone(),
+                            intensity,
+                            flux,
+                            total,
+                            na: *na,
+                            na_fraction,
+                            n_background: *n_background,
+                        }
+                    }
                     MonitorPlan::Mode {
                         wavelengths_um,
                         face,
@@ -678,6 +899,7 @@ impl DftPlan {
                             axis: face.axis,
                             sign: face.sign,
                             fields: [0, 1, 2, 3].map(|k| face.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+                            weights: [0, 1, 2, 3].map(|k| face.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
                         };
                         let (mut forward, mut backward) = crate::monitor::mode::decompose(modes, &fields, d_area);
                         if face.sign < 0.0 {
@@ -699,6 +921,7 @@ impl DftPlan {
                                 axis: f.axis,
                                 sign: f.sign,
                                 fields: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+                                weights: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
                             })
                             .collect();
                         let mut flux = vec![0.0; nf];

@@ -8,6 +8,7 @@
 //! - Source power: the power a source delivers, -Re(E . J*), spectrally.
 //! - Snapshots: a component on a plane or box every N steps.
 //! - Mode monitors: power in each guided mode through a port, each way (2D).
+//! - Far field: radiated intensity over angles from a closed box (near-to-far).
 //!
 //! Running DFTs use MEEP's convention F(w) = sum_n f(t_n) exp(i w t_n) dt with
 //! each component sampled at its own time (E at n dt, H at (n - 1/2) dt), and
@@ -16,6 +17,7 @@
 //! with the run length.
 
 pub mod dft;
+pub mod farfield;
 pub mod mode;
 pub mod probe;
 
@@ -63,6 +65,15 @@ pub enum MonitorKind {
         wavelengths_um: Vec<f64>,
         max_modes: usize,
         reverse: bool,
+    },
+    /// Radiated intensity over angles from a closed box in a homogeneous
+    /// medium (see [`farfield`]); `points` directions per half turn; with
+    /// `na`, the fraction of the power within that numerical aperture.
+    FarField {
+        region: Region,
+        wavelengths_um: Vec<f64>,
+        points: usize,
+        na: Option<f64>,
     },
 }
 

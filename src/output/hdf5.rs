@@ -135,7 +135,8 @@ fn wavelengths(m: &MonitorResult) -> Option<&[f64]> {
         MonitorData::DftFields { wavelengths_um, .. }
         | MonitorData::Flux { wavelengths_um, .. }
         | MonitorData::SourcePower { wavelengths_um, .. }
-        | MonitorData::Mode { wavelengths_um, .. } => Some(wavelengths_um),
+        | MonitorData::Mode { wavelengths_um, .. }
+        | MonitorData::FarField { wavelengths_um, .. } => Some(wavelengths_um),
         MonitorData::Snapshot { .. } => None,
     }
 }
@@ -203,6 +204,13 @@ fn validate(path: &Path, rec: &RunRecord) -> Res<()> {
                         }
                     }
                 }
+            }
+            MonitorData::FarField {
+                intensity, flux, total, ..
+            } => {
+                check_len(path, &name, "flux", flux.len(), nf)?;
+                check_len(path, &name, "total", total.len(), nf)?;
+                check_len(path, &name, "intensity", intensity.len(), nf)?;
             }
             MonitorData::Mode {
                 n_eff,
@@ -459,6 +467,34 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 }
                 if let Some(n) = rec.normalized.iter().find(|n| n.monitor == m.name) {
                     write_normalized(&w, &mg, n)?;
+                }
+            }
+            MonitorData::FarField {
+                wavelengths_um,
+                theta,
+                phi,
+                weight,
+                intensity,
+                flux,
+                total,
+                na,
+                na_fraction,
+                n_background,
+            } => {
+                w.attr_str(&mg, "type", "far_field")?;
+                w.spectrum_axes(&mg, wavelengths_um)?;
+                w.vec(&mg, "flux", flux)?;
+                w.vec(&mg, "total", total)?;
+                w.vec(&mg, "theta_rad", theta)?;
+                w.vec(&mg, "phi_rad", phi)?;
+                w.vec(&mg, "weight", weight)?;
+                let nd = theta.len();
+                let table = ndarray::Array2::from_shape_fn((intensity.len(), nd), |(f, k)| intensity[f][k]);
+                w.dataset(&mg, "intensity", &table)?;
+                w.attr_array(&mg, "n_background", &[*n_background])?;
+                if let (Some(na), Some(frac)) = (na, na_fraction) {
+                    w.attr_array(&mg, "na", &[*na])?;
+                    w.vec(&mg, "na_fraction", frac)?;
                 }
             }
             MonitorData::Mode {
@@ -824,7 +860,12 @@ pub fn read_flux(path: &Path, monitor: &str) -> Result<FluxData, OutputError> {
             }
             fields[slot] = a.outer_iter().map(|row| row.to_vec()).collect();
         }
-        faces.push(FaceFields { axis, sign, fields });
+        faces.push(FaceFields {
+            axis,
+            sign,
+            fields,
+            weights: Default::default(),
+        });
     }
     Ok((wl, flux, faces))
 }

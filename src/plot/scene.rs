@@ -270,7 +270,8 @@ fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component
             MonitorKind::DftFields { region, .. }
             | MonitorKind::Flux { region, .. }
             | MonitorKind::Snapshot { region, .. }
-            | MonitorKind::Mode { region, .. } => region,
+            | MonitorKind::Mode { region, .. }
+            | MonitorKind::FarField { region, .. } => region,
             MonitorKind::SourcePower { .. } => continue,
         };
         if meets(region.min_um[w], region.max_um[w]) {
