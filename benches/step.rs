@@ -83,11 +83,11 @@ fn scene(case: &Case) -> Prepared {
     if !three {
         b = b.with_axis(2, Boundary::Periodic);
     }
-    let structure = Structure::new(Medium::VACUUM).with_block(
-        [size[0] / 3.0, 0.0, 0.0],
-        [2.0 * size[0] / 3.0, size[1], size[2]],
-        Medium::index(2.0),
-    );
+    // In 2D the block is given a z extent around z = 0 all the same (a box
+    // must have min < max along every axis).
+    let (z0, z1) = if three { (0.0, size[2]) } else { (-1.0, 1.0) };
+    let structure =
+        Structure::new(Medium::VACUUM).with_block([size[0] / 3.0, 0.0, z0], [2.0 * size[0] / 3.0, size[1], z1], Medium::index(2.0));
     let pulse = TimeProfile::GaussianPulse {
         wavelength_um: 1.0,
         fwhm_frequency: 0.5,

@@ -100,12 +100,14 @@ fn fixture() -> Fixture {
                 flux: vec![1.5, 2.5],
                 faces: vec![
                     FaceFields {
+                        weights: Default::default(),
                         axis: 2,
                         sign: -1.0,
                         fields: [0, 1, 2, 3].map(|k| face_rows(k, 2, 6)),
                     },
                     // As in a 2D TE run: E2 and H1 not evolved.
                     FaceFields {
+                        weights: Default::default(),
                         axis: 0,
                         sign: 1.0,
                         fields: [face_rows(0, 2, 3), Vec::new(), Vec::new(), face_rows(3, 2, 3)],
