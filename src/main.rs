@@ -159,6 +159,9 @@ struct CompareArgs {
     /// Plot against this parameter of the summary tables instead of wavelength.
     #[arg(long, value_name = "PARAM")]
     x: Option<String>,
+    /// With --x: only the recorded wavelength nearest this one (repeatable).
+    #[arg(long = "wavelength-um", value_name = "UM", requires = "x")]
+    wavelength_um: Vec<f64>,
     /// Print the table only.
     #[arg(long)]
     no_plot: bool,
@@ -382,7 +385,13 @@ fn print_summary(out: &RunOutcome) {
                     }
                 }
             }
-            MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux } => {
+            MonitorData::Mode {
+                wavelengths_um,
+                n_eff,
+                forward,
+                backward,
+                flux,
+            } => {
                 println!("mode port `{}` (power per guided mode, forward / backward):", m.name);
                 for (f, w) in wavelengths_um.iter().enumerate() {
                     let modes: Vec<String> = (0..n_eff[f].len())
@@ -733,7 +742,7 @@ fn cmd_compare(a: CompareArgs) -> ExitCode {
         None
     } else {
         let out = a.output.clone().unwrap_or_else(|| PathBuf::from("compare.png"));
-        match sweep::compare::plot(&designs, a.metric.as_deref(), a.x.as_deref()) {
+        match sweep::compare::plot(&designs, a.metric.as_deref(), a.x.as_deref(), &a.wavelength_um) {
             Ok((image, what)) => {
                 if let Err(e) = image.write_png(&out) {
                     return plot_error(e);
