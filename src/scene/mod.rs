@@ -20,6 +20,7 @@
 //! several geometry files or includes.
 
 mod error;
+mod geometry;
 mod overrides;
 mod schema;
 
@@ -143,7 +144,7 @@ fn tagged<K: DeserializeOwned, T>(
     key: &str,
     read: impl Fn(K, ValueDeserializer) -> Result<T, toml::de::Error>,
 ) -> Result<Vec<T>, SceneError> {
-    let Some(DeValue::Array(items)) = doc.root.get_ref().get(key).map(Spanned::get_ref) else {
+    let Some(DeValue::Array(items)) = value_at(doc, key) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -169,6 +170,20 @@ fn tagged<K: DeserializeOwned, T>(
     Ok(out)
 }
 
+/// The value at a dotted key path (`geometry.2.shapes`), array entries by index.
+fn value_at<'d>(doc: &'d Doc, path: &str) -> Option<&'d DeValue<'d>> {
+    let mut cur: Option<&DeValue> = None;
+    for seg in path.split('.') {
+        cur = Some(match cur {
+            None => doc.root.get_ref().get(seg)?.get_ref(),
+            Some(DeValue::Table(t)) => t.get(seg)?.get_ref(),
+            Some(DeValue::Array(a)) => a.get(seg.parse::<usize>().ok()?)?.get_ref(),
+            Some(_) => return None,
+        });
+    }
+    cur
+}
+
 fn fmt_nums(v: &[f64]) -> String {
     let parts: Vec<String> = v.iter().map(f64::to_string).collect();
     format!("[{}]", parts.join(", "))
@@ -192,13 +207,16 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let boundaries = b.boundaries(&spec.boundaries, spec.simulation.resolution)?;
     let background_name = spec.simulation.background.as_deref().unwrap_or("vacuum");
     let background = b.medium("simulation.background", background_name, &media)?;
-    let mut structure = Structure::new(background.clone());
+    let mut structure = Structure::new(background.clone()).with_smoothing(spec.simulation.subpixel_smoothing.unwrap_or(true));
     let mut n_max = background.eps.sqrt();
+    // The `[[geometry]]` entry of each object of the structure.
+    let mut object_entry = Vec::new();
     for (i, g) in geometry.iter().enumerate() {
-        let (min, max, medium) = b.geometry(i, g, &media)?;
-        n_max = n_max.max(medium.eps.sqrt());
+        let objects = b.geometry(i, g, &media)?;
+        n_max = objects.iter().fold(n_max, |n, o| n.max(o.medium.eps.sqrt()));
         if !empty {
-            structure = structure.with_block(min, max, medium);
+            object_entry.extend(std::iter::repeat_n(i, objects.len()));
+            structure.objects.extend(objects);
         }
     }
     let mut simulation = Simulation::new(b.grid.clone(), boundaries, structure);
@@ -218,7 +236,9 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     }
     // Dispersive library models hold only inside their fitted range.
     for (name, m) in &spec.materials {
-        let (Some(lib), None) = (m.library.as_deref(), m.at_wavelength_um) else { continue };
+        let (Some(lib), None) = (m.library.as_deref(), m.at_wavelength_um) else {
+            continue;
+        };
         let Some(material) = crate::library::lookup(lib) else { continue };
         for (i, src) in simulation.sources.iter().enumerate() {
             let (TimeProfile::GaussianPulse { wavelength_um, .. } | TimeProfile::Continuous { wavelength_um, .. }) = src.profile;
@@ -226,7 +246,10 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
                 let (lo, hi) = material.range_um;
                 return Err(doc.invalid(
                     format!("sources.{i}.wavelength_um"),
-                    format!("a wavelength inside {lo}-{hi} um, where material `{name}` ({}, {}) is valid", material.name, material.source),
+                    format!(
+                        "a wavelength inside {lo}-{hi} um, where material `{name}` ({}, {}) is valid",
+                        material.name, material.source
+                    ),
                     format!("{wavelength_um}"),
                 ));
             }
@@ -246,7 +269,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
 
     simulation
         .prepare()
-        .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs).as_deref(), e))?;
+        .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs, &object_entry).as_deref(), e))?;
     Ok(Scene {
         path: path.to_path_buf(),
         text: String::new(),
@@ -260,7 +283,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
 }
 
 /// The scene key an engine error is about, from the names the engine uses.
-fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec]) -> Option<String> {
+fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec], object_entry: &[usize]) -> Option<String> {
     let name = match e {
         crate::Error::InvalidParameter { name, .. } => name.as_str(),
         crate::Error::OutsideDomain { what, .. } => what.as_str(),
@@ -275,8 +298,8 @@ fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec
     if let Some(i) = index("probes[") {
         return probe_monitor.get(i).map(|m| format!("monitors.{m}"));
     }
-    if let Some(i) = index("blocks[") {
-        return Some(format!("geometry.{i}"));
+    if let Some(i) = index("objects[").or_else(|| index("blocks[")) {
+        return object_entry.get(i).map(|g| format!("geometry.{g}"));
     }
     if let Some(rest) = name.strip_prefix("monitors.").or_else(|| name.strip_prefix("monitor `")) {
         let i = monitors
@@ -434,22 +457,40 @@ impl<'a> Build<'a> {
             }
             if let Some(lib) = &m.library {
                 let material = crate::library::lookup(lib).ok_or_else(|| {
-                    self.invalid(format!("{key}.library"), format!("one of the built-in materials {}", crate::library::names().join(", ")), format!("`{lib}`"))
+                    self.invalid(
+                        format!("{key}.library"),
+                        format!("one of the built-in materials {}", crate::library::names().join(", ")),
+                        format!("`{lib}`"),
+                    )
                 })?;
                 if m.index.is_some() || m.eps.is_some() || m.conductivity_s_per_m.is_some() || m.k.is_some() || !m.poles.is_empty() {
-                    return Err(self.invalid(format!("{key}.library"), "`library` alone (with an optional `at_wavelength_um`)", "other material keys too"));
+                    return Err(self.invalid(
+                        format!("{key}.library"),
+                        "`library` alone (with an optional `at_wavelength_um`)",
+                        "other material keys too",
+                    ));
                 }
                 let medium = match m.at_wavelength_um {
                     Some(wl) => material
                         .at_wavelength(positive(doc, &format!("{key}.at_wavelength_um"), wl, "um")?)
-                        .map_err(|e| self.invalid(format!("{key}.at_wavelength_um"), "a wavelength where the model is valid and not metallic", e.to_string()))?,
+                        .map_err(|e| {
+                            self.invalid(
+                                format!("{key}.at_wavelength_um"),
+                                "a wavelength where the model is valid and not metallic",
+                                e.to_string(),
+                            )
+                        })?,
                     None => material.medium(),
                 };
                 media.insert(name.clone(), medium);
                 continue;
             }
             if m.at_wavelength_um.is_some() {
-                return Err(self.invalid(format!("{key}.at_wavelength_um"), "`at_wavelength_um` only with `library`", "no `library`"));
+                return Err(self.invalid(
+                    format!("{key}.at_wavelength_um"),
+                    "`at_wavelength_um` only with `library`",
+                    "no `library`",
+                ));
             }
             let mut poles = Vec::new();
             for (j, p) in m.poles.iter().enumerate() {
@@ -465,9 +506,10 @@ impl<'a> Build<'a> {
                         gamma: non_negative(doc, &format!("{pk}.gamma"), gamma, "1/um")?,
                         sigma,
                     },
-                    schema::PoleSpec::Debye { delta_eps, tau_fs } => {
-                        crate::material::Pole::Debye { delta_eps, tau: units::fs_to_time(positive(doc, &format!("{pk}.tau_fs"), tau_fs, "fs")?) }
-                    }
+                    schema::PoleSpec::Debye { delta_eps, tau_fs } => crate::material::Pole::Debye {
+                        delta_eps,
+                        tau: units::fs_to_time(positive(doc, &format!("{pk}.tau_fs"), tau_fs, "fs")?),
+                    },
                 });
             }
             let eps = match (m.index, m.eps) {
@@ -621,44 +663,6 @@ impl<'a> Build<'a> {
             pml.alpha_max = non_negative(doc, &format!("{key}.alpha_max"), v, "eps0 c/um")?;
         }
         Ok(Boundary::Pml(pml))
-    }
-
-    /// A geometry entry as a block (grid coordinates, clipped to the domain).
-    fn geometry(&self, i: usize, g: &GeometrySpec, media: &BTreeMap<String, Medium>) -> Result<([f64; 3], [f64; 3], Medium), SceneError> {
-        let key = format!("geometry.{i}");
-        match g {
-            GeometrySpec::Box(b) => {
-                if b.size_um.len() != self.d || b.size_um.iter().any(|s| s.is_nan() || *s <= 0.0) {
-                    return Err(self.invalid(
-                        format!("{key}.size_um"),
-                        format!("{} positive sizes (um; inf or a large number for no end)", self.d),
-                        fmt_nums(&b.size_um),
-                    ));
-                }
-                let c = self.vector(&format!("{key}.center_um"), &b.center_um)?;
-                let l = self.grid.size_um();
-                let (mut min, mut max) = ([0.0; 3], [0.0; 3]);
-                for a in 0..self.d {
-                    let (lo, hi) = (
-                        c[a] + self.offset[a] - b.size_um[a] / 2.0,
-                        c[a] + self.offset[a] + b.size_um[a] / 2.0,
-                    );
-                    if hi <= 0.0 || lo >= l[a] {
-                        return Err(self.invalid(
-                            format!("{key}.center_um"),
-                            format!("a box that overlaps the domain {}", self.domain()),
-                            format!(
-                                "a box entirely outside it (center_um = {}, size_um = {})",
-                                fmt_nums(&b.center_um),
-                                fmt_nums(&b.size_um)
-                            ),
-                        ));
-                    }
-                    (min[a], max[a]) = (lo.max(0.0), hi.min(l[a]));
-                }
-                Ok((min, max, self.medium(&format!("{key}.material"), &b.material, media)?))
-            }
-        }
     }
 
     fn source(&self, i: usize, s: &SourceSpec) -> Result<Source, SceneError> {
@@ -905,6 +909,40 @@ impl<'a> Build<'a> {
                         wavelengths_um,
                         reverse: m.direction == Some(FluxDirection::Minus),
                     }
+                }
+                MonitorSpec::Mode(m) => {
+                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    if self.d != 2 || flat != 1 {
+                        return Err(self.invalid(
+                            k("size_um"),
+                            "a line across the waveguide (one zero size) in a 2D run (3D mode ports need the 2D cross-section solver, not implemented yet)",
+                            fmt_nums(&m.size_um),
+                        ));
+                    }
+                    let region = self.region(&key, &m.center_um, &m.size_um, true)?;
+                    let wavelengths_um = self.spectrum(&key, m.spectrum())?;
+                    let max_modes = match m.modes {
+                        Some(0) => return Err(self.invalid(k("modes"), "at least 1", "0")),
+                        Some(n) => n,
+                        None => 4,
+                    };
+                    MonitorKind::Mode { region, wavelengths_um, max_modes, reverse: m.direction == Some(FluxDirection::Minus) }
+                }
+                MonitorSpec::FarField(m) => {
+                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    if flat != 0 {
+                        return Err(self.invalid(k("size_um"), "a closed box around the emitter (no zero size)", fmt_nums(&m.size_um)));
+                    }
+                    let region = self.region(&key, &m.center_um, &m.size_um, false)?;
+                    let wavelengths_um = self.spectrum(&key, m.spectrum())?;
+                    if let Some(na) = m.na {
+                        positive(self.doc, &k("na"), na, "")?;
+                    }
+                    let points = m.angular_points.unwrap_or(if self.d == 3 { 45 } else { 360 });
+                    if points < 4 {
+                        return Err(self.invalid(k("angular_points"), "at least 4", points.to_string()));
+                    }
+                    MonitorKind::FarField { region, wavelengths_um, points, na: m.na }
                 }
                 MonitorSpec::SourcePower(m) => {
                     let source = match &m.source {

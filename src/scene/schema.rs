@@ -42,6 +42,7 @@ pub(super) struct SimulationSpec {
     pub resolution: f64,
     pub courant: Option<f64>,
     pub background: Option<String>,
+    pub subpixel_smoothing: Option<bool>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -194,22 +195,46 @@ pub(super) enum PoleSpec {
     Debye { delta_eps: f64, tau_fs: f64 },
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum GeometryType {
     Box,
+    Cylinder,
+    Sphere,
+    Ellipsoid,
+    #[serde(alias = "frustum")]
+    Cone,
+    #[serde(alias = "prism")]
+    Polygon,
+    Stack,
+    Group,
 }
 
-/// One `[[geometry]]` entry. Open for more shapes: add a `GeometryType`
-/// variant, its struct and a line in [`GeometrySpec::read`].
+/// One `[[geometry]]` entry (or a member of a group's `shapes`). Open for
+/// more shapes: add a `GeometryType` variant, its struct and a line in
+/// [`GeometrySpec::read`]; the conversion is in `scene/geometry.rs`.
 pub(super) enum GeometrySpec {
     Box(BoxSpec),
+    Cylinder(CylinderSpec),
+    Sphere(SphereSpec),
+    Ellipsoid(EllipsoidSpec),
+    Cone(ConeSpec),
+    Polygon(PolygonSpec),
+    Stack(StackSpec),
+    Group(GroupSpec),
 }
 
 impl GeometrySpec {
     pub fn read(kind: GeometryType, de: ValueDeserializer) -> Result<GeometrySpec, toml::de::Error> {
         Ok(match kind {
             GeometryType::Box => GeometrySpec::Box(BoxSpec::deserialize(de)?),
+            GeometryType::Cylinder => GeometrySpec::Cylinder(CylinderSpec::deserialize(de)?),
+            GeometryType::Sphere => GeometrySpec::Sphere(SphereSpec::deserialize(de)?),
+            GeometryType::Ellipsoid => GeometrySpec::Ellipsoid(EllipsoidSpec::deserialize(de)?),
+            GeometryType::Cone => GeometrySpec::Cone(ConeSpec::deserialize(de)?),
+            GeometryType::Polygon => GeometrySpec::Polygon(PolygonSpec::deserialize(de)?),
+            GeometryType::Stack => GeometrySpec::Stack(StackSpec::deserialize(de)?),
+            GeometryType::Group => GeometrySpec::Group(GroupSpec::deserialize(de)?),
         })
     }
 }
@@ -222,6 +247,168 @@ pub(super) struct BoxSpec {
     pub center_um: Vec<f64>,
     pub size_um: Vec<f64>,
     pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CylinderSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub center_um: Vec<f64>,
+    pub axis: Option<AxisSpec>,
+    pub radius_um: f64,
+    pub height_um: Option<f64>,
+    pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SphereSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub center_um: Vec<f64>,
+    pub radius_um: f64,
+    pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EllipsoidSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub center_um: Vec<f64>,
+    pub radii_um: Vec<f64>,
+    pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConeSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub center_um: Vec<f64>,
+    pub axis: Option<AxisSpec>,
+    pub height_um: f64,
+    pub radius_um: f64,
+    pub top_radius_um: Option<f64>,
+    pub sidewall_angle_deg: Option<f64>,
+    pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PolygonSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub vertices_um: Vec<Vec<f64>>,
+    pub axis: Option<AxisName>,
+    pub height_um: Option<f64>,
+    pub axis_center_um: Option<f64>,
+    pub material: String,
+    pub array: Option<ArraySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StackSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub axis: Option<AxisName>,
+    pub start_um: f64,
+    pub layers: Vec<LayerSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LayerSpec {
+    pub material: String,
+    pub thickness_um: f64,
+}
+
+/// `shapes` are `type`-tagged entries like `[[geometry]]`, read from the
+/// span tree by the caller.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GroupSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    #[serde(rename = "shapes")]
+    _shapes: Vec<IgnoredAny>,
+    pub array: ArraySpec,
+}
+
+/// `array = { ... }` of a shape or a group.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArraySpec {
+    pub lattice: Option<LatticeName>,
+    pub vectors_um: Option<Vec<Vec<f64>>>,
+    pub counts: Option<Vec<usize>>,
+    pub pitch_um: Option<f64>,
+    pub rings: Option<usize>,
+    pub axis: Option<AxisName>,
+    pub rotation_deg: Option<f64>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum LatticeName {
+    Vectors,
+    #[serde(alias = "hexagonal")]
+    Hex,
+}
+
+/// A coordinate axis.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum AxisName {
+    #[serde(alias = "X")]
+    X,
+    #[serde(alias = "Y")]
+    Y,
+    #[serde(alias = "Z")]
+    Z,
+}
+
+impl AxisName {
+    pub fn index(self) -> usize {
+        match self {
+            AxisName::X => 0,
+            AxisName::Y => 1,
+            AxisName::Z => 2,
+        }
+    }
+}
+
+/// `"x"`, `"y"`, `"z"` or a direction `[x, y, z]`.
+pub(super) enum AxisSpec {
+    Name(AxisName),
+    Vector(Vec<f64>),
+}
+
+// A string or an array, read without serde(untagged) (see BoundarySpec).
+impl<'de> Deserialize<'de> for AxisSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AxisSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#""x", "y", "z" or a direction [x, y, z]"#)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<AxisSpec, E> {
+                AxisName::deserialize(s.into_deserializer()).map(AxisSpec::Name)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<AxisSpec, A::Error> {
+                Vec::<f64>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(AxisSpec::Vector)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +454,8 @@ pub(super) enum MonitorType {
     Flux,
     SourcePower,
     Snapshot,
+    Mode,
+    FarField,
 }
 
 /// One `[[monitors]]` entry.
@@ -276,6 +465,8 @@ pub(super) enum MonitorSpec {
     Flux(FluxSpec),
     SourcePower(SourcePowerSpec),
     Snapshot(SnapshotSpec),
+    Mode(ModeSpec),
+    FarField(FarFieldSpec),
 }
 
 impl MonitorSpec {
@@ -286,6 +477,8 @@ impl MonitorSpec {
             MonitorType::Flux => MonitorSpec::Flux(FluxSpec::deserialize(de)?),
             MonitorType::SourcePower => MonitorSpec::SourcePower(SourcePowerSpec::deserialize(de)?),
             MonitorType::Snapshot => MonitorSpec::Snapshot(SnapshotSpec::deserialize(de)?),
+            MonitorType::Mode => MonitorSpec::Mode(ModeSpec::deserialize(de)?),
+            MonitorType::FarField => MonitorSpec::FarField(FarFieldSpec::deserialize(de)?),
         })
     }
     pub fn name(&self) -> &str {
@@ -295,6 +488,8 @@ impl MonitorSpec {
             MonitorSpec::Flux(m) => &m.name,
             MonitorSpec::SourcePower(m) => &m.name,
             MonitorSpec::Snapshot(m) => &m.name,
+            MonitorSpec::Mode(m) => &m.name,
+            MonitorSpec::FarField(m) => &m.name,
         }
     }
 }
@@ -382,6 +577,40 @@ pub(super) struct SourcePowerSpec {
     pub points: Option<usize>,
 }
 spectrum!(SourcePowerSpec);
+
+/// `type = "mode"`: guided-mode power through a port line (2D runs).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ModeSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub direction: Option<FluxDirection>,
+    pub modes: Option<usize>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(ModeSpec);
+
+/// `type = "far_field"`: near-to-far projection from a closed box.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FarFieldSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub angular_points: Option<usize>,
+    pub na: Option<f64>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(FarFieldSpec);
 
 /// A source by index (0-based, file order) or by name.
 pub(super) enum SourceRef {
