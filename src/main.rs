@@ -335,6 +335,8 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
                 Some(json!({"name": m.name, "type": "flux", "wavelengths_um": wavelengths_um, "flux": flux,
                     "ratio": norm.map(|n| n.ratio.clone()), "incident_flux": norm.map(|n| n.incident_flux.clone())}))
             }
+            MonitorData::FarField { wavelengths_um, flux, total, na, na_fraction, .. } => Some(json!({"name": m.name, "type": "far_field",
+                "wavelengths_um": wavelengths_um, "flux": flux, "total": total, "na": na, "na_fraction": na_fraction})),
             MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux } => Some(json!({"name": m.name, "type": "mode",
                 "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux})),
             MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
@@ -383,6 +385,16 @@ fn print_summary(out: &RunOutcome) {
                             println!("  {w:>14.5} {f:>14.6e}");
                         }
                     }
+                }
+            }
+            MonitorData::FarField { wavelengths_um, flux, total, na, na_fraction, .. } => {
+                println!("far field `{}` (power over all directions vs flux out of its box):", m.name);
+                for (f, w) in wavelengths_um.iter().enumerate() {
+                    let frac = match (na, na_fraction) {
+                        (Some(na), Some(fr)) => format!("  within NA {na}: {:.4}", fr[f]),
+                        _ => String::new(),
+                    };
+                    println!("  {w:>10.5} um  total {:.4e}  box flux {:.4e}{frac}", total[f], flux[f]);
                 }
             }
             MonitorData::Mode {
