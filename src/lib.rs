@@ -17,9 +17,10 @@
 //!
 //! # Layers
 //! [`scene`] (TOML files) -> [`sim::Simulation`] (physical description) ->
-//! [`sim::Prepared`] (rasterised grid, coefficients, sample lists) ->
+//! [`sim::Prepared`] (grid rasterised by [`geometry`], coefficients, sample lists) ->
 //! [`gpu::GpuStepper`] or its twin [`cpu::CpuStepper`] -> [`run`] (stop
-//! conditions, normalisation) -> [`output`] (HDF5). [`plot`] draws a scene's
+//! conditions, normalisation) -> [`output`] (HDF5). [`sweep`] runs many
+//! variants of one scene and tabulates their results. [`plot`] draws a scene's
 //! rasterised set-up, or a result file's monitors, as PNG images.
 
 pub mod boundary;
@@ -39,12 +40,13 @@ pub mod run;
 pub mod scene;
 pub mod sim;
 pub mod source;
+pub mod sweep;
 pub mod units;
 
 pub use boundary::{Boundaries, Boundary, Pml};
 pub use error::{Error, Result};
-pub use grid::{Component, Dimensions, Grid, Polarization};
 pub use geometry::{Lattice, Shape, Stack};
+pub use grid::{Component, Dimensions, Grid, Polarization};
 pub use material::{Medium, Object, Structure};
 pub use monitor::{Monitor, MonitorKind, Probe, Region};
 pub use sim::{Fields, Prepared, Simulation, Stepper};

@@ -23,7 +23,11 @@ pub enum Model {
     Sellmeier { a: f64, terms: &'static [(f64, f64)] },
     /// Rakic's Lorentz-Drude: plasma energy (eV); the Drude term (f0, gamma0);
     /// Lorentz terms (f_j, gamma_j, omega_j), energies in eV.
-    LorentzDrude { plasma_ev: f64, drude: (f64, f64), lorentz: &'static [(f64, f64, f64)] },
+    LorentzDrude {
+        plasma_ev: f64,
+        drude: (f64, f64),
+        lorentz: &'static [(f64, f64, f64)],
+    },
 }
 
 /// A built-in material.
@@ -43,49 +47,82 @@ pub const MATERIALS: &[Material] = &[
         description: "fused silica (SiO2 glass)",
         source: "I. H. Malitson, J. Opt. Soc. Am. 55, 1205 (1965)",
         range_um: (0.21, 6.7),
-        model: Model::Sellmeier { a: 1.0, terms: &[(0.6961663, 0.0684043 * 0.0684043), (0.4079426, 0.1162414 * 0.1162414), (0.8974794, 9.896161 * 9.896161)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[
+                (0.6961663, 0.0684043 * 0.0684043),
+                (0.4079426, 0.1162414 * 0.1162414),
+                (0.8974794, 9.896161 * 9.896161),
+            ],
+        },
     },
     Material {
         name: "SiO2",
         description: "silicon dioxide (as fused silica)",
         source: "I. H. Malitson, J. Opt. Soc. Am. 55, 1205 (1965)",
         range_um: (0.21, 6.7),
-        model: Model::Sellmeier { a: 1.0, terms: &[(0.6961663, 0.0684043 * 0.0684043), (0.4079426, 0.1162414 * 0.1162414), (0.8974794, 9.896161 * 9.896161)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[
+                (0.6961663, 0.0684043 * 0.0684043),
+                (0.4079426, 0.1162414 * 0.1162414),
+                (0.8974794, 9.896161 * 9.896161),
+            ],
+        },
     },
     Material {
         name: "BK7",
         description: "borosilicate crown glass (Schott N-BK7)",
         source: "SCHOTT optical glass data sheet N-BK7 (Sellmeier coefficients)",
         range_um: (0.3, 2.5),
-        model: Model::Sellmeier { a: 1.0, terms: &[(1.03961212, 0.00600069867), (0.231792344, 0.0200179144), (1.01046945, 103.560653)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[(1.03961212, 0.00600069867), (0.231792344, 0.0200179144), (1.01046945, 103.560653)],
+        },
     },
     Material {
         name: "sapphire",
         description: "sapphire (Al2O3), ordinary ray",
         source: "I. H. Malitson and M. J. Dodge, J. Opt. Soc. Am. 62, 1405 (1972)",
         range_um: (0.2, 5.5),
-        model: Model::Sellmeier { a: 1.0, terms: &[(1.4313493, 0.0726631 * 0.0726631), (0.65054713, 0.1193242 * 0.1193242), (5.3414021, 18.028251 * 18.028251)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[
+                (1.4313493, 0.0726631 * 0.0726631),
+                (0.65054713, 0.1193242 * 0.1193242),
+                (5.3414021, 18.028251 * 18.028251),
+            ],
+        },
     },
     Material {
         name: "GaN",
         description: "gallium nitride, ordinary ray",
         source: "A. S. Barker and M. Ilegems, Phys. Rev. B 7, 743 (1973)",
         range_um: (0.35, 10.0),
-        model: Model::Sellmeier { a: 3.6, terms: &[(1.75, 0.256 * 0.256), (4.1, 17.86 * 17.86)] },
+        model: Model::Sellmeier {
+            a: 3.6,
+            terms: &[(1.75, 0.256 * 0.256), (4.1, 17.86 * 17.86)],
+        },
     },
     Material {
         name: "Si3N4",
         description: "stoichiometric silicon nitride",
         source: "K. Luke et al., Opt. Lett. 40, 4823 (2015)",
         range_um: (0.31, 5.5),
-        model: Model::Sellmeier { a: 1.0, terms: &[(3.0249, 0.1353406 * 0.1353406), (40314.0, 1239.842 * 1239.842)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[(3.0249, 0.1353406 * 0.1353406), (40314.0, 1239.842 * 1239.842)],
+        },
     },
     Material {
         name: "PMMA",
         description: "poly(methyl methacrylate)",
         source: "N. Sultanova, S. Kasarova and I. Nikolov, Acta Phys. Pol. A 116, 585 (2009)",
         range_um: (0.437, 1.052),
-        model: Model::Sellmeier { a: 1.0, terms: &[(1.1819, 0.011313)] },
+        model: Model::Sellmeier {
+            a: 1.0,
+            terms: &[(1.1819, 0.011313)],
+        },
     },
     Material {
         name: "Ag",
@@ -95,7 +132,13 @@ pub const MATERIALS: &[Material] = &[
         model: Model::LorentzDrude {
             plasma_ev: 9.01,
             drude: (0.845, 0.048),
-            lorentz: &[(0.065, 3.886, 0.816), (0.124, 0.452, 4.481), (0.011, 0.065, 8.185), (0.840, 0.916, 9.083), (5.646, 2.419, 20.29)],
+            lorentz: &[
+                (0.065, 3.886, 0.816),
+                (0.124, 0.452, 4.481),
+                (0.011, 0.065, 8.185),
+                (0.840, 0.916, 9.083),
+                (5.646, 2.419, 20.29),
+            ],
         },
     },
     Material {
@@ -106,7 +149,13 @@ pub const MATERIALS: &[Material] = &[
         model: Model::LorentzDrude {
             plasma_ev: 9.03,
             drude: (0.760, 0.053),
-            lorentz: &[(0.024, 0.241, 0.415), (0.010, 0.345, 0.830), (0.071, 0.870, 2.969), (0.601, 2.494, 4.304), (4.384, 2.214, 13.32)],
+            lorentz: &[
+                (0.024, 0.241, 0.415),
+                (0.010, 0.345, 0.830),
+                (0.071, 0.870, 2.969),
+                (0.601, 2.494, 4.304),
+                (4.384, 2.214, 13.32),
+            ],
         },
     },
     Material {
@@ -117,7 +166,12 @@ pub const MATERIALS: &[Material] = &[
         model: Model::LorentzDrude {
             plasma_ev: 14.98,
             drude: (0.523, 0.047),
-            lorentz: &[(0.227, 0.333, 0.162), (0.050, 0.312, 1.544), (0.166, 1.351, 1.808), (0.030, 3.382, 3.473)],
+            lorentz: &[
+                (0.227, 0.333, 0.162),
+                (0.050, 0.312, 1.544),
+                (0.166, 1.351, 1.808),
+                (0.030, 3.382, 3.473),
+            ],
         },
     },
 ];
@@ -139,7 +193,11 @@ impl Material {
             Model::Sellmeier { a, terms } => {
                 let mut m = Medium::lossy(*a, 0.0);
                 for &(b, c) in *terms {
-                    m = m.with_pole(Pole::Lorentz { frequency: 1.0 / c.sqrt(), gamma: 0.0, sigma: b });
+                    m = m.with_pole(Pole::Lorentz {
+                        frequency: 1.0 / c.sqrt(),
+                        gamma: 0.0,
+                        sigma: b,
+                    });
                 }
                 m
             }
@@ -147,10 +205,18 @@ impl Material {
                 let wp = plasma_ev * EV_TO_INV_UM;
                 // Drude: chi = -f0 wp^2 / (f^2 + i f gamma0): MEEP's Drude form with
                 // frequency = wp and sigma = f0.
-                let mut m = Medium::lossy(1.0, 0.0).with_pole(Pole::Drude { frequency: wp, gamma: drude.1 * EV_TO_INV_UM, sigma: drude.0 });
+                let mut m = Medium::lossy(1.0, 0.0).with_pole(Pole::Drude {
+                    frequency: wp,
+                    gamma: drude.1 * EV_TO_INV_UM,
+                    sigma: drude.0,
+                });
                 for &(f, g, w) in *lorentz {
                     let w = w * EV_TO_INV_UM;
-                    m = m.with_pole(Pole::Lorentz { frequency: w, gamma: g * EV_TO_INV_UM, sigma: f * wp * wp / (w * w) });
+                    m = m.with_pole(Pole::Lorentz {
+                        frequency: w,
+                        gamma: g * EV_TO_INV_UM,
+                        sigma: f * wp * wp / (w * w),
+                    });
                 }
                 m
             }
@@ -230,7 +296,10 @@ mod tests {
     fn metals_match_measured_permittivities() {
         for (name, wl, re) in [("Ag", 0.6, -16.0), ("Au", 0.8, -24.1), ("Al", 0.5, -36.4)] {
             let e = lookup(name).unwrap().permittivity(wl).unwrap();
-            assert!((e.re / re - 1.0).abs() < 0.25 && e.im > 0.0, "{name} at {wl} um: {e}, measured re {re}");
+            assert!(
+                (e.re / re - 1.0).abs() < 0.25 && e.im > 0.0,
+                "{name} at {wl} um: {e}, measured re {re}"
+            );
         }
     }
 

@@ -387,7 +387,14 @@ fn print_summary(out: &RunOutcome) {
                     }
                 }
             }
-            MonitorData::FarField { wavelengths_um, flux, total, na, na_fraction, .. } => {
+            MonitorData::FarField {
+                wavelengths_um,
+                flux,
+                total,
+                na,
+                na_fraction,
+                ..
+            } => {
                 println!("far field `{}` (power over all directions vs flux out of its box):", m.name);
                 for (f, w) in wavelengths_um.iter().enumerate() {
                     let frac = match (na, na_fraction) {

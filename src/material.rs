@@ -1,13 +1,13 @@
 //! Materials and their rasterisation onto the E components of the Yee grid.
 //!
 //! Permittivity and conductivity are stored per E component (Ex, Ey, Ez each
-//! sample the structure at their own Yee position), so subpixel smoothing can
-//! later give each component its own effective value. mu = 1 everywhere.
-
-use rayon::prelude::*;
+//! sample the structure at their own Yee position), so subpixel smoothing
+//! gives each component its own effective value (see [`crate::geometry`]).
+//! mu = 1 everywhere.
 
 use crate::error::{Error, Result};
-use crate::grid::{Component, Grid};
+use crate::geometry::{Lattice, Shape, Stack};
+use crate::grid::Grid;
 
 /// One dispersive susceptibility term, with frequencies in c/um (= 1/um,
 /// MEEP's units with a = 1 um) and the exp(-i w t) convention.
@@ -101,33 +101,48 @@ impl Medium {
     }
 }
 
-/// An axis-aligned box of one medium, corners in um.
+/// One shape filled with one medium, with the offsets of its copies (um;
+/// `[[0, 0, 0]]` for a single shape).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Block {
-    pub min_um: [f64; 3],
-    pub max_um: [f64; 3],
+pub struct Object {
+    pub shape: Shape,
     pub medium: Medium,
+    pub copies: Vec<[f64; 3]>,
 }
 
-impl Block {
-    fn contains(&self, p: [f64; 3], dims: usize) -> bool {
-        (0..dims).all(|a| p[a] >= self.min_um[a] && p[a] < self.max_um[a])
+impl Object {
+    pub fn new(shape: Shape, medium: Medium) -> Object {
+        Object {
+            shape,
+            medium,
+            copies: vec![[0.0; 3]],
+        }
+    }
+    /// Repeat on a lattice (each existing copy is repeated: arrays of arrays).
+    pub fn repeated(mut self, lattice: &Lattice) -> Object {
+        let offsets = lattice.offsets();
+        self.copies = self
+            .copies
+            .iter()
+            .flat_map(|c| offsets.iter().map(move |o| [c[0] + o[0], c[1] + o[1], c[2] + o[2]]))
+            .collect();
+        self
     }
 }
 
-/// What the user described: a background and blocks; later blocks win.
+/// What the user described: a background and objects painted in order
+/// (later objects win); see [`crate::geometry`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Structure {
     pub background: Medium,
-    pub blocks: Vec<Block>,
+    pub objects: Vec<Object>,
+    /// Subpixel smoothing of cells cut by interfaces (default on).
+    pub subpixel_smoothing: bool,
 }
 
 impl Default for Structure {
     fn default() -> Self {
-        Structure {
-            background: Medium::VACUUM,
-            blocks: Vec::new(),
-        }
+        Structure::new(Medium::VACUUM)
     }
 }
 
@@ -135,56 +150,68 @@ impl Structure {
     pub fn new(background: Medium) -> Structure {
         Structure {
             background,
-            blocks: Vec::new(),
+            objects: Vec::new(),
+            subpixel_smoothing: true,
         }
     }
-    pub fn with_block(mut self, min_um: [f64; 3], max_um: [f64; 3], medium: Medium) -> Structure {
-        self.blocks.push(Block { min_um, max_um, medium });
+    /// An axis-aligned box [min, max) (um).
+    pub fn with_block(self, min_um: [f64; 3], max_um: [f64; 3], medium: Medium) -> Structure {
+        self.with(Shape::cuboid(min_um, max_um), medium)
+    }
+    /// Any shape of one medium.
+    pub fn with(self, shape: Shape, medium: Medium) -> Structure {
+        self.with_object(Object::new(shape, medium))
+    }
+    pub fn with_object(mut self, object: Object) -> Structure {
+        self.objects.push(object);
+        self
+    }
+    /// A group of objects repeated on a lattice: all copies of the first
+    /// member, then all copies of the second, and so on.
+    pub fn with_array(mut self, group: Vec<Object>, lattice: &Lattice) -> Structure {
+        self.objects.extend(group.into_iter().map(|o| o.repeated(lattice)));
+        self
+    }
+    /// Layers stacked along an axis, spanning the domain across it.
+    pub fn with_stack(mut self, stack: &Stack) -> Structure {
+        self.objects.extend(stack.objects());
+        self
+    }
+    pub fn with_smoothing(mut self, on: bool) -> Structure {
+        self.subpixel_smoothing = on;
         self
     }
 
     pub fn validate(&self) -> Result<()> {
         self.background.validate("background")?;
-        for (n, b) in self.blocks.iter().enumerate() {
-            b.medium.validate(&format!("blocks[{n}]"))?;
+        for (n, o) in self.objects.iter().enumerate() {
+            let what = format!("objects[{n}]");
+            o.medium.validate(&what)?;
+            o.shape.validate(&what)?;
+            if o.copies.is_empty() || o.copies.iter().any(|c| c.iter().any(|x| !x.is_finite())) {
+                return Err(Error::invalid(
+                    format!("{what}.copies"),
+                    format!("{} offsets", o.copies.len()),
+                    "need at least one copy, with finite offsets",
+                ));
+            }
         }
         Ok(())
     }
 
     /// The media of the structure, indexed as in [`MaterialGrid::medium`]:
-    /// 0 is the background, k is `blocks[k - 1]`.
+    /// 0 is the background, k is `objects[k - 1]` (all its copies).
     pub fn media(&self) -> Vec<&Medium> {
         std::iter::once(&self.background)
-            .chain(self.blocks.iter().map(|b| &b.medium))
+            .chain(self.objects.iter().map(|o| &o.medium))
             .collect()
     }
 
-    /// Sample the structure at each E component's Yee position (staircase).
+    /// Rasterise onto each E component's Yee samples (with subpixel
+    /// smoothing unless switched off); see [`crate::geometry`].
     pub fn rasterize(&self, grid: &Grid) -> Result<MaterialGrid> {
         self.validate()?;
-        let n = grid.cells();
-        let d = grid.dims.count();
-        let media = self.media();
-        let mut eps: [Vec<f32>; 3] = Default::default();
-        let mut sigma: [Vec<f32>; 3] = Default::default();
-        let mut medium: [Vec<u32>; 3] = Default::default();
-        let plane = grid.nx * grid.ny;
-        for a in 0..3 {
-            let c = Component::electric(a);
-            let mut id = vec![0u32; n];
-            id.par_chunks_mut(plane).enumerate().for_each(|(k, ids)| {
-                for j in 0..grid.ny {
-                    for i in 0..grid.nx {
-                        let p = grid.position_um(c, [i, j, k]);
-                        ids[i + grid.nx * j] = self.blocks.iter().rposition(|b| b.contains(p, d)).map_or(0, |b| b as u32 + 1);
-                    }
-                }
-            });
-            eps[a] = id.par_iter().map(|&m| media[m as usize].eps as f32).collect();
-            sigma[a] = id.par_iter().map(|&m| media[m as usize].sigma as f32).collect();
-            medium[a] = id;
-        }
-        Ok(MaterialGrid { eps, sigma, medium })
+        crate::geometry::raster::rasterize(self, grid)
     }
 }
 

@@ -94,7 +94,7 @@ fn component_not_in_polarisation() {
 fn bad_material_and_profile() {
     let s = Structure::new(Medium::VACUUM).with_block([0.0; 3], [1.0; 3], Medium::lossy(-2.0, 0.0));
     let e = Simulation::new(grid2d(), Boundaries::pml(4), s).prepare().unwrap_err();
-    assert!(e.to_string().contains("blocks[0].eps") && e.to_string().contains("-2"), "{e}");
+    assert!(e.to_string().contains("objects[0].eps") && e.to_string().contains("-2"), "{e}");
     let bad = TimeProfile::Continuous {
         wavelength_um: 0.0,
         ramp_periods: 1.0,

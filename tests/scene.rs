@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use lumen_fdtd::scene::{self, FluxNormalization, SceneError, StopCondition};
-use lumen_fdtd::{units, Boundary, Component, Dimensions, MonitorKind, Polarization, SourceShape, TimeProfile};
+use lumen_fdtd::{units, Boundary, Component, Dimensions, MonitorKind, Polarization, Shape, SourceShape, TimeProfile};
 
 /// A small valid scene; tests break one line of it (numbers are 1-based).
 const BASE: &str = r#"[simulation]
@@ -63,6 +63,8 @@ fn examples() -> Vec<std::path::PathBuf> {
         .expect("examples/")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        // Sweep files (examples/sweep_*.toml) are tested in tests/sweep.rs.
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("sweep_")))
         .collect();
     files.sort();
     files
@@ -75,7 +77,7 @@ fn every_example_parses() {
     for f in files {
         let s = scene::load(&f, &[], false).unwrap_or_else(|e| panic!("{e}"));
         let reference = scene::load(&f, &[], true).unwrap_or_else(|e| panic!("{e}"));
-        assert!(reference.simulation.structure.blocks.is_empty());
+        assert!(reference.simulation.structure.objects.is_empty());
         assert_eq!(s.text, std::fs::read_to_string(&f).unwrap(), "no overrides: text verbatim");
         assert_eq!(
             s.output.as_ref().and_then(|o| o.parent()),
@@ -95,9 +97,14 @@ fn fabry_perot_example_is_what_it_says() {
     assert_eq!(s.origin_offset_um, [4.0, 0.05, 0.0]);
     assert!(sim.boundaries.periodic(1));
     assert!(matches!(sim.boundaries.faces[0][0], Boundary::Pml(p) if p.cells == 100));
-    // The slab: 0.5 um thick at the centre, clipped to the periodic width.
-    let b = &sim.structure.blocks[0];
-    assert_eq!((b.min_um[0], b.max_um[0], b.min_um[1], b.max_um[1]), (3.75, 4.25, 0.0, 0.1));
+    // The slab: 0.5 um thick at the centre, infinite along the periodic y
+    // (not clipped to the domain, so smoothing sees no edge there).
+    let b = &sim.structure.objects[0];
+    let Shape::Box { min_um, max_um } = &b.shape else {
+        panic!("{:?}", b.shape)
+    };
+    assert_eq!((min_um[0], max_um[0]), (3.75, 4.25));
+    assert_eq!((min_um[1], max_um[1]), (f64::NEG_INFINITY, f64::INFINITY));
     assert!((b.medium.eps - 12.25).abs() < 1e-12);
     // The source: a line at x = -2.5 um (grid 1.5) across y, 0.5-1.0 um at half power.
     let src = &sim.sources[0];
@@ -197,7 +204,7 @@ fn overrides_change_values() {
     .unwrap();
     assert_eq!(s.simulation.grid.shape(), [80, 60, 1]);
     assert_eq!(s.simulation.sources[0].profile, TimeProfile::gaussian_band(0.35, 0.55));
-    assert_eq!(s.simulation.structure.blocks[0].medium.eps, 1.0);
+    assert_eq!(s.simulation.structure.objects[0].medium.eps, 1.0);
     // Values are replaced in place: every line keeps its number.
     assert_eq!(s.text.lines().count(), BASE.lines().count());
     assert_eq!(s.text.lines().nth(16), Some("wavelength_um = 0.45"));
@@ -242,7 +249,7 @@ fn overrides_change_values() {
 #[test]
 fn empty_drops_geometry_only() {
     let s = scene::parse(BASE, "scene.toml", &[], true).unwrap();
-    assert!(s.simulation.structure.blocks.is_empty());
+    assert!(s.simulation.structure.objects.is_empty());
     assert_eq!(s.simulation.sources.len(), 1);
     assert_eq!(s.simulation.monitors.len(), 1);
 }
@@ -271,7 +278,7 @@ fn bad_toml() {
 fn unknown_key() {
     assert_eq!(
         error(&with_line(3, "resolutoin = 10"), &[]),
-        "scene.toml:3: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, found unknown key `resolutoin`"
+        "scene.toml:3: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, found unknown key `resolutoin`"
     );
     let e = error(&with_line(18, "bandwidth = 0.2"), &[]);
     assert!(e.starts_with("scene.toml:18: sources.0.bandwidth: expected one of"), "{e}");
@@ -298,15 +305,15 @@ fn wrong_type() {
     );
     assert_eq!(
         error(&with_line(22, "type = \"fluxx\""), &[]),
-        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, found unknown value `fluxx`"
+        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found unknown value `fluxx`"
     );
     assert_eq!(
         error(&with_line(22, ""), &[]),
-        "scene.toml:20: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, found no `type` key"
+        "scene.toml:20: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found no `type` key"
     );
     assert_eq!(
         error(&with_line(22, "type = 3"), &[]),
-        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, found an integer"
+        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found an integer"
     );
     assert_eq!(
         error(&with_line(15, "type = \"dipole\"\ncomponent = 3"), &[]),
@@ -370,7 +377,7 @@ fn override_errors() {
     // An unknown key is refused where it lands in the resolved text, naming the --set.
     assert_eq!(
         error(BASE, &["simulation.resolutoin=30"]),
-        "scene.toml:4: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, found unknown key `resolutoin` (from --set simulation.resolutoin=30)"
+        "scene.toml:4: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, found unknown key `resolutoin` (from --set simulation.resolutoin=30)"
     );
     // A bad value set from the command line points at the line of the key it replaced.
     assert_eq!(

@@ -44,7 +44,14 @@ fn user_poles() {
     let s = parse("[materials.m]\neps = 2.0\npoles = [{ type = \"drude\", frequency = 2.0, gamma = 0.1, sigma = 1.0 }, { type = \"debye\", delta_eps = 0.5, tau_fs = 3.33564 }]\n").unwrap();
     let m = medium(&s);
     assert_eq!(m.eps, 2.0);
-    assert_eq!(m.poles[0], Pole::Drude { frequency: 2.0, gamma: 0.1, sigma: 1.0 });
+    assert_eq!(
+        m.poles[0],
+        Pole::Drude {
+            frequency: 2.0,
+            gamma: 0.1,
+            sigma: 1.0
+        }
+    );
     let Pole::Debye { tau, .. } = m.poles[1] else { panic!("{m:?}") };
     assert!((tau - 1.0).abs() < 1e-5, "tau_fs 3.33564 fs is 1 um/c: {tau}");
 }
@@ -52,17 +59,30 @@ fn user_poles() {
 #[test]
 fn material_errors_name_the_line_and_the_choices() {
     let e = parse("[materials.m]\nlibrary = \"unobtainium\"\n").unwrap_err().to_string();
-    assert!(e.contains("m.toml:7") && e.contains("materials.m.library") && e.contains("fused_silica") && e.contains("Ag"), "{e}");
-    let e = parse("[materials.m]\nlibrary = \"PMMA\"\nat_wavelength_um = 1.55\n").unwrap_err().to_string();
+    assert!(
+        e.contains("m.toml:7") && e.contains("materials.m.library") && e.contains("fused_silica") && e.contains("Ag"),
+        "{e}"
+    );
+    let e = parse("[materials.m]\nlibrary = \"PMMA\"\nat_wavelength_um = 1.55\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("m.toml:8") && e.contains("0.437-1.052"), "{e}");
-    let e = parse("[materials.m]\nlibrary = \"Ag\"\nat_wavelength_um = 0.6\n").unwrap_err().to_string();
+    let e = parse("[materials.m]\nlibrary = \"Ag\"\nat_wavelength_um = 0.6\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("dispersive"), "{e}");
-    let e = parse("[materials.m]\neps = 2.0\npoles = [{ type = \"lorentz\", frequency = -1.0, gamma = 0.1, sigma = 1.0 }]\n").unwrap_err().to_string();
+    let e = parse("[materials.m]\neps = 2.0\npoles = [{ type = \"lorentz\", frequency = -1.0, gamma = 0.1, sigma = 1.0 }]\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("materials.m.poles.0.frequency"), "{e}");
-    let e = parse("[materials.m]\neps = 2.0\npoles = [{ type = \"plasma\", frequency = 1.0 }]\n").unwrap_err().to_string();
+    let e = parse("[materials.m]\neps = 2.0\npoles = [{ type = \"plasma\", frequency = 1.0 }]\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("m.toml") && e.contains("plasma"), "{e}");
     // A UV Sellmeier pole on a coarse 3D-like time step is refused with the fix.
-    let coarse = BASE.replace("resolution = 40", "resolution = 5").replace("MATERIALS", "[materials.m]\nlibrary = \"fused_silica\"\n");
+    let coarse = BASE
+        .replace("resolution = 40", "resolution = 5")
+        .replace("MATERIALS", "[materials.m]\nlibrary = \"fused_silica\"\n");
     let e = scene::parse(&coarse, "m.toml", &[], false).unwrap_err().to_string();
     assert!(e.contains("2 pi f0 dt < 2") && e.contains("resolution"), "{e}");
 }
@@ -72,5 +92,8 @@ fn sources_outside_a_library_model_range_are_refused() {
     let text = BASE.replace("MATERIALS", "[materials.m]\nlibrary = \"PMMA\"\n")
         + "[[sources]]\ntype = \"dipole\"\nposition_um = [0.0, 0.0]\nwavelength_um = 1.55\nbandwidth_um = 0.1\n";
     let e = scene::parse(&text, "m.toml", &[], false).unwrap_err().to_string();
-    assert!(e.contains("sources.0.wavelength_um") && e.contains("0.437-1.052") && e.contains("Sultanova"), "{e}");
+    assert!(
+        e.contains("sources.0.wavelength_um") && e.contains("0.437-1.052") && e.contains("Sultanova"),
+        "{e}"
+    );
 }

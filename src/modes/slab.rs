@@ -45,7 +45,10 @@ pub struct SlabMode {
 impl SlabProfile {
     /// A symmetric slab of index `core` and thickness `d`, centred on 0, in `clad`.
     pub fn symmetric(core: f64, clad: f64, d: f64) -> SlabProfile {
-        SlabProfile { edges: vec![-d / 2.0, d / 2.0], n: vec![clad, core, clad] }
+        SlabProfile {
+            edges: vec![-d / 2.0, d / 2.0],
+            n: vec![clad, core, clad],
+        }
     }
 
     /// Index at position t.
@@ -56,10 +59,18 @@ impl SlabProfile {
 
     fn validate(&self) -> Result<()> {
         if self.n.len() != self.edges.len() + 1 || self.edges.is_empty() {
-            return Err(Error::invalid("slab profile", format!("{} edges, {} indices", self.edges.len(), self.n.len()), "need k >= 1 edges and k + 1 indices"));
+            return Err(Error::invalid(
+                "slab profile",
+                format!("{} edges, {} indices", self.edges.len(), self.n.len()),
+                "need k >= 1 edges and k + 1 indices",
+            ));
         }
         if self.edges.windows(2).any(|w| w[1] < w[0]) || self.n.iter().any(|n| !(n.is_finite() && *n > 0.0)) {
-            return Err(Error::invalid("slab profile", format!("{self:?}"), "edges must increase and indices be positive"));
+            return Err(Error::invalid(
+                "slab profile",
+                format!("{self:?}"),
+                "edges must increase and indices be positive",
+            ));
         }
         Ok(())
     }
@@ -138,7 +149,15 @@ impl SlabProfile {
             prev = v;
         }
         roots.sort_by(|a, b| b.total_cmp(a));
-        Ok(roots.into_iter().enumerate().map(|(order, n_eff)| SlabMode { order, n_eff, polarization: pol }).collect())
+        Ok(roots
+            .into_iter()
+            .enumerate()
+            .map(|(order, n_eff)| SlabMode {
+                order,
+                n_eff,
+                polarization: pol,
+            })
+            .collect())
     }
 
     /// The mode's parallel field F (E for TE, H for TM) at positions `t`,
@@ -206,7 +225,12 @@ mod tests {
     use super::*;
 
     fn n_eff(core: f64, clad: f64, d: f64, wl: f64, pol: SlabPolarization) -> Vec<f64> {
-        SlabProfile::symmetric(core, clad, d).modes(wl, pol).unwrap().iter().map(|m| m.n_eff).collect()
+        SlabProfile::symmetric(core, clad, d)
+            .modes(wl, pol)
+            .unwrap()
+            .iter()
+            .map(|m| m.n_eff)
+            .collect()
     }
 
     fn close(got: &[f64], want: &[f64]) {
@@ -239,9 +263,18 @@ mod tests {
             let f = s.profile(m, 0.45, &t);
             let parity = if m.order % 2 == 0 { 1.0 } else { -1.0 };
             for k in 0..t.len() {
-                assert!((f[k] - parity * f[t.len() - 1 - k]).abs() < 1e-6, "mode {} parity at {}", m.order, t[k]);
+                assert!(
+                    (f[k] - parity * f[t.len() - 1 - k]).abs() < 1e-6,
+                    "mode {} parity at {}",
+                    m.order,
+                    t[k]
+                );
             }
-            assert!(f[0].abs() < 1e-2 && f[t.len() - 1].abs() < 1e-2, "mode {} must decay in the cladding", m.order);
+            assert!(
+                f[0].abs() < 1e-2 && f[t.len() - 1].abs() < 1e-2,
+                "mode {} must decay in the cladding",
+                m.order
+            );
         }
     }
 }

@@ -88,18 +88,6 @@ pub fn solve(
             n.push(eps[s].sqrt());
         }
     }
-    if edges.is_empty() {
-        return Err(Error::invalid(
-            format!("monitors.{name}"),
-            "a uniform index along the port",
-            "a mode port must cross a waveguide",
-        ));
-    }
-    let profile = SlabProfile { edges, n };
-    let spol = match pol {
-        Polarization::Tm => SlabPolarization::Te,
-        Polarization::Te => SlabPolarization::Tm,
-    };
     let d_area = grid.dx;
     let mut out = PortModes {
         e_slot,
@@ -109,6 +97,20 @@ pub fn solve(
         e: Vec::new(),
         h: Vec::new(),
         positions_um: positions_um.clone(),
+    };
+    if edges.is_empty() {
+        // A uniform medium (e.g. the reference run without geometry) guides nothing.
+        for _ in wavelengths_um {
+            out.n_eff.push(Vec::new());
+            out.e.push(Vec::new());
+            out.h.push(Vec::new());
+        }
+        return Ok(out);
+    }
+    let profile = SlabProfile { edges, n };
+    let spol = match pol {
+        Polarization::Tm => SlabPolarization::Te,
+        Polarization::Te => SlabPolarization::Tm,
     };
     for &wl in wavelengths_um {
         let modes = profile.modes(wl, spol)?;

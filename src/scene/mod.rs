@@ -15,9 +15,13 @@
 //! - [`parse`] ends with [`crate::Simulation::prepare`], so a scene that parses
 //!   also rasterises; this costs one extra rasterisation of the structure.
 //!
+//! - `[[geometry]]` entries become objects of the structure in file order
+//!   (a stack or a group may give several); their conversion is in
+//!   `scene/geometry.rs`.
+//!
 //! # Not supported yet
-//! Shapes other than boxes, dispersive materials, mode sources and monitors,
-//! several geometry files or includes.
+//! Dispersive materials, mode sources and monitors, several geometry files
+//! or includes.
 
 mod error;
 mod geometry;
@@ -911,7 +915,9 @@ impl<'a> Build<'a> {
                     }
                 }
                 MonitorSpec::Mode(m) => {
-                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    let flat = (0..self.d.min(m.size_um.len()))
+                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
+                        .count();
                     if self.d != 2 || flat != 1 {
                         return Err(self.invalid(
                             k("size_um"),
@@ -926,10 +932,17 @@ impl<'a> Build<'a> {
                         Some(n) => n,
                         None => 4,
                     };
-                    MonitorKind::Mode { region, wavelengths_um, max_modes, reverse: m.direction == Some(FluxDirection::Minus) }
+                    MonitorKind::Mode {
+                        region,
+                        wavelengths_um,
+                        max_modes,
+                        reverse: m.direction == Some(FluxDirection::Minus),
+                    }
                 }
                 MonitorSpec::FarField(m) => {
-                    let flat = (0..self.d.min(m.size_um.len())).filter(|&a| m.size_um[a] < 0.5 * self.grid.dx).count();
+                    let flat = (0..self.d.min(m.size_um.len()))
+                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
+                        .count();
                     if flat != 0 {
                         return Err(self.invalid(k("size_um"), "a closed box around the emitter (no zero size)", fmt_nums(&m.size_um)));
                     }
@@ -942,7 +955,12 @@ impl<'a> Build<'a> {
                     if points < 4 {
                         return Err(self.invalid(k("angular_points"), "at least 4", points.to_string()));
                     }
-                    MonitorKind::FarField { region, wavelengths_um, points, na: m.na }
+                    MonitorKind::FarField {
+                        region,
+                        wavelengths_um,
+                        points,
+                        na: m.na,
+                    }
                 }
                 MonitorSpec::SourcePower(m) => {
                     let source = match &m.source {
