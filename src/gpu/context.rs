@@ -112,6 +112,8 @@ pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub limits: wgpu::Limits,
+    /// Compiled kernels per kind of run, reused by every stepper.
+    pub(crate) kernels: std::sync::Mutex<std::collections::HashMap<super::stepper::KernelKey, Arc<super::stepper::Kernels>>>,
 }
 
 impl GpuContext {
@@ -160,6 +162,7 @@ impl GpuContext {
             device,
             queue,
             limits,
+            kernels: Default::default(),
         }))
     }
 

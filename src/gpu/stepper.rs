@@ -146,28 +146,227 @@ struct Snapshot {
     count: usize,
 }
 
-pub struct GpuStepper {
-    ctx: Arc<GpuContext>,
-    p: Prepared,
-    grid: Grid,
-    active: [bool; 6],
-    fields: Vec<wgpu::Buffer>,
+/// Bind group layouts and compute pipelines, compiled once per context and
+/// kind of run (2D/3D, polarisation, conductivity) and shared by every
+/// stepper on that context: a sweep's variants reuse them.
+pub struct Kernels {
+    yee_bgl: wgpu::BindGroupLayout,
+    cpml_bgl: wgpu::BindGroupLayout,
+    src_bgl: wgpu::BindGroupLayout,
+    probe_bgl: wgpu::BindGroupLayout,
+    dft_bgl: wgpu::BindGroupLayout,
+    disp_bgl: wgpu::BindGroupLayout,
+    step_bgl: wgpu::BindGroupLayout,
     update_h: wgpu::ComputePipeline,
     update_e: wgpu::ComputePipeline,
     cpml_h: wgpu::ComputePipeline,
     cpml_e: wgpu::ComputePipeline,
     inject: wgpu::ComputePipeline,
     record: wgpu::ComputePipeline,
+    accumulate: wgpu::ComputePipeline,
+    flush: wgpu::ComputePipeline,
+    polarize: wgpu::ComputePipeline,
+    correct: wgpu::ComputePipeline,
+}
+
+/// The kind of run a set of kernels is specialised for:
+/// [two_d, tm, te, has_loss] (the override constants of yee.wgsl).
+pub type KernelKey = [bool; 4];
+
+impl Kernels {
+    fn new(dev: &wgpu::Device, key: KernelKey) -> Kernels {
+        let module = |label: &str, src: &str| {
+            dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(src.into()),
+            })
+        };
+        let yee_mod = module("yee.wgsl", YEE_WGSL);
+        let cpml_mod = module("cpml.wgsl", CPML_WGSL);
+        let src_mod = module("sources.wgsl", SOURCES_WGSL);
+        let probe_mod = module("probes.wgsl", PROBES_WGSL);
+        let dft_mod = module("dft.wgsl", DFT_WGSL);
+        let disp_mod = module("dispersion.wgsl", DISPERSION_WGSL);
+
+        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
+            dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries,
+            })
+        };
+        let yee_bgl = layout(
+            "yee",
+            &[
+                uniform(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, false),
+                storage(4, false),
+                storage(5, false),
+                storage(6, false),
+                storage(7, true),
+                storage(8, true),
+                storage(9, true),
+                storage(10, true),
+                storage(11, true),
+                storage(12, true),
+            ],
+        );
+        let cpml_bgl = layout(
+            "cpml",
+            &[
+                uniform(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, false),
+                storage(4, false),
+                storage(5, true),
+                storage(6, true),
+                storage(7, false),
+                storage(8, true),
+            ],
+        );
+        let src_bgl = layout(
+            "sources",
+            &[
+                storage(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                uniform(8, false),
+            ],
+        );
+        let probe_bgl = layout(
+            "probes",
+            &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, false),
+                uniform(8, false),
+            ],
+        );
+        let dft_bgl = layout(
+            "dft",
+            &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                storage(8, false),
+                storage(9, false),
+                uniform(10, false),
+            ],
+        );
+        let disp_bgl = layout(
+            "dispersion",
+            &[
+                storage(0, false),
+                storage(1, false),
+                storage(2, false),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, true),
+                storage(7, true),
+                storage(8, false),
+                uniform(9, false),
+            ],
+        );
+        let step_bgl = layout("step", &[uniform(0, true)]);
+
+        let pipeline =
+            |label: &str, m: &wgpu::ShaderModule, entry: &str, bgls: &[Option<&wgpu::BindGroupLayout>], constants: &[(&str, f64)]| {
+                let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some(label),
+                    bind_group_layouts: bgls,
+                    immediate_size: 0,
+                });
+                dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(label),
+                    layout: Some(&pl),
+                    module: m,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants,
+                        zero_initialize_workgroup_memory: false,
+                    },
+                    cache: None,
+                })
+            };
+        let b = |v: bool| if v { 1.0 } else { 0.0 };
+        let yee_consts = [("TWO_D", b(key[0])), ("TM", b(key[1])), ("TE", b(key[2])), ("HAS_LOSS", b(key[3]))];
+        let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
+        let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
+        let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
+        let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
+        let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
+        let record = pipeline(
+            "record_probes",
+            &probe_mod,
+            "record_probes",
+            &[Some(&probe_bgl), Some(&step_bgl)],
+            &[],
+        );
+        let accumulate = pipeline("dft accumulate", &dft_mod, "accumulate", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
+        let flush = pipeline("dft flush", &dft_mod, "flush", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
+        let polarize = pipeline("polarize", &disp_mod, "polarize", &[Some(&disp_bgl)], &[]);
+        let correct = pipeline("correct", &disp_mod, "correct", &[Some(&disp_bgl)], &[]);
+        Kernels {
+            yee_bgl,
+            cpml_bgl,
+            src_bgl,
+            probe_bgl,
+            dft_bgl,
+            disp_bgl,
+            step_bgl,
+            update_h,
+            update_e,
+            cpml_h,
+            cpml_e,
+            inject,
+            record,
+            accumulate,
+            flush,
+            polarize,
+            correct,
+        }
+    }
+}
+
+/// The context's kernels for `key`, compiled on first use.
+fn kernels(ctx: &GpuContext, key: KernelKey) -> Arc<Kernels> {
+    let mut cache = ctx.kernels.lock().unwrap_or_else(|e| e.into_inner());
+    cache.entry(key).or_insert_with(|| Arc::new(Kernels::new(&ctx.device, key))).clone()
+}
+
+pub struct GpuStepper {
+    ctx: Arc<GpuContext>,
+    p: Prepared,
+    grid: Grid,
+    active: [bool; 6],
+    fields: Vec<wgpu::Buffer>,
+    k: Arc<Kernels>,
     yee: Dispatch,
     cpml: Vec<Dispatch>,
     sources: Vec<Dispatch>,
     wave: Option<wgpu::Buffer>,
     probes: Option<Probes>,
     dft: Option<Dft>,
-    /// Dispersive media: (polarize, correct) pipelines and their dispatch.
-    dispersion: Option<(wgpu::ComputePipeline, wgpu::ComputePipeline, Dispatch)>,
-    accumulate: wgpu::ComputePipeline,
-    flush: wgpu::ComputePipeline,
+    /// Dispersive media.
+    dispersion: Option<Dispatch>,
     snapshot_list: Vec<Snapshot>,
     snapshot_frames: Vec<Vec<(usize, Vec<f32>)>>,
     step_bind: wgpu::BindGroup,
@@ -316,159 +515,17 @@ impl GpuStepper {
             })
             .collect();
 
-        // Shader modules and pipelines.
-        let module = |label: &str, src: &str| {
-            dev.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(src.into()),
-            })
-        };
-        let yee_mod = module("yee.wgsl", YEE_WGSL);
-        let cpml_mod = module("cpml.wgsl", CPML_WGSL);
-        let src_mod = module("sources.wgsl", SOURCES_WGSL);
-        let probe_mod = module("probes.wgsl", PROBES_WGSL);
-        let dft_mod = module("dft.wgsl", DFT_WGSL);
-        let disp_mod = module("dispersion.wgsl", DISPERSION_WGSL);
-
-        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
-            dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some(label),
-                entries,
-            })
-        };
-        let yee_bgl = layout(
-            "yee",
-            &[
-                uniform(0, false),
-                storage(1, false),
-                storage(2, false),
-                storage(3, false),
-                storage(4, false),
-                storage(5, false),
-                storage(6, false),
-                storage(7, true),
-                storage(8, true),
-                storage(9, true),
-                storage(10, true),
-                storage(11, true),
-                storage(12, true),
-            ],
+        // Layouts and pipelines: compiled once per context and kind of run.
+        let k = kernels(&ctx, [dims.count() == 2, dims.has_tm(), dims.has_te(), p.ca.is_some()]);
+        let (yee_bgl, cpml_bgl, src_bgl, probe_bgl, dft_bgl, disp_bgl, step_bgl) = (
+            &k.yee_bgl,
+            &k.cpml_bgl,
+            &k.src_bgl,
+            &k.probe_bgl,
+            &k.dft_bgl,
+            &k.disp_bgl,
+            &k.step_bgl,
         );
-        let cpml_bgl = layout(
-            "cpml",
-            &[
-                uniform(0, false),
-                storage(1, false),
-                storage(2, false),
-                storage(3, false),
-                storage(4, false),
-                storage(5, true),
-                storage(6, true),
-                storage(7, false),
-                storage(8, true),
-            ],
-        );
-        let src_bgl = layout(
-            "sources",
-            &[
-                storage(0, false),
-                storage(1, false),
-                storage(2, false),
-                storage(3, true),
-                storage(4, true),
-                storage(5, true),
-                storage(6, true),
-                storage(7, true),
-                uniform(8, false),
-            ],
-        );
-        let probe_bgl = layout(
-            "probes",
-            &[
-                storage(0, true),
-                storage(1, true),
-                storage(2, true),
-                storage(3, true),
-                storage(4, true),
-                storage(5, true),
-                storage(6, true),
-                storage(7, false),
-                uniform(8, false),
-            ],
-        );
-        let dft_bgl = layout(
-            "dft",
-            &[
-                storage(0, true),
-                storage(1, true),
-                storage(2, true),
-                storage(3, true),
-                storage(4, true),
-                storage(5, true),
-                storage(6, true),
-                storage(7, true),
-                storage(8, false),
-                storage(9, false),
-                uniform(10, false),
-            ],
-        );
-        let disp_bgl = layout(
-            "dispersion",
-            &[
-                storage(0, false),
-                storage(1, false),
-                storage(2, false),
-                storage(3, true),
-                storage(4, true),
-                storage(5, true),
-                storage(6, true),
-                storage(7, true),
-                storage(8, false),
-                uniform(9, false),
-            ],
-        );
-        let step_bgl = layout("step", &[uniform(0, true)]);
-
-        let pipeline =
-            |label: &str, m: &wgpu::ShaderModule, entry: &str, bgls: &[Option<&wgpu::BindGroupLayout>], constants: &[(&str, f64)]| {
-                let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some(label),
-                    bind_group_layouts: bgls,
-                    immediate_size: 0,
-                });
-                dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(label),
-                    layout: Some(&pl),
-                    module: m,
-                    entry_point: Some(entry),
-                    compilation_options: wgpu::PipelineCompilationOptions {
-                        constants,
-                        zero_initialize_workgroup_memory: false,
-                    },
-                    cache: None,
-                })
-            };
-        let b = |v: bool| if v { 1.0 } else { 0.0 };
-        let yee_consts = [
-            ("TWO_D", b(dims.count() == 2)),
-            ("TM", b(dims.has_tm())),
-            ("TE", b(dims.has_te())),
-            ("HAS_LOSS", b(p.ca.is_some())),
-        ];
-        let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
-        let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
-        let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
-        let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
-        let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
-        let record = pipeline(
-            "record_probes",
-            &probe_mod,
-            "record_probes",
-            &[Some(&probe_bgl), Some(&step_bgl)],
-            &[],
-        );
-        let accumulate = pipeline("dft accumulate", &dft_mod, "accumulate", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
-        let flush = pipeline("dft flush", &dft_mod, "flush", &[Some(&dft_bgl), Some(&step_bgl)], &[]);
 
         // Interior update.
         let periodic = |a: usize| (a >= dims.count() || p.boundaries.periodic(a)) as u32;
@@ -697,16 +754,10 @@ impl GpuStepper {
                 ],
             });
             keep.extend([samples, coeffs, state, ubuf]);
-            let polarize = pipeline("polarize", &disp_mod, "polarize", &[Some(&disp_bgl)], &[]);
-            let correct = pipeline("correct", &disp_mod, "correct", &[Some(&disp_bgl)], &[]);
-            Some((
-                polarize,
-                correct,
-                Dispatch {
-                    bind,
-                    groups: linear_groups(d.samples.len(), 64),
-                },
-            ))
+            Some(Dispatch {
+                bind,
+                groups: linear_groups(d.samples.len(), 64),
+            })
         };
 
         // Running DFTs.
@@ -821,20 +872,13 @@ impl GpuStepper {
             grid: g.clone(),
             active,
             fields,
-            update_h,
-            update_e,
-            cpml_h,
-            cpml_e,
-            inject,
-            record,
+            k,
             yee,
             cpml,
             sources,
             wave,
             probes,
             dft,
-            accumulate,
-            flush,
             snapshot_list,
             snapshot_frames,
             dispersion,
@@ -863,39 +907,39 @@ impl GpuStepper {
     /// and `n` its number in the run.
     fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize, n: usize) {
         let [x, y, z] = self.yee.groups;
-        if let Some((polarize, _, d)) = &self.dispersion {
-            pass.set_pipeline(polarize);
+        if let Some(d) = &self.dispersion {
+            pass.set_pipeline(&self.k.polarize);
             pass.set_bind_group(0, &d.bind, &[]);
             pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
-        pass.set_pipeline(&self.update_h);
+        pass.set_pipeline(&self.k.update_h);
         pass.set_bind_group(0, &self.yee.bind, &[]);
         pass.dispatch_workgroups(x, y, z);
         if !self.cpml.is_empty() {
-            pass.set_pipeline(&self.cpml_h);
+            pass.set_pipeline(&self.k.cpml_h);
             for d in &self.cpml {
                 pass.set_bind_group(0, &d.bind, &[]);
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
         }
-        pass.set_pipeline(&self.update_e);
+        pass.set_pipeline(&self.k.update_e);
         pass.set_bind_group(0, &self.yee.bind, &[]);
         pass.dispatch_workgroups(x, y, z);
         if !self.cpml.is_empty() {
-            pass.set_pipeline(&self.cpml_e);
+            pass.set_pipeline(&self.k.cpml_e);
             for d in &self.cpml {
                 pass.set_bind_group(0, &d.bind, &[]);
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
         }
-        if let Some((_, correct, d)) = &self.dispersion {
-            pass.set_pipeline(correct);
+        if let Some(d) = &self.dispersion {
+            pass.set_pipeline(&self.k.correct);
             pass.set_bind_group(0, &d.bind, &[]);
             pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
         let offset = [(s as u32) * self.step_stride];
         if !self.sources.is_empty() {
-            pass.set_pipeline(&self.inject);
+            pass.set_pipeline(&self.k.inject);
             pass.set_bind_group(1, &self.step_bind, &offset);
             for d in &self.sources {
                 pass.set_bind_group(0, &d.bind, &[]);
@@ -903,19 +947,19 @@ impl GpuStepper {
             }
         }
         if let Some(pr) = &self.probes {
-            pass.set_pipeline(&self.record);
+            pass.set_pipeline(&self.k.record);
             pass.set_bind_group(0, &pr.bind, &[]);
             pass.set_bind_group(1, &self.step_bind, &offset);
             pass.dispatch_workgroups(pr.groups, 1, 1);
         }
         if let Some(d) = &self.dft {
-            pass.set_pipeline(&self.accumulate);
+            pass.set_pipeline(&self.k.accumulate);
             pass.set_bind_group(0, &d.accumulate.bind, &[]);
             pass.set_bind_group(1, &self.step_bind, &offset);
             let [x, y, z] = d.accumulate.groups;
             pass.dispatch_workgroups(x, y, z);
             if (n + 1) % FLUSH_EVERY == 0 {
-                pass.set_pipeline(&self.flush);
+                pass.set_pipeline(&self.k.flush);
                 pass.set_bind_group(0, &d.flush.bind, &[]);
                 let [x, y, z] = d.flush.groups;
                 pass.dispatch_workgroups(x, y, z);
@@ -1007,7 +1051,7 @@ impl Stepper for GpuStepper {
                 }
                 for &k in &due {
                     let sn = &self.snapshot_list[k];
-                    pass.set_pipeline(&self.record);
+                    pass.set_pipeline(&self.k.record);
                     pass.set_bind_group(0, &sn.bind, &[]);
                     pass.set_bind_group(1, &self.step_bind, &[0]);
                     pass.dispatch_workgroups(sn.count.div_ceil(64) as u32, 1, 1);
