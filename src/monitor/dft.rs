@@ -646,6 +646,29 @@ pub struct FaceFields {
     pub weights: [Vec<f64>; 4],
 }
 
+impl FluxFace {
+    /// This face's DFT fields and sample weights, from the accumulators.
+    fn fields(&self, nf: usize, acc: &[Complex64]) -> FaceFields {
+        FaceFields {
+            axis: self.axis,
+            sign: self.sign,
+            fields: [0, 1, 2, 3].map(|k| self.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
+            weights: [0, 1, 2, 3].map(|k| self.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
+        }
+    }
+}
+
+/// Flux through all `faces`, per frequency.
+fn total_flux(faces: &[FaceFields], d_area: f64, nf: usize) -> Vec<f64> {
+    let mut flux = vec![0.0; nf];
+    for f in faces {
+        for (t, v) in flux.iter_mut().zip(face_flux(f, d_area, nf)) {
+            *t += v;
+        }
+    }
+    flux
+}
+
 /// A monitor's result.
 #[derive(Clone, Debug)]
 pub enum MonitorData {
@@ -846,21 +869,8 @@ impl DftPlan {
                         ..
                     } => {
                         let nf = wavelengths_um.len();
-                        let fields: Vec<FaceFields> = faces
-                            .iter()
-                            .map(|f| FaceFields {
-                                axis: f.axis,
-                                sign: f.sign,
-                                fields: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
-                                weights: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
-                            })
-                            .collect();
-                        let mut flux = vec![0.0; nf];
-                        for f in &fields {
-                            for (t, v) in flux.iter_mut().zip(face_flux(f, d_area, nf)) {
-                                *t += v;
-                            }
-                        }
+                        let fields: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        let flux = total_flux(&fields, d_area, nf);
                         let three_d = d == 3;
                         let dirs = crate::monitor::farfield::Directions::new(three_d, *points);
                         let freqs: Vec<f64> = wavelengths_um.iter().map(|w| 1.0 / w).collect();
@@ -895,12 +905,7 @@ impl DftPlan {
                         ..
                     } => {
                         let nf = wavelengths_um.len();
-                        let fields = FaceFields {
-                            axis: face.axis,
-                            sign: face.sign,
-                            fields: [0, 1, 2, 3].map(|k| face.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
-                            weights: [0, 1, 2, 3].map(|k| face.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
-                        };
+                        let fields = face.fields(nf, acc);
                         let (mut forward, mut backward) = crate::monitor::mode::decompose(modes, &fields, d_area);
                         if face.sign < 0.0 {
                             std::mem::swap(&mut forward, &mut backward);
@@ -915,21 +920,8 @@ impl DftPlan {
                     }
                     MonitorPlan::Flux { wavelengths_um, faces, .. } => {
                         let nf = wavelengths_um.len();
-                        let faces: Vec<FaceFields> = faces
-                            .iter()
-                            .map(|f| FaceFields {
-                                axis: f.axis,
-                                sign: f.sign,
-                                fields: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
-                                weights: [0, 1, 2, 3].map(|k| f.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
-                            })
-                            .collect();
-                        let mut flux = vec![0.0; nf];
-                        for f in &faces {
-                            for (t, v) in flux.iter_mut().zip(face_flux(f, d_area, nf)) {
-                                *t += v;
-                            }
-                        }
+                        let faces: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        let flux = total_flux(&faces, d_area, nf);
                         MonitorData::Flux {
                             wavelengths_um: wavelengths_um.clone(),
                             flux,
