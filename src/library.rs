@@ -41,6 +41,13 @@ pub struct Material {
     pub model: Model,
 }
 
+/// Malitson's fused-silica Sellmeier terms, shared by `fused_silica` and `SiO2`.
+const MALITSON_SILICA: &[(f64, f64)] = &[
+    (0.6961663, 0.0684043 * 0.0684043),
+    (0.4079426, 0.1162414 * 0.1162414),
+    (0.8974794, 9.896161 * 9.896161),
+];
+
 pub const MATERIALS: &[Material] = &[
     Material {
         name: "fused_silica",
@@ -49,11 +56,7 @@ pub const MATERIALS: &[Material] = &[
         range_um: (0.21, 6.7),
         model: Model::Sellmeier {
             a: 1.0,
-            terms: &[
-                (0.6961663, 0.0684043 * 0.0684043),
-                (0.4079426, 0.1162414 * 0.1162414),
-                (0.8974794, 9.896161 * 9.896161),
-            ],
+            terms: MALITSON_SILICA,
         },
     },
     Material {
@@ -63,11 +66,7 @@ pub const MATERIALS: &[Material] = &[
         range_um: (0.21, 6.7),
         model: Model::Sellmeier {
             a: 1.0,
-            terms: &[
-                (0.6961663, 0.0684043 * 0.0684043),
-                (0.4079426, 0.1162414 * 0.1162414),
-                (0.8974794, 9.896161 * 9.896161),
-            ],
+            terms: MALITSON_SILICA,
         },
     },
     Material {
