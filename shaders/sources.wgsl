@@ -1,5 +1,7 @@
 // Current sources: E -= cb * weight * w(t) at each source sample, after update_e
-// (J is evaluated at t = (n + 1/2) dt, like curl H).
+// (J is evaluated at t = (n + 1/2) dt, like curl H). Magnetic currents
+// (`inject_h`, with Hx Hy Hz bound to bindings 0-2): H -= ch * weight * w(t)
+// after update_h and its CPML (M at n dt: the waveform table is delayed).
 //
 // One dispatch per source layer; a layer touches each (cell, component) once.
 // The waveform table holds w_p((n + 1/2) dt) for every step of the submission,
@@ -21,7 +23,8 @@ struct SourceCell {
 struct Params {
     count: u32,
     profiles: u32,
-    _pad0: u32,
+    // f32 bits of ch = dt / dx (inject_h only).
+    ch_bits: u32,
     _pad1: u32,
 }
 
@@ -54,5 +57,20 @@ fn inject(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         case 0u: { ex[i] -= cbx[i] * (s.weight * w); }
         case 1u: { ey[i] -= cby[i] * (s.weight * w); }
         default: { ez[i] -= cbz[i] * (s.weight * w); }
+    }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn inject_h(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = gid.x + gid.y * nwg.x * 64u;
+    if (t >= P.count) { return; }
+    let s = cells[t];
+    let w = wave[S.n * P.profiles + s.profile];
+    let i = s.index;
+    let ch = bitcast<f32>(P.ch_bits);
+    switch s.comp {
+        case 0u: { ex[i] -= ch * (s.weight * w); }
+        case 1u: { ey[i] -= ch * (s.weight * w); }
+        default: { ez[i] -= ch * (s.weight * w); }
     }
 }

@@ -59,7 +59,14 @@ pub struct Prepared {
     pub pml: [PmlProfile; 3],
     /// Source samples, split into layers that touch each (cell, component) once.
     pub source_layers: Vec<Vec<SourceCell>>,
+    /// Magnetic current samples (`comp` 0..3 is Hx..Hz), in layers likewise:
+    /// H -= ch * weight * w_profile(t) after update_h.
+    pub magnetic_layers: Vec<Vec<SourceCell>>,
+    /// Waveforms: entry p is sampled at (n + 1/2) dt - delays[p] for step n.
+    /// Entries 0..sources are the sources' (electric) waveforms; magnetic
+    /// samples use entries after them, delayed by dt/2 and more.
     pub profiles: Vec<TimeProfile>,
+    pub delays: Vec<f64>,
     pub probes: Vec<ProbeCell>,
     /// DFT samples and snapshot cells of the monitors.
     pub dft: DftPlan,
@@ -101,7 +108,21 @@ impl Simulation {
         let materials = self.structure.rasterize(grid)?;
         let (cb, ca) = coefficients(grid, &self.boundaries, &materials);
         let pml = [0, 1, 2].map(|a| PmlProfile::new(grid, &self.boundaries, a));
-        let (source_layers, profiles) = self.rasterize_sources()?;
+        let (source_layers, magnetic_layers, profiles, delays) = self.rasterize_sources(&materials)?;
+        for m in &self.monitors {
+            if let crate::monitor::MonitorKind::SourcePower { source, .. } = &m.kind {
+                if matches!(
+                    self.sources.get(*source).map(|s| &s.shape),
+                    Some(SourceShape::Samples { .. } | SourceShape::Mode { .. })
+                ) {
+                    return Err(Error::invalid(
+                        format!("monitors.{}.source", m.name),
+                        source,
+                        "source power of a mode (sample) source is not measured; put a mode or flux monitor downstream",
+                    ));
+                }
+            }
+        }
         let probes = self.rasterize_probes()?;
         let mut names = HashSet::new();
         for m in &self.monitors {
@@ -120,19 +141,24 @@ impl Simulation {
             ch: (grid.dt / grid.dx) as f32,
             pml,
             source_layers,
+            magnetic_layers,
             profiles,
+            delays,
             probes,
             dft,
             dispersion,
         })
     }
 
-    fn rasterize_sources(&self) -> Result<(Vec<Vec<SourceCell>>, Vec<TimeProfile>)> {
+    #[allow(clippy::type_complexity)]
+    fn rasterize_sources(&self, materials: &MaterialGrid) -> Result<(Vec<Vec<SourceCell>>, Vec<Vec<SourceCell>>, Vec<TimeProfile>, Vec<f64>)> {
         let grid = &self.grid;
         let d = grid.dims.count();
         let size = grid.size_um();
         let mut cells = Vec::new();
-        let mut profiles = Vec::new();
+        let mut magnetic = Vec::new();
+        let mut profiles: Vec<TimeProfile> = self.sources.iter().map(|s| s.profile).collect();
+        let mut delays = vec![0.0; profiles.len()];
         for (n, s) in self.sources.iter().enumerate() {
             let what = format!("sources[{n}]");
             s.profile.validate(&what)?;
@@ -143,8 +169,58 @@ impl Simulation {
                     "must be finite",
                 ));
             }
-            let pid = profiles.len() as u32;
-            profiles.push(s.profile);
+            let pid = n as u32;
+            let mode_samples;
+            let shape = match &s.shape {
+                SourceShape::Mode {
+                    region,
+                    wavelength_um,
+                    mode,
+                    backward,
+                } => {
+                    let (samples, magnetic_delay, _n_eff) =
+                        crate::monitor::mode::source_samples(grid, materials, region, *wavelength_um, *mode, *backward, &what)?;
+                    mode_samples = SourceShape::Samples { samples, magnetic_delay };
+                    &mode_samples
+                }
+                other => other,
+            };
+            if let SourceShape::Samples { samples, magnetic_delay } = shape {
+                let mut mid = None;
+                for &(c, ijk, w) in samples {
+                    let n_ = grid.shape();
+                    if !c.is_active(grid.dims) || (0..3).any(|a| ijk[a] >= n_[a]) || !w.is_finite() {
+                        return Err(Error::invalid(
+                            format!("{what}.samples"),
+                            format!("{} at {ijk:?} weight {w}", c.name()),
+                            format!("need evolved components inside the grid {n_:?} and finite weights"),
+                        ));
+                    }
+                    let weight = (s.amplitude * w) as f32;
+                    let index = grid.index(ijk[0], ijk[1], ijk[2]) as u32;
+                    if c.is_electric() {
+                        cells.push(SourceCell {
+                            index,
+                            comp: c.index() as u32,
+                            profile: pid,
+                            weight,
+                        });
+                    } else {
+                        let profile = *mid.get_or_insert_with(|| {
+                            profiles.push(s.profile);
+                            delays.push(0.5 * grid.dt + magnetic_delay);
+                            profiles.len() as u32 - 1
+                        });
+                        magnetic.push(SourceCell {
+                            index,
+                            comp: c.index() as u32 - 3,
+                            profile,
+                            weight,
+                        });
+                    }
+                }
+                continue;
+            }
             for a in 0..3 {
                 let u = s.direction[a];
                 if u == 0.0 {
@@ -168,6 +244,7 @@ impl Simulation {
                         (vec![ijk], d)
                     }
                     SourceShape::Region { min_um, max_um } => region_samples(grid, c, *min_um, *max_um, &what)?,
+                    SourceShape::Samples { .. } | SourceShape::Mode { .. } => unreachable!("handled above"),
                     SourceShape::Sheet { points_um, weights } => {
                         if points_um.len() != weights.len() || points_um.is_empty() {
                             return Err(Error::invalid(
@@ -202,23 +279,7 @@ impl Simulation {
                 }
             }
         }
-        // Split into layers so no layer writes one (cell, component) twice.
-        let mut layers: Vec<Vec<SourceCell>> = Vec::new();
-        let mut seen: Vec<HashSet<(u32, u32)>> = Vec::new();
-        for c in cells {
-            let key = (c.index, c.comp);
-            match seen.iter().position(|s| !s.contains(&key)) {
-                Some(l) => {
-                    seen[l].insert(key);
-                    layers[l].push(c);
-                }
-                None => {
-                    seen.push(HashSet::from([key]));
-                    layers.push(vec![c]);
-                }
-            }
-        }
-        Ok((layers, profiles))
+        Ok((into_layers(cells), into_layers(magnetic), profiles, delays))
     }
 
     fn rasterize_probes(&self) -> Result<Vec<ProbeCell>> {
@@ -246,6 +307,26 @@ impl Simulation {
             })
             .collect()
     }
+}
+
+/// Split source samples into layers so no layer writes one (cell, component) twice.
+fn into_layers(cells: Vec<SourceCell>) -> Vec<Vec<SourceCell>> {
+    let mut layers: Vec<Vec<SourceCell>> = Vec::new();
+    let mut seen: Vec<HashSet<(u32, u32)>> = Vec::new();
+    for c in cells {
+        let key = (c.index, c.comp);
+        match seen.iter().position(|s| !s.contains(&key)) {
+            Some(l) => {
+                seen[l].insert(key);
+                layers[l].push(c);
+            }
+            None => {
+                seen.push(HashSet::from([key]));
+                layers.push(vec![c]);
+            }
+        }
+    }
+    layers
 }
 
 /// Samples of component `c` inside a box; returns them with the number of
@@ -431,12 +512,12 @@ pub trait Stepper {
 }
 
 /// Waveform values of every profile at the source time of each step in
-/// `[first, first + count)`: w_p((n + 1/2) dt), step-major.
-pub fn source_waveforms(profiles: &[TimeProfile], dt: f64, first: usize, count: usize) -> Vec<f32> {
+/// `[first, first + count)`: w_p((n + 1/2) dt - delay_p), step-major.
+pub fn source_waveforms(profiles: &[TimeProfile], delays: &[f64], dt: f64, first: usize, count: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(count * profiles.len());
     for n in first..first + count {
         let t = (n as f64 + 0.5) * dt;
-        out.extend(profiles.iter().map(|p| p.value(t) as f32));
+        out.extend(profiles.iter().zip(delays).map(|(p, d)| p.value(t - d) as f32));
     }
     out
 }

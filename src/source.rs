@@ -2,7 +2,10 @@
 //!
 //! A source is an electric current density J(r, t) = amplitude * w(t) * u,
 //! with u a direction. It enters the E update as eps dE/dt = curl H - J - sigma E,
-//! evaluated at the half step (n + 1/2) dt like curl H.
+//! evaluated at the half step (n + 1/2) dt like curl H. Explicit-sample
+//! sources ([`SourceShape::Samples`]) may also carry magnetic currents M,
+//! entering dH/dt = -curl E - M at n dt: a J and M sheet pair launches a
+//! wave one way only (the equivalence principle), as mode sources do.
 //!
 //! Amplitude units depend on the source's extent: a point is a dipole current
 //! moment (J dV), a line a current (J dA), a plane a surface current (J dl),
@@ -129,6 +132,27 @@ pub enum SourceShape {
     /// relative weights, e.g. a waveguide mode's profile: each point drives
     /// the nearest Yee sample, as a surface current (amplitude per unit area).
     Sheet { points_um: Vec<[f64; 3]>, weights: Vec<f64> },
+    /// Explicit Yee samples (grid indices) with weights, as surface currents
+    /// like a sheet: electric components carry J, magnetic ones a magnetic
+    /// current M entering the H update as dH/dt = -curl E - M. Mode sources
+    /// (see [`crate::monitor::mode`]) are built this way. M is sampled at the
+    /// H update's time n dt and delayed by `magnetic_delay` (internal time
+    /// units) on top; `direction` is ignored (the weights carry the vectors).
+    Samples {
+        samples: Vec<(crate::grid::Component, [usize; 3], f64)>,
+        magnetic_delay: f64,
+    },
+    /// Guided mode `mode` (0 = fundamental) of a port plane (one zero-size
+    /// axis of `region`), solved at `wavelength_um` on the rasterised
+    /// cross-section and launched one way: along +axis, or against it with
+    /// `backward`. It becomes J and M samples ([`crate::monitor::mode`]);
+    /// the launched mode's power spectrum is |W(w)|^2 times amplitude^2.
+    Mode {
+        region: crate::monitor::Region,
+        wavelength_um: f64,
+        mode: usize,
+        backward: bool,
+    },
 }
 
 /// An electric current source.

@@ -1,7 +1,7 @@
 //! The WGSL kernels against their plain Rust twin (src/cpu), step for step,
 //! with every feature of the engine present: dielectric, conductivity,
 //! dispersive media (Lorentz, Drude, Debye poles), CPML,
-//! periodic and PEC faces, point and plane sources, probes.
+//! periodic and PEC faces, point and plane sources, magnetic current samples, probes.
 //!
 //! Both sides compute in f32 with the same operations in the same order; they
 //! can differ only by rounding (fused multiply-add, reassociation by the
@@ -14,7 +14,7 @@ use lumen_fdtd::cpu::CpuStepper;
 use lumen_fdtd::material::Pole;
 use lumen_fdtd::{
     Boundaries, Boundary, Component, Dimensions, Grid, Medium, Monitor, MonitorKind, Pml, Polarization, Probe, Region, Simulation, Source,
-    Stepper, Structure, TimeProfile,
+    SourceShape, Stepper, Structure, TimeProfile,
 };
 
 fn scene(dims: Dimensions) -> Simulation {
@@ -76,7 +76,22 @@ fn scene(dims: Dimensions) -> Simulation {
     let mut sim = Simulation::new(grid, b, structure)
         .with_source(Source::point_dipole(center, dir, pulse))
         .with_source(Source::point_dipole(center, dir, cw))
-        .with_source(Source::region([0.8, 0.0, 0.0], [0.8, size[1], size[2]], plane_dir, pulse));
+        .with_source(Source::region([0.8, 0.0, 0.0], [0.8, size[1], size[2]], plane_dir, pulse))
+        .with_source(Source {
+            // Electric and magnetic current samples (as a mode source makes them).
+            shape: SourceShape::Samples {
+                samples: Component::ALL
+                    .iter()
+                    .filter(|c| c.is_active(dims))
+                    .enumerate()
+                    .map(|(k, c)| (*c, [14 + k % 2, 8 + k, if three { 9 } else { 0 }], 0.5 + 0.1 * k as f64))
+                    .collect(),
+                magnetic_delay: 0.37,
+            },
+            direction: [0.0; 3],
+            amplitude: 0.8,
+            profile: pulse,
+        });
     for c in Component::ALL.iter().filter(|c| c.is_active(dims)) {
         sim = sim.with_probe(Probe::new(*c, [size[0] * 0.7, size[1] * 0.3, size[2] * 0.6]));
     }

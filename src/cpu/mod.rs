@@ -97,12 +97,13 @@ impl CpuStepper {
     }
 
     fn step_once(&mut self) {
-        let wave = source_waveforms(&self.p.profiles, self.p.grid.dt, self.steps, 1);
+        let wave = source_waveforms(&self.p.profiles, &self.p.delays, self.p.grid.dt, self.steps, 1);
         self.polarize();
         self.update_h();
         for a in 0..3 {
             self.cpml_h(a);
         }
+        self.inject_magnetic(&wave);
         self.update_e();
         for a in 0..3 {
             self.cpml_e(a);
@@ -364,6 +365,16 @@ impl CpuStepper {
                 psi[3 * total + t] = bh * psi[3 * total + t] + chh * de1;
                 let corr = kh * de1 + psi[3 * total + t];
                 self.f[3 + c2][idx] -= ch * corr;
+            }
+        }
+    }
+
+    /// Magnetic currents: H -= ch * weight * w (sources.wgsl `inject_h`).
+    fn inject_magnetic(&mut self, wave: &[f32]) {
+        let ch = self.p.ch;
+        for layer in &self.p.magnetic_layers {
+            for s in layer {
+                self.f[3 + s.comp as usize][s.index as usize] -= ch * (s.weight * wave[s.profile as usize]);
             }
         }
     }

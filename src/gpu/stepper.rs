@@ -4,8 +4,9 @@
 //! back nothing but the probe samples of that submission.
 //!
 //! One step, in order (the CPU twin in src/cpu/mod.rs does the same):
-//! update_h, cpml_h per PML axis, update_e, cpml_e per PML axis,
-//! inject (one dispatch per source layer), record_probes.
+//! update_h, cpml_h per PML axis, inject_h (magnetic currents, one dispatch
+//! per layer), update_e, cpml_e per PML axis, inject (one dispatch per
+//! source layer), record_probes.
 
 use std::sync::{Arc, Mutex};
 
@@ -49,7 +50,7 @@ pub fn memory_estimate(p: &Prepared) -> MemoryEstimate {
         .map(|a| 16 * crate::cpu::slab_cells(&p.grid, a, p.pml[a].layers()) as u64)
         .sum();
     let dft = p.dft.accumulators as u64 * 16 + p.dft.samples.len() as u64 * 24;
-    let sources: u64 = p.source_layers.iter().map(|l| l.len() as u64 * 16).sum();
+    let sources: u64 = p.source_layers.iter().chain(&p.magnetic_layers).map(|l| l.len() as u64 * 16).sum();
     let snapshots: u64 = p.dft.snapshot_plans().map(|(_, c)| c.len() as u64 * 16).sum();
     let dispersion = p.dispersion.states as u64 * 8 + p.dispersion.samples.len() as u64 * 32;
     let largest = (n * 4).max(p.dft.accumulators as u64 * 8).max(psi);
@@ -162,6 +163,7 @@ pub struct Kernels {
     cpml_h: wgpu::ComputePipeline,
     cpml_e: wgpu::ComputePipeline,
     inject: wgpu::ComputePipeline,
+    inject_h: wgpu::ComputePipeline,
     record: wgpu::ComputePipeline,
     accumulate: wgpu::ComputePipeline,
     flush: wgpu::ComputePipeline,
@@ -313,6 +315,7 @@ impl Kernels {
         let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
         let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
         let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
+        let inject_h = pipeline("inject_h", &src_mod, "inject_h", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let record = pipeline(
             "record_probes",
             &probe_mod,
@@ -337,6 +340,7 @@ impl Kernels {
             cpml_h,
             cpml_e,
             inject,
+            inject_h,
             record,
             accumulate,
             flush,
@@ -362,6 +366,7 @@ pub struct GpuStepper {
     yee: Dispatch,
     cpml: Vec<Dispatch>,
     sources: Vec<Dispatch>,
+    magnetic: Vec<Dispatch>,
     wave: Option<wgpu::Buffer>,
     probes: Option<Probes>,
     dft: Option<Dft>,
@@ -642,22 +647,25 @@ impl GpuStepper {
                 mapped_at_creation: false,
             }))
         };
+        let mut magnetic = Vec::new();
         if let Some(wave) = &wave {
-            for layer in &p.source_layers {
+            // Electric layers drive E (bindings 0-2) with cb; magnetic ones H with ch.
+            let all = p.source_layers.iter().map(|l| (l, 0)).chain(p.magnetic_layers.iter().map(|l| (l, 3)));
+            for (layer, f0) in all {
                 let cells = init("source cells", bytemuck::cast_slice(layer), st);
                 let params = CountParams {
                     count: layer.len() as u32,
                     profiles: p.profiles.len() as u32,
-                    _pad: [0; 2],
+                    _pad: [p.ch.to_bits(), 0],
                 };
                 let ubuf = init("source params", bytemuck::bytes_of(&params), un);
                 let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("sources"),
                     layout: &src_bgl,
                     entries: &[
-                        entry(0, &fields[0]),
-                        entry(1, &fields[1]),
-                        entry(2, &fields[2]),
+                        entry(0, &fields[f0]),
+                        entry(1, &fields[f0 + 1]),
+                        entry(2, &fields[f0 + 2]),
                         entry(3, &cb[0]),
                         entry(4, &cb[1]),
                         entry(5, &cb[2]),
@@ -666,10 +674,15 @@ impl GpuStepper {
                         entry(8, &ubuf),
                     ],
                 });
-                sources.push(Dispatch {
+                let d = Dispatch {
                     bind,
                     groups: linear_groups(layer.len(), 64),
-                });
+                };
+                if f0 == 0 {
+                    sources.push(d);
+                } else {
+                    magnetic.push(d);
+                }
                 keep.extend([cells, ubuf]);
             }
         }
@@ -876,6 +889,7 @@ impl GpuStepper {
             yee,
             cpml,
             sources,
+            magnetic,
             wave,
             probes,
             dft,
@@ -922,6 +936,15 @@ impl GpuStepper {
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
         }
+        let offset = [(s as u32) * self.step_stride];
+        if !self.magnetic.is_empty() {
+            pass.set_pipeline(&self.k.inject_h);
+            pass.set_bind_group(1, &self.step_bind, &offset);
+            for d in &self.magnetic {
+                pass.set_bind_group(0, &d.bind, &[]);
+                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+            }
+        }
         pass.set_pipeline(&self.k.update_e);
         pass.set_bind_group(0, &self.yee.bind, &[]);
         pass.dispatch_workgroups(x, y, z);
@@ -937,7 +960,6 @@ impl GpuStepper {
             pass.set_bind_group(0, &d.bind, &[]);
             pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
-        let offset = [(s as u32) * self.step_stride];
         if !self.sources.is_empty() {
             pass.set_pipeline(&self.k.inject);
             pass.set_bind_group(1, &self.step_bind, &offset);
@@ -1026,7 +1048,7 @@ impl Stepper for GpuStepper {
                 b = b.min(sn.every - self.steps % sn.every);
             }
             if let Some(wave) = &self.wave {
-                let w = source_waveforms(&self.p.profiles, self.grid.dt, self.steps, b);
+                let w = source_waveforms(&self.p.profiles, &self.p.delays, self.grid.dt, self.steps, b);
                 self.ctx.queue.write_buffer(wave, 0, bytemuck::cast_slice(&w));
             }
             if let Some(d) = &self.dft {

@@ -284,16 +284,8 @@ impl DftPlan {
                 } => {
                     check_wavelengths(&name, wavelengths_um)?;
                     check_region(grid, &name, region)?;
-                    let d = grid.dims.count();
-                    let flat: Vec<usize> = (0..d).filter(|&a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx).collect();
-                    if flat.len() != 1 {
-                        return Err(Error::invalid(
-                            format!("monitors.{name}.size_um"),
-                            "not a line",
-                            "a mode port is a line across the waveguide (one zero size)",
-                        ));
-                    }
-                    let a = flat[0];
+                    let window = crate::monitor::mode::PortWindow::new(grid, region, &format!("monitors.{name}"))?;
+                    let a = window.axis;
                     let freq0 = plan.add_freqs(wavelengths_um);
                     let sign = if *reverse { -1.0 } else { 1.0 };
                     let face = plan.add_face(
@@ -307,7 +299,7 @@ impl DftPlan {
                         wavelengths_um.len(),
                         false,
                     )?;
-                    let modes = crate::monitor::mode::solve(grid, materials, &face, wavelengths_um, *max_modes, &name)?;
+                    let modes = crate::monitor::mode::solve(grid, materials, &window, wavelengths_um, *max_modes, &name)?;
                     plan.monitors.push(MonitorPlan::Mode {
                         name,
                         freq0,
@@ -609,7 +601,7 @@ impl DftPlan {
     }
 }
 
-fn box_cells(grid: &Grid, r: &Region) -> ([usize; 3], [usize; 3]) {
+pub(crate) fn box_cells(grid: &Grid, r: &Region) -> ([usize; 3], [usize; 3]) {
     let mut lo = [0; 3];
     let mut shape = [1; 3];
     for a in 0..3 {
@@ -912,7 +904,7 @@ impl DftPlan {
                         }
                         MonitorData::Mode {
                             wavelengths_um: wavelengths_um.clone(),
-                            n_eff: modes.n_eff.clone(),
+                            n_eff: modes.n_eff(),
                             forward,
                             backward,
                             flux: face_flux(&fields, d_area, nf),

@@ -242,9 +242,15 @@ fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component
                     });
                 }
             }
-            SourceShape::Sheet { points_um, .. } => {
+            SourceShape::Sheet { .. } | SourceShape::Samples { .. } | SourceShape::Mode { .. } => {
                 // The extent of the sheet's points on this slice (a mode
                 // source's plane is a line across a perpendicular slice).
+                let points_um: Vec<[f64; 3]> = match &s.shape {
+                    SourceShape::Sheet { points_um, .. } => points_um.clone(),
+                    SourceShape::Samples { samples, .. } => samples.iter().map(|(c, ijk, _)| p.grid.position_um(*c, *ijk)).collect(),
+                    SourceShape::Mode { region, .. } => vec![region.min_um, region.max_um],
+                    _ => Vec::new(),
+                };
                 let on: Vec<[f64; 3]> = points_um.iter().filter(|q| meets(q[w], q[w])).map(|q| to_scene(*q)).collect();
                 if let Some(first) = on.first() {
                     let (mut a, mut b) = (*first, *first);
