@@ -398,3 +398,407 @@ fn result_maps_spectra_and_errors() {
     assert!(err.contains("cannot write"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ------------------------------------------------ far-field and mode monitors
+
+use lumen_fdtd::monitor::dft::{MonitorData, MonitorResult};
+use lumen_fdtd::monitor::farfield::Directions;
+use lumen_fdtd::output::RunRecord;
+use lumen_fdtd::plot::figure::{plot_figure_size, Colormap, LINE_BLUE, NO_DATA, SERIES_COLORS};
+use lumen_fdtd::{Dimensions, Grid, Polarization};
+
+/// A result file holding `monitors`, written through the library's writer
+/// without running anything (the data is made up so that the picture's
+/// content follows from it).
+fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
+    lumen_fdtd::output::write(
+        path,
+        &RunRecord {
+            program_version: env!("CARGO_PKG_VERSION"),
+            scene_text: "# synthetic",
+            scene_path: "synthetic.toml",
+            grid,
+            origin_offset_um: [0.0; 3],
+            steps: 0,
+            wall_time_s: 0.0,
+            adapter: "none",
+            complete: true,
+            stop_reason: "synthetic",
+            probes: &[],
+            monitors,
+            normalized: &[],
+        },
+    )
+    .unwrap();
+}
+
+fn far_field_result(dirs: &Directions, wavelengths_um: Vec<f64>, intensity: Vec<Vec<f64>>, na: Option<f64>) -> MonitorResult {
+    let nf = wavelengths_um.len();
+    let total: Vec<f64> = intensity
+        .iter()
+        .map(|u| u.iter().zip(&dirs.weight).map(|(a, w)| a * w).sum())
+        .collect();
+    MonitorResult {
+        name: "ff".into(),
+        data: MonitorData::FarField {
+            wavelengths_um,
+            theta: dirs.angles.iter().map(|a| a.0).collect(),
+            phi: dirs.angles.iter().map(|a| a.1).collect(),
+            weight: dirs.weight.clone(),
+            intensity,
+            flux: total.iter().map(|t| 1.02 * t).collect(),
+            total,
+            na,
+            na_fraction: na.map(|_| vec![0.25; nf]),
+            n_background: 1.0,
+        },
+    }
+}
+
+fn near(c: [u8; 3], want: [u8; 3], tol: i32) -> bool {
+    c.iter().zip(want).all(|(&a, b)| (a as i32 - b as i32).abs() <= tol)
+}
+
+/// Centroid of the pixels of exactly colour `c` inside `rect`, and their count.
+fn centroid_of(png: &Png, rect: (u32, u32, u32, u32), c: [u8; 3]) -> (f64, f64, usize) {
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0usize);
+    for y in rect.1..rect.1 + rect.3 {
+        for x in rect.0..rect.0 + rect.2 {
+            if png.at(x, y) == c {
+                sx += x as f64 + 0.5;
+                sy += y as f64 + 0.5;
+                n += 1;
+            }
+        }
+    }
+    (sx / n.max(1) as f64, sy / n.max(1) as f64, n)
+}
+
+#[test]
+fn far_field_2d_intensity_over_angle_with_na_cone() {
+    let dir = workdir("ff2d");
+    let h5 = dir.join("ff.h5");
+    let grid = Grid::new([4.0, 4.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Tm)).unwrap();
+    let dirs = Directions::new(false, 360);
+    // A lobe 20 degrees from +y towards +x (phi = 70 deg from +x) at the
+    // middle wavelength; at the others, a lobe at -60 deg (outside the NA).
+    let lobe = |centre_deg: f64| -> Vec<f64> {
+        dirs.angles
+            .iter()
+            .map(|&(_, phi)| {
+                let from_y = 90.0 - phi.to_degrees();
+                let d = (from_y - centre_deg + 540.0).rem_euclid(360.0) - 180.0;
+                0.05 + (-(d / 8.0).powi(2)).exp()
+            })
+            .collect()
+    };
+    write_result(
+        &h5,
+        &grid,
+        &[far_field_result(
+            &dirs,
+            vec![0.5, 0.6, 0.7],
+            vec![lobe(-60.0), lobe(20.0), lobe(-60.0)],
+            Some(0.5),
+        )],
+    );
+    let r = h5.to_str().unwrap();
+    let o = plot(&[r, "--monitor", "ff"]);
+    ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("far-field"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let png = Png::read(&dir.join("ff.ff.png"));
+    assert_eq!((png.width, png.height), plot_figure_size(true));
+
+    // The NA cone: two dashed red columns at -30 and +30 degrees.
+    let red_columns: Vec<u32> = (0..png.width)
+        .filter(|&x| (0..png.height).filter(|&y| near(png.at(x, y), [214, 39, 40], 30)).count() > 40)
+        .collect();
+    assert!(red_columns.len() >= 2, "NA lines: {red_columns:?}");
+    let (left, right) = (red_columns[0] as f64, red_columns[red_columns.len() - 1] as f64);
+    assert!(right - left > 100.0, "two NA lines apart: {red_columns:?}");
+    // The curve's highest point lies where the data peaks: +20 deg, i.e.
+    // (20 - (-30)) / 60 of the way from the left NA line to the right one.
+    let peak_x = |png: &Png| {
+        let blue: Vec<(u32, u32)> = (0..png.height)
+            .flat_map(|y| (0..png.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| near(png.at(x, y), LINE_BLUE, 20))
+            .collect();
+        let top = blue.iter().map(|p| p.1).min().expect("a blue curve");
+        let xs: Vec<f64> = blue.iter().filter(|p| p.1 <= top + 1).map(|p| p.0 as f64).collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    let f = (peak_x(&png) + 0.5 - left) / (right - left);
+    assert!((f - 50.0 / 60.0).abs() < 0.04, "peak at {f:.3} of the NA span, expected 0.833");
+
+    // --wavelength-um picks another wavelength: the lobe at -60 deg, left of the cone.
+    let out = dir.join("other.png");
+    ok(&plot(&[
+        r,
+        "--monitor",
+        "ff",
+        "--wavelength-um",
+        "0.7",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let f = (peak_x(&Png::read(&out)) + 0.5 - left) / (right - left);
+    assert!((f - (-30.0 / 60.0)).abs() < 0.04, "peak at {f:.3} of the NA span, expected -0.5");
+    // Options for field maps are refused.
+    let err = fails_with(&plot(&[r, "--monitor", "ff", "--component", "Ez"]), 2);
+    assert!(err.contains("far-field"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn far_field_3d_hemispheres_in_direction_cosines() {
+    let dir = workdir("ff3d");
+    let h5 = dir.join("ff3.h5");
+    let grid = Grid::new([2.0, 2.0, 2.0], 10.0, 0.5, Dimensions::Three).unwrap();
+    let dirs = Directions::new(true, 30);
+    let unit = |th: f64, ph: f64| [th.sin() * ph.cos(), th.sin() * ph.sin(), th.cos()];
+    let (up, down) = (unit(35f64.to_radians(), 225f64.to_radians()), unit(140f64.to_radians(), 0.0));
+    let lobe = |r: &[f64; 3], c: &[f64; 3]| {
+        let cos = (r[0] * c[0] + r[1] * c[1] + r[2] * c[2]).clamp(-1.0, 1.0);
+        (-(cos.acos() / 0.15).powi(2) / 2.0).exp()
+    };
+    let u: Vec<f64> = dirs.r.iter().map(|r| lobe(r, &up) + 0.4 * lobe(r, &down)).collect();
+    write_result(&h5, &grid, &[far_field_result(&dirs, vec![0.6], vec![u.clone()], Some(0.5))]);
+    let out = dir.join("ff3.png");
+    ok(&plot(&[h5.to_str().unwrap(), "--monitor", "ff", "-o", out.to_str().unwrap()]));
+    let png = Png::read(&out);
+    let extents = [(2.0, 2.0), (2.0, 2.0)];
+    assert_eq!((png.width, png.height), map_figure_size(&extents, true), "two discs side by side");
+
+    // In each hemisphere, the pixels of the colour of that hemisphere's
+    // largest sample sit at that sample's direction cosines.
+    let max = u.iter().copied().fold(0.0, f64::max);
+    for (panel, upper) in [(0, true), (1, false)] {
+        let best = (0..u.len())
+            .filter(|&k| (dirs.r[k][2] > 0.0) == upper)
+            .max_by(|&a, &b| u[a].total_cmp(&u[b]))
+            .unwrap();
+        let rect = panel_rect(&extents, panel);
+        let (cx, cy, n) = centroid_of(&png, rect, Colormap::Inferno.color(u[best] / max));
+        assert!(n > 10, "panel {panel}: the peak covers some pixels ({n})");
+        let kx = -1.0 + 2.0 * (cx - rect.0 as f64) / rect.2 as f64;
+        let ky = 1.0 - 2.0 * (cy - rect.1 as f64) / rect.3 as f64;
+        let (wx, wy) = (dirs.r[best][0], dirs.r[best][1]);
+        assert!(
+            (kx - wx).abs() < 0.03 && (ky - wy).abs() < 0.03,
+            "panel {panel}: peak drawn at ({kx:.3}, {ky:.3}), sample at ({wx:.3}, {wy:.3})"
+        );
+        // Outside the unit disc there is no direction.
+        let corner = pixel(rect, (-1.0, 1.0), (-1.0, 1.0), 0.95, 0.95);
+        assert_eq!(png.at(corner.0, corner.1), NO_DATA);
+        // The NA circle (radius NA / n = 0.5) only on the upper hemisphere.
+        let on_circle = (0..20).any(|k| {
+            let p = pixel(rect, (-1.0, 1.0), (-1.0, 1.0), 0.0, 0.45 + 0.005 * k as f64);
+            near(png.at(p.0, p.1), [0, 200, 255], 30)
+        });
+        assert_eq!(on_circle, upper, "panel {panel}: NA circle drawn only on the upper hemisphere");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mode_powers_over_wavelength_on_a_log_axis() {
+    let dir = workdir("mode");
+    let h5 = dir.join("m.h5");
+    let grid = Grid::new([4.0, 3.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Tm)).unwrap();
+    let nan = f64::NAN;
+    write_result(
+        &h5,
+        &grid,
+        &[MonitorResult {
+            name: "port".into(),
+            data: MonitorData::Mode {
+                wavelengths_um: vec![0.75, 0.8, 0.85],
+                n_eff: vec![vec![1.45, 1.2], vec![1.44, 1.18], vec![1.43, nan]],
+                forward: vec![vec![0.3, 0.03], vec![0.3, 0.03], vec![0.3, nan]],
+                backward: vec![vec![1e-3, 1e-4], vec![1e-3, 1e-4], vec![1e-3, nan]],
+                flux: vec![1.0; 3],
+            },
+        }],
+    );
+    let o = plot(&[h5.to_str().unwrap(), "--monitor", "port"]);
+    ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("log scale"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let png = Png::read(&dir.join("m.port.png"));
+    assert_eq!((png.width, png.height), plot_figure_size(true));
+    // Between the first two wavelengths, each curve is a horizontal line;
+    // collect the rows of the plot area where each colour appears.
+    let png = &png;
+    let rows = |c: [u8; 3]| -> Vec<u32> {
+        let mut v: Vec<u32> = (png.width * 30 / 100..png.width * 40 / 100)
+            .flat_map(|x| (0..png.height - 100).filter(move |&y| near(png.at(x, y), c, 6)))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mean = |v: &[u32]| v.iter().map(|&y| y as f64).sum::<f64>() / v.len().max(1) as f64;
+    // Two lines per mode: forward (upper) and backward (lower), split at their mid-row.
+    let split = |v: Vec<u32>| -> (f64, f64) {
+        let mid = (v[0] + v[v.len() - 1]) / 2;
+        let (a, b): (Vec<u32>, Vec<u32>) = v.into_iter().partition(|&y| y < mid);
+        (mean(&a), mean(&b))
+    };
+    let flux = mean(&rows([70, 70, 70]));
+    let (te0_f, te0_b) = split(rows(SERIES_COLORS[0]));
+    let (te1_f, te1_b) = split(rows(SERIES_COLORS[1]));
+    assert!(
+        flux < te0_f && te0_f < te1_f && te1_f < te0_b && te0_b < te1_b,
+        "top to bottom: flux 1 ({flux}), TE0 fwd 0.3 ({te0_f}), TE1 fwd 0.03 ({te1_f}), TE0 back 1e-3 ({te0_b}), TE1 back 1e-4 ({te1_b})"
+    );
+    // Log axis: one decade is the same height everywhere.
+    let decade = te1_f - te0_f;
+    assert!((te1_b - te0_b - decade).abs() < 3.0, "decades {decade} and {}", te1_b - te0_b);
+    assert!(
+        ((te0_b - te1_f) / decade - (0.03f64 / 1e-3).log10()).abs() < 0.05,
+        "0.03 to 1e-3 spans {:.3} decades",
+        (te0_b - te1_f) / decade
+    );
+    let err = fails_with(&plot(&[h5.to_str().unwrap(), "--monitor", "port", "--wavelength-um", "0.8"]), 2);
+    assert!(err.contains("mode monitor"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A run through the binary with a real far-field box and mode port: both
+/// are read and drawn as the synthetic files above.
+#[test]
+fn far_field_and_mode_monitors_from_a_run() {
+    let dir = workdir("ffrun");
+    let scene = dir.join("w.toml");
+    std::fs::write(
+        &scene,
+        r#"
+[simulation]
+size_um = [4.0, 3.0]
+resolution = 10
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+[materials.core]
+index = 2.0
+[[geometry]]
+type = "box"
+center_um = [1.25, 0.0]
+size_um = [2.5, 0.4]
+material = "core"
+[[sources]]
+type = "dipole"
+position_um = [-0.8, 0.0]
+wavelength_um = 0.6
+bandwidth_um = 0.2
+[[monitors]]
+name = "ff"
+type = "far_field"
+center_um = [-0.8, 0.0]
+size_um = [0.8, 0.8]
+na = 0.7
+wavelengths_um = [0.55, 0.6, 0.65]
+[[monitors]]
+name = "port"
+type = "mode"
+center_um = [0.9, 0.0]
+size_um = [0.0, 2.0]
+modes = 2
+wavelengths_um = [0.55, 0.6, 0.65]
+[run]
+until_fs = 20
+"#,
+    )
+    .unwrap();
+    let h5 = dir.join("w.h5");
+    let run = lumen()
+        .args(["run", scene.to_str().unwrap(), "-o", h5.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "lumen run: {}", String::from_utf8_lossy(&run.stderr));
+    let r = h5.to_str().unwrap();
+    let ff = lumen_fdtd::output::read_far_field(&h5, "ff").unwrap();
+    assert_eq!(ff.intensity.shape(), &[3, ff.theta_rad.len()]);
+    assert_eq!(ff.na, Some(0.7));
+    let modes = lumen_fdtd::output::read_mode(&h5, "port").unwrap();
+    assert_eq!(modes.forward.nrows(), 3);
+    assert_eq!(modes.forward.shape(), modes.n_eff.shape());
+    ok(&plot(&[r, "--monitor", "ff"]));
+    assert_eq!(
+        {
+            let p = Png::read(&dir.join("w.ff.png"));
+            (p.width, p.height)
+        },
+        plot_figure_size(true)
+    );
+    ok(&plot(&[r, "--monitor", "port"]));
+    let p = Png::read(&dir.join("w.port.png"));
+    assert_eq!((p.width, p.height), plot_figure_size(true));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `mode_map` (for `lumen modes`): a Gaussian spot in a rectangular core.
+#[test]
+fn mode_map_draws_the_profile_and_the_index_outline() {
+    let dir = workdir("modemap");
+    let out = dir.join("mode.png");
+    let u: Vec<f64> = (0..81).map(|i| -2.0 + 0.05 * i as f64).collect();
+    let v: Vec<f64> = (0..41).map(|j| -1.0 + 0.05 * j as f64).collect();
+    let (pu, pv) = (0.5, 0.1);
+    let mut values = Vec::new();
+    let mut eps = Vec::new();
+    for &y in &v {
+        for &x in &u {
+            values.push((-((x - pu).powi(2) + (y - pv).powi(2)) / 0.1).exp());
+            eps.push(if x.abs() < 0.99 && y.abs() < 0.29 { 4.0 } else { 1.0 });
+        }
+    }
+    lumen_fdtd::plot::mode_map(
+        &out,
+        "TE0 at 1.55 µm: |E|² on the yz plane",
+        "n_eff 1.82",
+        &u,
+        &v,
+        &values,
+        Some(&eps),
+    )
+    .unwrap();
+    let png = Png::read(&out);
+    let (xr, yr) = ((-2.025, 2.025), (-1.025, 1.025));
+    let extents = [(xr.1 - xr.0, yr.1 - yr.0)];
+    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    let rect = panel_rect(&extents, 0);
+    let at = |x, y| {
+        let p = pixel(rect, xr, yr, x, y);
+        png.at(p.0, p.1)
+    };
+    assert_eq!(at(pu, pv), Colormap::Inferno.color(1.0), "the peak sample has the top colour");
+    assert_eq!(at(-1.5, -0.8), Colormap::Inferno.color(0.0), "far from the peak: zero");
+    // The core's right edge (half-way between u = 0.95 and 1.0) and top edge
+    // (between v = 0.25 and 0.3) are outlined in cyan; the middle is not.
+    let cyan_near = |x: f64, y: f64, dx: f64, dy: f64| {
+        (-4..=4).any(|k| {
+            let p = pixel(rect, xr, yr, x + dx * k as f64, y + dy * k as f64);
+            near(png.at(p.0, p.1), lumen_fdtd::plot::mode::OUTLINE_COLOR, 30)
+        })
+    };
+    assert!(cyan_near(0.975, -0.1, 0.002, 0.0), "right edge of the core outlined");
+    assert!(cyan_near(-0.3, 0.275, 0.0, 0.002), "top edge of the core outlined");
+    assert!(!cyan_near(0.0, -0.1, 0.002, 0.0), "no outline inside the core");
+    // Without eps: no outline.
+    let bare = dir.join("bare.png");
+    lumen_fdtd::plot::mode_map(&bare, "t", "f", &u, &v, &values, None).unwrap();
+    let b = Png::read(&bare);
+    let p = pixel(rect, xr, yr, 0.975, -0.1);
+    assert!(!near(b.at(p.0, p.1), lumen_fdtd::plot::mode::OUTLINE_COLOR, 30));
+    // A bad shape is refused, naming the numbers.
+    let e = lumen_fdtd::plot::mode_map(&bare, "t", "f", &u, &v, &values[1..], None).unwrap_err();
+    assert!(e.to_string().contains("3320 values for 81 x 41"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

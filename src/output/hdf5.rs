@@ -946,6 +946,156 @@ pub fn read_spectrum(path: &Path, monitor: &str, dataset: &str) -> Result<(Vec<f
     Ok((wl, v))
 }
 
+/// What [`read_far_field`] returns: a `far_field` monitor's directions and
+/// angular intensity.
+#[derive(Clone, Debug)]
+pub struct FarFieldData {
+    pub wavelengths_um: Vec<f64>,
+    /// Per direction: polar angle from +z (pi/2 in 2D) and azimuth from +x (rad).
+    pub theta_rad: Vec<f64>,
+    pub phi_rad: Vec<f64>,
+    /// Solid angle (3D) or angle (2D) each direction stands for.
+    pub weight: Vec<f64>,
+    /// [wavelength][direction]: power per unit solid angle (3D) or angle (2D), flux units.
+    pub intensity: Array2<f64>,
+    /// Flux out of the box, and the intensity integrated over all directions, per wavelength.
+    pub flux: Vec<f64>,
+    pub total: Vec<f64>,
+    pub n_background: f64,
+    /// The numerical aperture and the fraction of the power within it per
+    /// wavelength, when the monitor has one.
+    pub na: Option<f64>,
+    pub na_fraction: Option<Vec<f64>>,
+}
+
+/// What [`read_mode`] returns: a `mode` monitor's power per guided mode.
+#[derive(Clone, Debug)]
+pub struct ModeData {
+    pub wavelengths_um: Vec<f64>,
+    /// Total flux through the port along its direction, per wavelength.
+    pub flux: Vec<f64>,
+    /// [wavelength][mode], NaN where a wavelength has fewer guided modes.
+    pub n_eff: Array2<f64>,
+    pub forward: Array2<f64>,
+    pub backward: Array2<f64>,
+}
+
+/// A `far_field` monitor, checked for consistent lengths.
+pub fn read_far_field(path: &Path, monitor: &str) -> Result<FarFieldData, OutputError> {
+    let r = Reader { path };
+    let file = r.open()?;
+    let g = r.monitor_of(&file, monitor, "far_field")?;
+    let wavelengths_um: Vec<f64> = r.vec(&g, "wavelengths_um")?;
+    let nf = wavelengths_um.len();
+    let theta_rad: Vec<f64> = r.vec(&g, "theta_rad")?;
+    let nd = theta_rad.len();
+    let intensity = r.table(&g, "intensity", nf, Some(nd))?;
+    let phi_rad: Vec<f64> = r.vec(&g, "phi_rad")?;
+    let weight: Vec<f64> = r.vec(&g, "weight")?;
+    let flux: Vec<f64> = r.vec(&g, "flux")?;
+    let total: Vec<f64> = r.vec(&g, "total")?;
+    for (name, len, want) in [
+        ("phi_rad", phi_rad.len(), nd),
+        ("weight", weight.len(), nd),
+        ("flux", flux.len(), nf),
+        ("total", total.len(), nf),
+    ] {
+        if len != want {
+            return Err(format_err(
+                path,
+                format!("{}/{name}", g.name()),
+                format!("has {len} values, expected {want}"),
+            ));
+        }
+    }
+    let first = |name: &str| -> Res<Option<f64>> {
+        if !r.has_attr(&g, name)? {
+            return Ok(None);
+        }
+        let v = g
+            .attr(name)
+            .and_then(|a| a.read_raw::<f64>())
+            .map_err(h5err(path, format!("read attribute `{name}` of {}", g.name())))?;
+        Ok(v.first().copied())
+    };
+    let n_background = first("n_background")?.unwrap_or(1.0);
+    let na = first("na")?;
+    let na_fraction = if g.link_exists("na_fraction") {
+        let v: Vec<f64> = r.vec(&g, "na_fraction")?;
+        if v.len() != nf {
+            return Err(format_err(
+                path,
+                format!("{}/na_fraction", g.name()),
+                format!("has {} values for {nf} wavelengths", v.len()),
+            ));
+        }
+        Some(v)
+    } else {
+        None
+    };
+    Ok(FarFieldData {
+        wavelengths_um,
+        theta_rad,
+        phi_rad,
+        weight,
+        intensity,
+        flux,
+        total,
+        n_background,
+        na,
+        na_fraction,
+    })
+}
+
+/// A `mode` monitor, checked for consistent shapes.
+pub fn read_mode(path: &Path, monitor: &str) -> Result<ModeData, OutputError> {
+    let r = Reader { path };
+    let file = r.open()?;
+    let g = r.monitor_of(&file, monitor, "mode")?;
+    let wavelengths_um: Vec<f64> = r.vec(&g, "wavelengths_um")?;
+    let nf = wavelengths_um.len();
+    let flux: Vec<f64> = r.vec(&g, "flux")?;
+    if flux.len() != nf {
+        return Err(format_err(
+            path,
+            format!("{}/flux", g.name()),
+            format!("has {} values for {nf} wavelengths", flux.len()),
+        ));
+    }
+    let n_eff = r.table(&g, "n_eff", nf, None)?;
+    let modes = n_eff.ncols();
+    let forward = r.table(&g, "forward", nf, Some(modes))?;
+    let backward = r.table(&g, "backward", nf, Some(modes))?;
+    Ok(ModeData {
+        wavelengths_um,
+        flux,
+        n_eff,
+        forward,
+        backward,
+    })
+}
+
+impl Reader<'_> {
+    /// A float64 [rows][cols] dataset, checked to have `rows` rows (and
+    /// `cols` columns when given).
+    fn table(&self, g: &Group, name: &str, rows: usize, cols: Option<usize>) -> Res<Array2<f64>> {
+        let what = format!("{}/{name}", g.name());
+        let a = g
+            .dataset(name)
+            .and_then(|d| d.read_2d::<f64>())
+            .map_err(h5err(self.path, format!("read dataset {what}")))?;
+        if a.nrows() != rows || cols.is_some_and(|c| c != a.ncols()) {
+            let want = cols.map_or_else(|| format!("[{rows}][..]"), |c| format!("[{rows}][{c}]"));
+            return Err(format_err(
+                self.path,
+                what,
+                format!("has shape [{}][{}], expected {want}", a.nrows(), a.ncols()),
+            ));
+        }
+        Ok(a)
+    }
+}
+
 impl Reader<'_> {
     /// A monitor group, checked to be of `kind`.
     fn monitor_of(&self, file: &File, name: &str, kind: &str) -> Res<Group> {

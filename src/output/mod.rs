@@ -7,7 +7,7 @@
 //!   grid, time step, steps, wall time, adapter, whether the run completed;
 //! - `/probes/<name>`: a time series and its sample times;
 //! - `/monitors/<name>` with attribute `type` = `dft_fields`, `flux`,
-//!   `source_power` or `snapshot`.
+//!   `source_power`, `mode`, `far_field` or `snapshot`.
 //!
 //! Conventions:
 //! - Lengths and wavelengths in um, times in fs, frequencies in c/um
@@ -38,8 +38,8 @@ use crate::grid::{Component, Grid};
 use crate::monitor::dft::MonitorResult;
 
 pub use self::hdf5::{
-    read_dft_fields, read_dft_fields_at, read_flux, read_snapshot, read_snapshot_frame, read_spectrum, read_summary, write, DftComponent,
-    DftFieldsData, FluxData, SnapshotData,
+    read_dft_fields, read_dft_fields_at, read_far_field, read_flux, read_mode, read_snapshot, read_snapshot_frame, read_spectrum,
+    read_summary, write, DftComponent, DftFieldsData, FarFieldData, FluxData, ModeData, SnapshotData,
 };
 
 /// Version of the file layout, written as the root attribute `format_version`.
@@ -179,7 +179,7 @@ pub struct ProbeSummary {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct MonitorSummary {
     pub name: String,
-    /// "dft_fields", "flux", "source_power" or "snapshot".
+    /// "dft_fields", "flux", "source_power", "mode", "far_field" or "snapshot".
     #[serde(rename = "type")]
     pub kind: String,
     /// Empty for snapshots.

@@ -223,6 +223,14 @@ pub enum Overlay {
         fill_alpha: f64,
         label: Option<String>,
     },
+    /// Polylines (a circle, the outline of index steps), each a list of
+    /// points; a label goes at the first point of the first line.
+    Lines {
+        lines: Vec<Vec<(f64, f64)>>,
+        color: [u8; 3],
+        width: u32,
+        label: Option<String>,
+    },
     /// A marker (a dot with a white rim) and an optional label.
     Marker {
         x: f64,
@@ -276,6 +284,9 @@ fn rgb(c: [u8; 3]) -> RGBColor {
 fn font(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
+
+/// Colour of map cells without a value (outside the map, or NaN).
+pub const NO_DATA: [u8; 3] = [200, 200, 200];
 
 /// Plot-area sizes (px) of panels spanning `extents` (um): one scale for all,
 /// such that the largest panel has the area of a PANEL_PX square, each side
@@ -429,8 +440,8 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel, scal
         for px in 0..(xr.end - xr.start) {
             let x = p.x_range.0 + (px as f64 + 0.5) / nx * (p.x_range.1 - p.x_range.0);
             let c = match p.map.value_at(x, y) {
-                Some(v) => scale.map.color(scale.t(v)),
-                None => [200, 200, 200],
+                Some(v) if !v.is_nan() => scale.map.color(scale.t(v)),
+                _ => NO_DATA,
             };
             pixels.draw_pixel((px, py), &rgb(c)).map_err(err)?;
         }
@@ -477,6 +488,22 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel, scal
                 if let Some(l) = label {
                     let top_left = chart.backend_coord(&(a.0.min(b.0), a.1.max(b.1)));
                     labels.push(((top_left.0 + 4, top_left.1 + 4), l.clone(), *color));
+                }
+            }
+            Overlay::Lines {
+                lines,
+                color,
+                width,
+                label,
+            } => {
+                let style = ShapeStyle::from(&rgb(*color)).stroke_width(*width);
+                for l in lines {
+                    let pts: Vec<(f64, f64)> = l.iter().map(|&(x, y)| (clamp_x(x), clamp_y(y))).collect();
+                    plot.draw(&PathElement::new(pts, style)).map_err(err)?;
+                }
+                if let (Some(l), Some(&first)) = (label, lines.first().and_then(|l| l.first())) {
+                    let c = chart.backend_coord(&(clamp_x(first.0), clamp_y(first.1)));
+                    labels.push(((c.0 + 4, c.1 + 4), l.clone(), *color));
                 }
             }
             Overlay::Marker { x, y, color, label } => {
@@ -575,14 +602,150 @@ pub struct LineFigure {
 
 /// The image size (px) of a [`LineFigure`].
 pub fn line_figure_size() -> (u32, u32) {
-    (LEFT_MARGIN + Y_AXIS_W + 20 + LINE_W + PANEL_GAP, TITLE_H + LINE_H + X_AXIS_H + 10)
+    plot_figure_size(false)
 }
 
 /// Draw a line plot (points marked; one point is a marker alone).
 pub fn render_line(fig: &LineFigure) -> RenderResult<Image> {
+    render_plot(&PlotFigure {
+        title: fig.title.clone(),
+        x_desc: fig.x_desc.clone(),
+        y_desc: fig.y_desc.clone(),
+        series: vec![Series {
+            label: None,
+            color: LINE_BLUE,
+            points: fig.points.clone(),
+            dashed: false,
+            markers: true,
+        }],
+        vlines: Vec::new(),
+        x_range: None,
+        log_y: false,
+        footer: None,
+    })
+}
+
+/// The colour of a single line.
+pub const LINE_BLUE: [u8; 3] = [31, 90, 200];
+
+/// Distinct line colours (matplotlib's tab10, without its grey).
+pub const SERIES_COLORS: [[u8; 3]; 9] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+
+/// One curve of a [`PlotFigure`]. Points with a non-finite y (or y <= 0 on
+/// a log axis) break the line.
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// Its legend entry; none: not in the legend.
+    pub label: Option<String>,
+    pub color: [u8; 3],
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+    /// A dot on each point.
+    pub markers: bool,
+}
+
+/// Curves y(x) on shared axes, with a legend when a curve has a label.
+#[derive(Clone, Debug)]
+pub struct PlotFigure {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub series: Vec<Series>,
+    /// Vertical dashed lines at these x, in this colour, e.g. an NA cone.
+    pub vlines: Vec<(f64, [u8; 3])>,
+    /// The x axis range; default: the data's, padded by 5 %.
+    pub x_range: Option<(f64, f64)>,
+    /// A logarithmic y axis (ticks at powers of ten).
+    pub log_y: bool,
+    /// A line of text under the plot.
+    pub footer: Option<String>,
+}
+
+/// The image size (px) of a [`PlotFigure`].
+pub fn plot_figure_size(footer: bool) -> (u32, u32) {
+    (
+        LEFT_MARGIN + Y_AXIS_W + 20 + LINE_W + PANEL_GAP,
+        TITLE_H + LINE_H + X_AXIS_H + 10 + if footer { FOOTER_H } else { 0 },
+    )
+}
+
+/// The points of `s` as drawn (log10 y on a log axis), split where a
+/// value cannot be drawn.
+fn drawable_runs(s: &Series, log_y: bool) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for &(x, y) in &s.points {
+        let y = if log_y {
+            if y > 0.0 {
+                y.log10()
+            } else {
+                f64::NAN
+            }
+        } else {
+            y
+        };
+        if x.is_finite() && y.is_finite() {
+            if let Some(r) = runs.last_mut() {
+                r.push((x, y));
+            }
+        } else if runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+/// The corner of the plot whose quarter (45 % of the width, 35 % of the
+/// height) the curves cross least, for the legend; upper right on a tie.
+fn legend_corner(runs: &[Vec<Vec<(f64, f64)>>], xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPosition {
+    // Points along each segment, in [0, 1] x [0, 1] of the axes.
+    let mut pts = Vec::new();
+    for r in runs.iter().flatten() {
+        let norm = |p: (f64, f64)| ((p.0 - xr.0) / (xr.1 - xr.0), (p.1 - yr.0) / (yr.1 - yr.0));
+        if r.len() == 1 {
+            pts.push(norm(r[0]));
+        }
+        for w in r.windows(2) {
+            let (a, b) = (norm(w[0]), norm(w[1]));
+            pts.extend((0..=20).map(|k| {
+                let t = k as f64 / 20.0;
+                (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))
+            }));
+        }
+    }
+    let count = |right: bool, upper: bool| {
+        pts.iter()
+            .filter(|p| (if right { p.0 > 0.55 } else { p.0 < 0.45 }) && (if upper { p.1 > 0.65 } else { p.1 < 0.35 }))
+            .count()
+    };
+    [
+        (SeriesLabelPosition::UpperRight, count(true, true)),
+        (SeriesLabelPosition::UpperLeft, count(false, true)),
+        (SeriesLabelPosition::LowerRight, count(true, false)),
+        (SeriesLabelPosition::LowerLeft, count(false, false)),
+    ]
+    .into_iter()
+    .min_by_key(|c| c.1)
+    .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+}
+
+/// Draw curves on shared axes. A log y axis is drawn as log10(y) on a
+/// linear axis with ticks labelled 10^k.
+pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
     register_font();
-    let (width, height) = line_figure_size();
-    let pts: Vec<(f64, f64)> = fig.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    let (width, height) = plot_figure_size(fig.footer.is_some());
+    let runs: Vec<Vec<Vec<(f64, f64)>>> = fig.series.iter().map(|s| drawable_runs(s, fig.log_y)).collect();
+    let all = || runs.iter().flatten().flatten();
     let range = |v: &mut dyn Iterator<Item = f64>| {
         let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
         if !(lo.is_finite() && hi.is_finite()) {
@@ -595,8 +758,14 @@ pub fn render_line(fig: &LineFigure) -> RenderResult<Image> {
             (lo - pad, hi + pad)
         }
     };
-    let xr = range(&mut pts.iter().map(|p| p.0));
-    let yr = range(&mut pts.iter().map(|p| p.1));
+    let xr = fig.x_range.unwrap_or_else(|| range(&mut all().map(|p| p.0)));
+    let yr = if fig.log_y {
+        // Whole decades, so that ticks fall on powers of ten.
+        let (lo, hi) = range(&mut all().map(|p| p.1));
+        (lo.floor(), hi.ceil().max(lo.floor() + 1.0))
+    } else {
+        range(&mut all().map(|p| p.1))
+    };
     let mut rgbbuf = vec![255u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgbbuf, (width, height)).into_drawing_area();
@@ -607,7 +776,12 @@ pub fn render_line(fig: &LineFigure) -> RenderResult<Image> {
             (width as i32 / 2, TITLE_H as i32 / 2),
         )
         .map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
+        let body = if fig.footer.is_some() {
+            root.clone().shrink((0, 0), (width, height - FOOTER_H))
+        } else {
+            root.clone()
+        };
+        let mut chart = ChartBuilder::on(&body)
             .margin_top(TITLE_H)
             .margin_left(LEFT_MARGIN)
             .margin_right(PANEL_GAP)
@@ -617,28 +791,99 @@ pub fn render_line(fig: &LineFigure) -> RenderResult<Image> {
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
             .map_err(err)?;
         let xf = tick_format(xr);
-        let yf = tick_format(yr);
+        let linear_yf = tick_format(yr);
+        let log_yf = |v: &f64| {
+            let p = 10f64.powf(*v);
+            if (v - v.round()).abs() < 1e-9 {
+                format!("1e{}", v.round() as i64)
+            } else {
+                format!("{p:.1e}")
+            }
+        };
+        let yf: &dyn Fn(&f64) -> String = if fig.log_y { &log_yf } else { &linear_yf };
+        let decades = (yr.1 - yr.0).round() as usize;
         chart
             .configure_mesh()
             .x_desc(&fig.x_desc)
             .y_desc(&fig.y_desc)
             .x_labels(8)
-            .y_labels(8)
+            .y_labels(if fig.log_y { (decades + 1).clamp(2, 9) } else { 8 })
             .x_label_formatter(&xf)
             .y_label_formatter(&yf)
             .label_style(font(TICK_PT))
             .axis_desc_style(font(DESC_PT))
             .light_line_style(RGBColor(235, 235, 235))
             .bold_line_style(RGBColor(215, 215, 215))
+            // Evenly spaced minor lines would mislead on a log axis.
+            .y_max_light_lines(if fig.log_y { 0 } else { 10 })
             .draw()
             .map_err(err)?;
-        let blue = RGBColor(31, 90, 200);
-        chart
-            .draw_series(LineSeries::new(pts.iter().copied(), blue.stroke_width(2)))
+        for &(x, c) in &fig.vlines {
+            if x >= xr.0 && x <= xr.1 {
+                chart
+                    .draw_series(DashedLineSeries::new([(x, yr.0), (x, yr.1)], 8, 5, rgb(c).stroke_width(2)))
+                    .map_err(err)?;
+            }
+        }
+        let mut legend = false;
+        for (s, runs) in fig.series.iter().zip(&runs) {
+            let color = rgb(s.color);
+            let style = color.stroke_width(2);
+            for r in runs {
+                if s.dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(r.iter().copied(), 8, 5, style))
+                        .map_err(err)?;
+                } else {
+                    chart.draw_series(LineSeries::new(r.iter().copied(), style)).map_err(err)?;
+                }
+            }
+            let single = runs.iter().all(|r| r.len() == 1);
+            let dots = chart
+                .draw_series(
+                    runs.iter()
+                        .flatten()
+                        .filter(|_| s.markers || single)
+                        .map(|&p| Circle::new(p, 4, color.filled())),
+                )
+                .map_err(err)?;
+            if let Some(l) = &s.label {
+                legend = true;
+                let dashed = s.dashed;
+                dots.label(l.clone()).legend(move |(x, y)| {
+                    let pts: Vec<(i32, i32)> = if dashed {
+                        vec![(x, y), (x + 7, y), (x + 13, y), (x + 20, y)]
+                    } else {
+                        vec![(x, y), (x + 20, y)]
+                    };
+                    if dashed {
+                        EmptyElement::at((0, 0))
+                            + PathElement::new(vec![pts[0], pts[1]], style)
+                            + PathElement::new(vec![pts[2], pts[3]], style)
+                    } else {
+                        EmptyElement::at((0, 0)) + PathElement::new(pts, style) + PathElement::new(Vec::<(i32, i32)>::new(), style)
+                    }
+                });
+            }
+        }
+        if legend {
+            chart
+                .configure_series_labels()
+                .position(legend_corner(&runs, xr, yr))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(160, 160, 160))
+                .label_font(font(LABEL_PT))
+                .draw()
+                .map_err(err)?;
+        }
+        if let Some(f) = &fig.footer {
+            root.draw_text(
+                f,
+                &font(LABEL_PT).pos(Pos::new(HPos::Left, VPos::Center)),
+                (16, (height - FOOTER_H / 2) as i32),
+            )
             .map_err(err)?;
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, blue.filled())))
-            .map_err(err)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(Image {

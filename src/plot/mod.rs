@@ -8,6 +8,19 @@
 //!   (|E|^2, or the real part, imaginary part or magnitude of one component)
 //!   at one wavelength, a `snapshot` frame, or the spectrum of a `flux`
 //!   (normalised when it was) or `source_power` monitor.
+//! - `far_field` monitors ([`far_field`]) at one wavelength (`--wavelength-um`,
+//!   default the middle one): in 2D the power per unit angle against the
+//!   angle from +y (-180 to 180 degrees, positive towards +x) with the NA
+//!   cone +-asin(NA/n) dashed; in 3D the power per unit solid angle over the
+//!   direction cosines (kx/k, ky/k), upper and lower hemisphere side by side,
+//!   with the NA circle (radius NA/n) on the upper one. The footer gives the
+//!   fraction of the power within the NA and the radiated total.
+//! - `mode` monitors ([`mode`]): forward (solid) and backward (dashed) power
+//!   of each guided mode against wavelength, one colour per mode with its
+//!   n_eff in the legend, and the total port flux (grey); a log y axis when
+//!   the values span more than two decades.
+//! - [`mode_map`]: a non-negative quantity (a mode's |E|^2) on a waveguide
+//!   cross-section, with the outline of the index steps, for `lumen modes`.
 //!
 //! # Conventions
 //! - Axes are in scene coordinates (um, centred on the domain), the
@@ -26,7 +39,9 @@
 //! conductivity and dispersive poles; a Drude metal appears with its eps_inf.
 //! No field overlays on the structure, no animations, no vector formats.
 
+pub mod far_field;
 pub mod figure;
+pub mod mode;
 pub mod result;
 pub mod scene;
 
@@ -39,6 +54,7 @@ use crate::grid::Component;
 use crate::output::OutputError;
 
 pub use figure::Image;
+pub use mode::mode_map;
 pub use result::{plot_result, ResultPlotOptions};
 pub use scene::{plot_scene, ScenePlotOptions};
 

@@ -1,6 +1,7 @@
 //! Results: a map of a `dft_fields` monitor at one wavelength or of a
 //! `snapshot` frame, or the spectrum of a `flux` or `source_power` monitor,
-//! read from a result file (layout: docs/output-format.md).
+//! read from a result file (layout: docs/output-format.md). `far_field` and
+//! `mode` monitors are drawn by [`super::far_field`] and [`super::mode`].
 //!
 //! A monitor on a plane is drawn whole; a 3D box is sliced (`--slice`,
 //! default z = 0 where the box reaches it, else its middle layer along z);
@@ -20,8 +21,8 @@ use crate::output::{self, FileSummary, MonitorSummary};
 pub struct ResultPlotOptions {
     /// The monitor; may be left out when the file has only one.
     pub monitor: Option<String>,
-    /// For `dft_fields`: the wavelength nearest this one (default: the
-    /// middle one of the monitor's list).
+    /// For `dft_fields` and `far_field`: the wavelength nearest this one
+    /// (default: the middle one of the monitor's list).
     pub wavelength_um: Option<f64>,
     /// For `dft_fields` and `snapshot`: one component (default: |E|^2 of
     /// the recorded E components; a snapshot has one component).
@@ -43,8 +44,8 @@ pub struct ResultPlot {
     pub description: String,
 }
 
-/// Monitor types this module draws.
-const PLOTTABLE: [&str; 4] = ["dft_fields", "snapshot", "flux", "source_power"];
+/// Monitor types `lumen plot` draws.
+const PLOTTABLE: [&str; 6] = ["dft_fields", "snapshot", "flux", "source_power", "far_field", "mode"];
 
 /// Read the monitor and draw it.
 pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, PlotError> {
@@ -57,8 +58,31 @@ pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, 
             dft_plot(path, &name, &summary, m, opts)?
         }
         "snapshot" => {
-            forbid(opts.wavelength_um.is_some(), "--wavelength-um", "applies to dft_fields monitors", m)?;
+            forbid(opts.wavelength_um.is_some(), "--wavelength-um", "applies to dft_fields and far_field monitors", m)?;
             snapshot_plot(path, &name, &summary, m, opts)?
+        }
+        "far_field" => {
+            for (given, option) in [
+                (opts.component.is_some(), "--component"),
+                (opts.quantity.is_some(), "--quantity"),
+                (opts.frame.is_some(), "--frame"),
+                (opts.slice.is_some(), "--slice"),
+            ] {
+                forbid(given, option, "does not apply to far-field monitors (only --wavelength-um does)", m)?;
+            }
+            super::far_field::far_field_plot(path, &name, &summary, m, opts.wavelength_um)?
+        }
+        "mode" => {
+            for (given, option) in [
+                (opts.wavelength_um.is_some(), "--wavelength-um"),
+                (opts.component.is_some(), "--component"),
+                (opts.quantity.is_some(), "--quantity"),
+                (opts.frame.is_some(), "--frame"),
+                (opts.slice.is_some(), "--slice"),
+            ] {
+                forbid(given, option, "does not apply: a mode monitor is drawn over all its wavelengths", m)?;
+            }
+            super::mode::mode_plot(path, &name, &summary, m)?
         }
         _ => {
             for (given, option) in [
@@ -143,7 +167,7 @@ fn pick_monitor<'s>(path: &Path, s: &'s FileSummary, name: Option<&str>) -> Resu
 
 /// Index of the wavelength nearest `w`, which must lie within the list's
 /// range (to a relative 1e-3, for values typed with few digits).
-fn wavelength_index(m: &MonitorSummary, w: Option<f64>) -> Result<usize, PlotError> {
+pub(super) fn wavelength_index(m: &MonitorSummary, w: Option<f64>) -> Result<usize, PlotError> {
     let wl = &m.wavelengths_um;
     if wl.is_empty() {
         return Err(PlotError::invalid(
