@@ -1,4 +1,4 @@
-//! The `lumen` command: run, check, devices, info, plot, sweep, compare.
+//! The `lumen` command: run, check, devices, info, plot, sweep, compare, modes.
 //!
 //! Exit codes: 0 success; 2 bad input (scene, arguments, reference file,
 //! sweep file); 3 runtime failure (GPU, file system); 4 `sweep`: some
@@ -99,6 +99,32 @@ enum Command {
     /// Compare results side by side: a table of their metrics and a PNG plot
     /// of one metric against wavelength (or a swept parameter).
     Compare(CompareArgs),
+    /// Print the guided modes of a port (a `mode` monitor) of a scene and write
+    /// them to HDF5 (and PNG maps in 3D); runs nothing on the GPU.
+    Modes(ModesArgs),
+}
+
+#[derive(Args)]
+struct ModesArgs {
+    scene: PathBuf,
+    /// The port: the name of a `type = "mode"` monitor of the scene.
+    #[arg(long)]
+    port: String,
+    /// Solve at this wavelength only (default: the monitor's wavelengths).
+    #[arg(long = "wavelength-um", value_name = "UM")]
+    wavelength_um: Option<f64>,
+    /// At most this many modes per wavelength (default: the monitor's `modes`).
+    #[arg(long)]
+    modes: Option<usize>,
+    /// The HDF5 file (default: SCENE-STEM_PORT_modes.h5 beside the scene).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// PNG maps PREFIX_wl{i}_mode{m}.png, 3D ports only (default: OUTPUT without .h5).
+    #[arg(long, value_name = "PREFIX")]
+    png: Option<PathBuf>,
+    /// Override a scene value, as for `run` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
 }
 
 #[derive(Args)]
@@ -244,6 +270,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => cmd_plot(args),
         Command::Sweep(args) => cmd_sweep(args),
         Command::Compare(args) => cmd_compare(args),
+        Command::Modes(args) => cmd_modes(args),
     }
 }
 
@@ -786,6 +813,46 @@ fn cmd_compare(a: CompareArgs) -> ExitCode {
         if let Some((out, w, h, what)) = plotted {
             println!("{} ({w} x {h} px): {what}", out.display());
         }
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_modes(a: ModesArgs) -> ExitCode {
+    use lumen_fdtd::modes::report::{solve_port, PortReport, ReportError};
+    let fail = |e: ReportError| {
+        eprintln!("error: {e}");
+        ExitCode::from(match e {
+            ReportError::Input(_) => EXIT_BAD_INPUT,
+            ReportError::Runtime(_) => EXIT_RUNTIME,
+        })
+    };
+    let scene = match load(&a.scene, &a.overrides, false) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let wl = a.wavelength_um.map(|w| vec![w]);
+    let report = match solve_port(&scene, &a.port, wl.as_deref(), a.modes) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    print!("{}", report.table());
+    let output = a.output.unwrap_or_else(|| PortReport::default_output(&a.scene, &a.port));
+    if let Err(e) = report.write_hdf5(&output) {
+        return fail(e);
+    }
+    println!("modes: {}", output.display());
+    if report.three_d {
+        let prefix = a.png.unwrap_or_else(|| output.with_extension(""));
+        match report.write_pngs(&prefix) {
+            Ok(files) => {
+                for f in files {
+                    println!("map: {}", f.display());
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    } else {
+        println!("(2D port: a line, no maps drawn; the profiles are in the HDF5 file)");
     }
     ExitCode::SUCCESS
 }

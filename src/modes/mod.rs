@@ -8,3 +8,4 @@
 
 pub mod slab;
 pub mod vector;
+pub mod report;
