@@ -30,6 +30,7 @@ pub mod error;
 pub mod geometry;
 pub mod gpu;
 pub mod grid;
+pub mod led;
 pub mod library;
 pub mod material;
 pub mod modes;

@@ -335,9 +335,16 @@ fn cmd_run(
     match run_scene(&scene, ctx, &opts) {
         Ok(out) => {
             if json {
-                println!("{}", outcome_json(&out));
+                let mut j = outcome_json(&out);
+                if let (Some(r), Some(obj)) = (&out.report, j.as_object_mut()) {
+                    obj.insert("coupling_report".into(), json!(r));
+                }
+                println!("{j}");
             } else {
                 print_summary(&out);
+                if let Some(r) = &out.report {
+                    println!("\n{r}");
+                }
             }
             ExitCode::SUCCESS
         }

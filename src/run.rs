@@ -81,6 +81,8 @@ pub struct RunOutcome {
     pub adapter: String,
     pub monitors: Vec<MonitorResult>,
     pub normalized: Vec<NormalizedFlux>,
+    /// The coupling report of an LED scene (text table).
+    pub report: Option<String>,
 }
 
 /// Steps to the end of the last pulsed source (0 when all are continuous).
@@ -129,54 +131,93 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
             Some((decay_by, ((check_interval / dt).ceil() as usize).max(1))),
         ),
     };
-    let start_check = source_end_steps(scene, dt);
-    // Return to the host once per submission: progress, Ctrl-C and the decay
-    // check all happen there.
-    let chunk = decay
-        .map_or(usize::MAX, |(_, every)| every)
-        .min(stepper.steps_per_submission())
-        .max(1);
     let progress = Progress::new(opts.progress, target_steps);
     let started = Instant::now();
-    let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
-    let mut peak = 0.0f64;
-    let mut failure: Option<RunError> = None;
-    while stepper.steps_done() < target_steps {
-        if opts.interrupt.load(Ordering::SeqCst) {
-            stop_reason = "interrupted (Ctrl-C)".into();
-            failure = Some(RunError::Interrupted);
-            break;
-        }
-        let n = chunk.min(target_steps - stepper.steps_done());
-        if let Err(e) = stepper.run(n) {
-            stop_reason = format!("failed: {e}");
-            failure = Some(e.into());
-            break;
-        }
-        progress.update(stepper.steps_done(), dt, cells, started.elapsed());
-        if let Some((decay_by, every)) = decay {
-            let series = &stepper.probe_series()[user_probes];
-            let last = series.len().saturating_sub(every);
-            let recent = series[last..].iter().map(|v| (*v as f64).powi(2)).fold(0.0, f64::max);
-            peak = peak.max(recent);
-            if stepper.steps_done() >= start_check + every && peak > 0.0 && recent <= decay_by * peak {
-                stop_reason = format!("fields decayed to {:.1e} of their peak", recent / peak);
-                break;
+    let mut runs_done = 0;
+    let mut all_steps = 0;
+    let mut acc = crate::led::Accumulator::default();
+    let (mut stop_reason, mut failure) = match &scene.led {
+        None => step_to_stop(&mut stepper, scene, target_steps, decay, user_probes, opts, &progress, started),
+        Some(led) => {
+            // One dipole per run, each from zero fields on the same set-up.
+            let runs = led.runs(1e-6 * grid.dx);
+            let mut prepared = prepared.clone();
+            let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
+            let mut out = (String::new(), None);
+            let amplitude = scene.simulation.sources[led.source].amplitude;
+            for (k, run) in runs.iter().enumerate() {
+                let moved = prepared
+                    .move_dipole(led.source, run.position_um, run.orientation, amplitude)
+                    .and_then(|()| stepper.restart(&prepared));
+                if let Err(e) = moved {
+                    out = (format!("failed: {e}"), Some(e.into()));
+                    break;
+                }
+                if opts.progress != ProgressMode::None {
+                    eprintln!(
+                        "LED run {}/{}: dipole at {:?} um along {:?}",
+                        k + 1,
+                        runs.len(),
+                        [0, 1, 2].map(|a| run.position_um[a] - scene.origin_offset_um[a]),
+                        run.orientation
+                    );
+                }
+                out = step_to_stop(&mut stepper, scene, target_steps, decay, user_probes, opts, &progress, started);
+                all_steps += stepper.steps_done();
+                if out.1.is_some() {
+                    break;
+                }
+                match stepper.monitor_results().and_then(|m| acc.add(run, &led.mirrors, &m, d_area)) {
+                    Ok(()) => runs_done += 1,
+                    Err(e) => {
+                        out = (format!("failed: {e}"), Some(e.into()));
+                        break;
+                    }
+                }
             }
+            if out.1.is_none() {
+                out.0 = format!("{} dipole runs; last: {}", runs.len(), out.0);
+            }
+            out
         }
-    }
+    };
     progress.finish();
     let wall = started.elapsed().as_secs_f64();
     let steps = stepper.steps_done();
 
     // Gather whatever was computed, even after a failure.
-    let monitors = match stepper.monitor_results() {
-        Ok(m) => m,
-        Err(e) => {
-            failure.get_or_insert(e.into());
-            Vec::new()
+    let (monitors, report, extra) = if let Some(led) = &scene.led {
+        // The completed runs' sums (all of them unless stopped early).
+        let monitors = acc.results();
+        let mut report = None;
+        let mut extra = Vec::new();
+        if runs_done > 0 {
+            match crate::led::report(led, &acc) {
+                Ok(rows) => {
+                    let text = crate::led::format_report(led, &rows, runs_done, led.run_count_without_symmetry());
+                    extra = led_groups(led, &acc, &rows, &scene.origin_offset_um);
+                    report = Some(text);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e.into());
+                }
+            }
         }
+        if failure.is_some() {
+            stop_reason = format!("{stop_reason} (after {runs_done} complete dipole runs)");
+        }
+        (monitors, report, extra)
+    } else {
+        let monitors = match stepper.monitor_results() {
+            Ok(m) => m,
+            Err(e) => {
+                failure.get_or_insert(e.into());
+                Vec::new()
+            }
+        };
+        (monitors, None, Vec::new())
     };
+
     let probes: Vec<ProbeRecord> = sim.probes[..user_probes]
         .iter()
         .zip(stepper.probe_series())
@@ -208,6 +249,7 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         probes: &probes,
         monitors: &monitors,
         normalized: &normalized,
+        extra: &extra,
     };
     output::write(&opts.output, &record).map_err(|e| RunError::Runtime(e.to_string()))?;
     if let Some(f) = failure {
@@ -218,14 +260,126 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         steps,
         simulated_time_fs: units::time_to_fs(steps as f64 * dt),
         wall_time_s: wall,
-        cell_updates_per_s: if wall > 0.0 { cells * steps as f64 / wall } else { 0.0 },
+        cell_updates_per_s: if wall > 0.0 { cells * steps.max(all_steps) as f64 / wall } else { 0.0 },
         complete,
         stop_reason,
         adapter,
         monitors,
         normalized,
+        report,
     })
 }
+
+/// Step until the stop condition, Ctrl-C or an error; returns why it stopped.
+#[allow(clippy::too_many_arguments)]
+fn step_to_stop(
+    stepper: &mut GpuStepper,
+    scene: &Scene,
+    target_steps: usize,
+    decay: Option<(f64, usize)>,
+    user_probes: usize,
+    opts: &RunOptions,
+    progress: &Progress,
+    started: Instant,
+) -> (String, Option<RunError>) {
+    let dt = stepper.prepared().grid.dt;
+    let cells = stepper.prepared().grid.cells() as f64;
+    let start_check = source_end_steps(scene, dt);
+    // Return to the host once per submission: progress, Ctrl-C and the decay
+    // check all happen there.
+    let chunk = decay
+        .map_or(usize::MAX, |(_, every)| every)
+        .min(stepper.steps_per_submission())
+        .max(1);
+    let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
+    let mut peak = 0.0f64;
+    let mut failure: Option<RunError> = None;
+    while stepper.steps_done() < target_steps {
+        if opts.interrupt.load(Ordering::SeqCst) {
+            stop_reason = "interrupted (Ctrl-C)".into();
+            failure = Some(RunError::Interrupted);
+            break;
+        }
+        let n = chunk.min(target_steps - stepper.steps_done());
+        if let Err(e) = stepper.run(n) {
+            stop_reason = format!("failed: {e}");
+            failure = Some(e.into());
+            break;
+        }
+        progress.update(stepper.steps_done(), dt, cells, started.elapsed());
+        if let Some((decay_by, every)) = decay {
+            let series = &stepper.probe_series()[user_probes];
+            let last = series.len().saturating_sub(every);
+            let recent = series[last..].iter().map(|v| (*v as f64).powi(2)).fold(0.0, f64::max);
+            peak = peak.max(recent);
+            if stepper.steps_done() >= start_check + every && peak > 0.0 && recent <= decay_by * peak {
+                stop_reason = format!("fields decayed to {:.1e} of their peak", recent / peak);
+                break;
+            }
+        }
+    }
+    (stop_reason, failure)
+}
+
+/// The emitter's per-run table and report for the result file (group `led`).
+fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crate::led::ReportRow], offset: &[f64; 3]) -> Vec<output::ExtraGroup> {
+    use ndarray::{Array1, Array2};
+    let n = acc.runs.len();
+    let mut runs = output::ExtraGroup::new("led/runs");
+    runs.attrs.push(("emitter".into(), led.name.clone()));
+    runs.attrs.push((
+        "about".into(),
+        "one row per dipole run; images = how many dipoles (mirror images) the run stands for; \
+         power/<monitor> = that run's power per wavelength (source power, flux, forward power in all guided modes, \
+         or far-field total), already multiplied by images"
+            .into(),
+    ));
+    runs.datasets.push((
+        "position_um".into(),
+        Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].position_um[a] - offset[a]).into_dyn(),
+    ));
+    runs.datasets.push(("orientation".into(), Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].orientation[a]).into_dyn()));
+    runs.datasets.push(("images".into(), Array1::from_shape_fn(n, |r| acc.runs[r].images as f64).into_dyn()));
+    if let Some(first) = acc.runs.first() {
+        for (name, v) in &first.powers {
+            let nf = v.len();
+            runs.datasets.push((
+                format!("power/{name}"),
+                Array2::from_shape_fn((n, nf), |(r, f)| acc.runs[r].powers.get(name).map_or(f64::NAN, |p| p[f])).into_dyn(),
+            ));
+        }
+    }
+    let mut report = output::ExtraGroup::new("led/report");
+    report.attrs.push((
+        "about".into(),
+        "rows: the emitter's wavelengths, then the average over its emission spectrum (last row, wavelength NaN); \
+         efficiencies are fractions of the emitted power; crosstalk in dB relative to the target port"
+            .into(),
+    ));
+    let nr = rows.len();
+    let col = |f: &dyn Fn(&crate::led::ReportRow) -> f64| Array1::from_shape_fn(nr, |r| f(&rows[r])).into_dyn();
+    report.datasets.push(("source_power".into(), col(&|r| r.source_power)));
+    if rows.first().is_some_and(|r| r.extraction.is_some()) {
+        report.datasets.push(("extraction".into(), col(&|r| r.extraction.unwrap_or(f64::NAN))));
+    }
+    if let Some(first) = rows.first() {
+        for (k, (name, ..)) in first.ports.iter().enumerate() {
+            report.datasets.push((format!("{name}/fundamental"), col(&|r| r.ports[k].1)));
+            report.datasets.push((format!("{name}/guided"), col(&|r| r.ports[k].2)));
+            if first.ports[k].3.is_some() {
+                report.datasets.push((format!("{name}/crosstalk_db"), col(&|r| r.ports[k].3.unwrap_or(f64::NAN))));
+            }
+        }
+        for (k, (name, ..)) in first.na.iter().enumerate() {
+            report.datasets.push((format!("{name}/na_fraction"), col(&|r| r.na[k].1)));
+            report.datasets.push((format!("{name}/na_power_over_source"), col(&|r| r.na[k].2)));
+        }
+    }
+    let labels: Vec<f64> = rows.iter().map(|r| r.label.parse().unwrap_or(f64::NAN)).collect();
+    report.datasets.push(("wavelength_um".into(), ndarray::Array1::from(labels).into_dyn()));
+    vec![runs, report]
+}
+
 
 /// Flux data of a reference run, per monitor name.
 struct Reference {

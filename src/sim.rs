@@ -309,6 +309,77 @@ impl Simulation {
     }
 }
 
+impl Prepared {
+    /// Move point dipole `source` to `position_um` with orientation
+    /// `direction` (amplitude `amplitude`), in place: its source samples and
+    /// the DFT samples of its source-power monitors follow. The dipole must
+    /// keep its number of samples (one per non-zero direction component), so
+    /// a stepper can take the new samples without new buffers
+    /// ([`crate::gpu::GpuStepper::restart`]): the runs of an incoherent emitter.
+    pub fn move_dipole(&mut self, source: usize, position_um: [f64; 3], direction: [f64; 3], amplitude: f64) -> Result<()> {
+        let grid = &self.grid;
+        let what = format!("sources[{source}]");
+        let d = grid.dims.count();
+        let mut cells = Vec::new();
+        for (a, &u) in direction.iter().enumerate() {
+            if u == 0.0 {
+                continue;
+            }
+            let c = Component::electric(a);
+            if !c.is_active(grid.dims) {
+                return Err(Error::invalid(
+                    format!("{what}.direction"),
+                    format!("{direction:?}"),
+                    format!("{} is not evolved in a {:?} run", c.name(), grid.dims),
+                ));
+            }
+            let ijk = grid.nearest(c, position_um).ok_or_else(|| Error::OutsideDomain {
+                what: what.clone(),
+                position_um,
+                size_um: grid.size_um(),
+            })?;
+            cells.push(SourceCell {
+                index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
+                comp: a as u32,
+                profile: source as u32,
+                weight: (amplitude * u * grid.dx / grid.dx.powi(d as i32)) as f32,
+            });
+        }
+        let old: Vec<(usize, usize)> = self
+            .source_layers
+            .iter()
+            .enumerate()
+            .flat_map(|(l, layer)| layer.iter().enumerate().filter(|(_, c)| c.profile as usize == source).map(move |(k, _)| (l, k)))
+            .collect();
+        if old.len() != cells.len() {
+            return Err(Error::invalid(
+                format!("{what}.direction"),
+                format!("{direction:?}"),
+                format!("the dipole had {} samples; a moved dipole must keep that number", old.len()),
+            ));
+        }
+        let mut moved = std::collections::HashMap::new();
+        for (&(l, k), new) in old.iter().zip(&cells) {
+            let before = self.source_layers[l][k];
+            moved.insert((before.index, before.comp), *new);
+            self.source_layers[l][k] = *new;
+        }
+        // Layers must still touch each (cell, component) once.
+        for layer in &self.source_layers {
+            let mut seen = HashSet::new();
+            if !layer.iter().all(|c| seen.insert((c.index, c.comp))) {
+                return Err(Error::invalid(
+                    format!("{what}.position_um"),
+                    format!("{position_um:?}"),
+                    "the moved dipole lands on a sample another source drives",
+                ));
+            }
+        }
+        self.dft.move_source_samples(source, &cells);
+        Ok(())
+    }
+}
+
 /// Split source samples into layers so no layer writes one (cell, component) twice.
 fn into_layers(cells: Vec<SourceCell>) -> Vec<Vec<SourceCell>> {
     let mut layers: Vec<Vec<SourceCell>> = Vec::new();

@@ -20,6 +20,7 @@ struct Fixture {
     probes: Vec<ProbeRecord>,
     monitors: Vec<MonitorResult>,
     normalized: Vec<NormalizedFlux>,
+    extra: &[],
 }
 
 impl Fixture {
@@ -38,6 +39,7 @@ impl Fixture {
             probes: &self.probes,
             monitors: &self.monitors,
             normalized: &self.normalized,
+            extra: &[],
         }
     }
 }
@@ -482,6 +484,7 @@ fn empty_run_writes_a_valid_file() {
         probes: &probes,
         monitors: &monitors,
         normalized: &[],
+        extra: &[],
     };
     let dir = test_dir("empty");
     let path = dir.join("empty.h5");

@@ -427,6 +427,7 @@ fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
             probes: &[],
             monitors,
             normalized: &[],
+            extra: &[],
         },
     )
     .unwrap();

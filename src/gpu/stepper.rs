@@ -379,6 +379,11 @@ pub struct GpuStepper {
     batch: usize,
     steps: usize,
     series: Vec<Vec<f32>>,
+    /// Source cell buffers (electric layers, then magnetic), the DFT sample
+    /// list, and the state a restart zeroes (CPML, polarisation, DFT sums).
+    source_cells: Vec<wgpu::Buffer>,
+    dft_samples: Option<wgpu::Buffer>,
+    state: Vec<wgpu::Buffer>,
     // Buffers referenced only through bind groups, kept alive with the stepper.
     _keep: Vec<wgpu::Buffer>,
     error: Arc<Mutex<Option<String>>>,
@@ -472,6 +477,7 @@ impl GpuStepper {
         let dims = g.dims;
         let active = Component::ALL.map(|c| c.is_active(dims));
         let mut keep = Vec::new();
+        let mut state: Vec<wgpu::Buffer> = Vec::new();
         let dummy = |label: &str| {
             dev.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -586,7 +592,7 @@ impl GpuStepper {
             let psi = dev.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("cpml psi"),
                 size: (4 * total * 4) as u64,
-                usage: st,
+                usage: st | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
             let flat: Vec<f32> = prof.coeffs.iter().flatten().copied().collect();
@@ -610,6 +616,7 @@ impl GpuStepper {
                 bind,
                 groups: linear_groups(total, 256),
             });
+            state.push(psi.clone());
             keep.extend([ubuf, psi, pbuf]);
         }
 
@@ -648,11 +655,12 @@ impl GpuStepper {
             }))
         };
         let mut magnetic = Vec::new();
+        let mut source_cells = Vec::new();
         if let Some(wave) = &wave {
             // Electric layers drive E (bindings 0-2) with cb; magnetic ones H with ch.
             let all = p.source_layers.iter().map(|l| (l, 0)).chain(p.magnetic_layers.iter().map(|l| (l, 3)));
             for (layer, f0) in all {
-                let cells = init("source cells", bytemuck::cast_slice(layer), st);
+                let cells = init("source cells", bytemuck::cast_slice(layer), st | wgpu::BufferUsages::COPY_DST);
                 let params = CountParams {
                     count: layer.len() as u32,
                     profiles: p.profiles.len() as u32,
@@ -683,7 +691,8 @@ impl GpuStepper {
                 } else {
                     magnetic.push(d);
                 }
-                keep.extend([cells, ubuf]);
+                source_cells.push(cells);
+                keep.push(ubuf);
             }
         }
 
@@ -738,12 +747,13 @@ impl GpuStepper {
             ctx.check_binding("polarisation state", (d.states * 8) as u64)?;
             let samples = init("dispersive samples", bytemuck::cast_slice(&d.samples), st);
             let coeffs = init("pole coefficients", bytemuck::cast_slice(&d.coeffs), st);
-            let state = dev.create_buffer(&wgpu::BufferDescriptor {
+            let pstate = dev.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("polarisation state"),
                 size: (d.states * 8) as u64,
-                usage: st,
+                usage: st | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
+            state.push(pstate.clone());
             let params = DispersionParams {
                 count: d.samples.len() as u32,
                 _pad: [0; 2],
@@ -762,11 +772,11 @@ impl GpuStepper {
                     entry(5, &cb[2]),
                     entry(6, &samples),
                     entry(7, &coeffs),
-                    entry(8, &state),
+                    entry(8, &pstate),
                     entry(9, &ubuf),
                 ],
             });
-            keep.extend([samples, coeffs, state, ubuf]);
+            keep.extend([samples, coeffs, pstate, ubuf]);
             Some(Dispatch {
                 bind,
                 groups: linear_groups(d.samples.len(), 64),
@@ -774,12 +784,13 @@ impl GpuStepper {
         };
 
         // Running DFTs.
+        let mut dft_samples = None;
         let dft = if p.dft.accumulators == 0 {
             None
         } else {
             let acc_bytes = (p.dft.accumulators * 8) as u64;
             ctx.check_binding("DFT accumulators", acc_bytes)?;
-            let samples = init("dft samples", bytemuck::cast_slice(&p.dft.samples), st);
+            let samples = init("dft samples", bytemuck::cast_slice(&p.dft.samples), st | wgpu::BufferUsages::COPY_DST);
             let phase = dev.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("dft phase"),
                 size: (batch * p.dft.freqs.len() * 16) as u64,
@@ -790,12 +801,13 @@ impl GpuStepper {
                 dev.create_buffer(&wgpu::BufferDescriptor {
                     label: Some(label),
                     size: acc_bytes,
-                    usage: st | wgpu::BufferUsages::COPY_SRC,
+                    usage: st | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 })
             };
             let partial = acc_buf("dft partial");
             let total = acc_buf("dft total");
+            state.extend([partial.clone(), total.clone()]);
             let mut binds = Vec::new();
             for count in [p.dft.samples.len(), p.dft.accumulators] {
                 let params = CountParams {
@@ -819,6 +831,7 @@ impl GpuStepper {
                 }));
                 keep.push(ubuf);
             }
+            dft_samples = Some(samples.clone());
             keep.push(samples);
             let flush_bind = binds.pop().expect("two bind groups");
             let acc_bind = binds.pop().expect("two bind groups");
@@ -890,6 +903,9 @@ impl GpuStepper {
             cpml,
             sources,
             magnetic,
+            source_cells,
+            dft_samples,
+            state,
             wave,
             probes,
             dft,
@@ -910,6 +926,61 @@ impl GpuStepper {
     /// Steps recorded per submission.
     pub fn steps_per_submission(&self) -> usize {
         self.batch
+    }
+
+    /// Start again from zero fields, with the sources and DFT samples of
+    /// `p`, reusing every buffer, bind group and pipeline. `p` must be this
+    /// stepper's set-up with sources moved in place
+    /// ([`Prepared::move_dipole`]): same grid, same number of samples in
+    /// every source layer and DFT list (checked). Probe series, snapshots and
+    /// DFT sums start afresh.
+    pub fn restart(&mut self, p: &Prepared) -> Result<()> {
+        let layers = |q: &Prepared| -> Vec<usize> { q.source_layers.iter().chain(&q.magnetic_layers).map(Vec::len).collect() };
+        if p.grid != self.p.grid
+            || layers(p) != layers(&self.p)
+            || p.dft.samples.len() != self.p.dft.samples.len()
+            || p.profiles.len() != self.p.profiles.len()
+        {
+            return Err(Error::invalid(
+                "restart",
+                "a different set-up",
+                "a stepper restarts only with its own set-up, sources moved in place",
+            ));
+        }
+        for (buf, layer) in self.source_cells.iter().zip(p.source_layers.iter().chain(&p.magnetic_layers)) {
+            self.ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(layer));
+        }
+        if let Some(b) = &self.dft_samples {
+            self.ctx.queue.write_buffer(b, 0, bytemuck::cast_slice(&p.dft.samples));
+        }
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("restart") });
+        for (c, f) in self.fields.iter().enumerate() {
+            if self.active[c] {
+                enc.clear_buffer(f, 0, None);
+            }
+        }
+        for b in &self.state {
+            enc.clear_buffer(b, 0, None);
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        self.wait()?;
+        self.check_error()?;
+        self.p.source_layers.clone_from(&p.source_layers);
+        self.p.magnetic_layers.clone_from(&p.magnetic_layers);
+        self.p.profiles.clone_from(&p.profiles);
+        self.p.delays.clone_from(&p.delays);
+        self.p.dft = p.dft.clone();
+        self.steps = 0;
+        for s in &mut self.series {
+            s.clear();
+        }
+        for f in &mut self.snapshot_frames {
+            f.clear();
+        }
+        Ok(())
     }
 
     /// The adapter this stepper runs on.

@@ -493,6 +493,27 @@ impl DftPlan {
         Ok(plan)
     }
 
+    /// Point the samples of source `source`'s power monitors at its new
+    /// cells (same count and order as before; see `Prepared::move_dipole`).
+    pub fn move_source_samples(&mut self, source: usize, cells: &[SourceCell]) {
+        let mut updates = Vec::new();
+        for m in &mut self.monitors {
+            if let MonitorPlan::SourcePower { cells: plan, .. } = m {
+                let mine: Vec<usize> = (0..plan.len()).filter(|&k| plan[k].1.profile as usize == source).collect();
+                for (k, new) in mine.into_iter().zip(cells) {
+                    plan[k].1 = *new;
+                    updates.push((plan[k].0, *new));
+                }
+            }
+        }
+        for (acc, c) in updates {
+            for s in self.samples.iter_mut().filter(|s| s.acc as usize == acc) {
+                s.index = c.index;
+                s.comp = c.comp;
+            }
+        }
+    }
+
     fn add_freqs(&mut self, wavelengths_um: &[f64]) -> usize {
         let f0 = self.freqs.len();
         self.freqs.extend(wavelengths_um.iter().map(|w| 1.0 / w));

@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::grid::{Component, Dimensions, Grid, Polarization};
 use crate::material::MaterialGrid;
 use crate::modes::slab::{SlabPolarization, SlabProfile};
+use crate::modes::vector::CrossSection;
 use crate::monitor::dft::{box_cells, FaceFields};
 use crate::monitor::Region;
 
@@ -145,13 +146,59 @@ pub fn solve(
             .map(|&wl| slab_modes(grid, materials, window, pol, wl, max_modes))
             .collect::<Result<Vec<_>>>()?,
         Dimensions::Three => {
-            return Err(Error::invalid(format!("{name}"), "a 3D run", "3D ports need the cross-section solver (being integrated)"));
+            let cs = cross_section(grid, materials, window);
+            wavelengths_um
+                .iter()
+                .map(|&wl| {
+                    let modes = cs.modes(wl, max_modes).map_err(|e| Error::invalid(format!("{name}"), "port cross-section", e.to_string()))?;
+                    Ok(modes
+                        .into_iter()
+                        .map(|m| {
+                            let mut fields: [Vec<f64>; 4] = Default::default();
+                            let src = [&m.e_t[0], &m.e_t[1], &m.h_t[0], &m.h_t[1]];
+                            for (slot, f) in src.iter().enumerate() {
+                                fields[slot] = vec![0.0; window.samples()];
+                                for iv in 0..cs.nv {
+                                    for iu in 0..cs.nu {
+                                        fields[slot][window.slot_index(iu, iv)] = f[iu + cs.nu * iv];
+                                    }
+                                }
+                            }
+                            PortMode { n_eff: m.n_eff, fields }
+                        })
+                        .collect())
+                })
+                .collect::<Result<Vec<_>>>()?
         }
     };
     Ok(PortModes {
         window: window.clone(),
         modes,
     })
+}
+
+/// The port's cross-section as the run rasterised it: eps of E1, E2 and the
+/// normal E at the plane's samples (solver layout, u-fastest).
+pub fn cross_section(grid: &Grid, materials: &MaterialGrid, window: &PortWindow) -> CrossSection {
+    let (u, v) = window.uv();
+    let (nu, nv) = (window.shape[u], window.shape[v]);
+    let eps = [u, v, window.axis].map(|c| {
+        let mut e = Vec::with_capacity(nu * nv);
+        for iv in 0..nv {
+            for iu in 0..nu {
+                let [i, j, k] = window.cell(iu, iv);
+                e.push(materials.eps[c][grid.index(i, j, k)] as f64);
+            }
+        }
+        e
+    });
+    CrossSection {
+        nu,
+        nv,
+        du: grid.dx,
+        dv: grid.dx,
+        eps,
+    }
 }
 
 /// Slab modes of a 2D port line on its staircase profile.

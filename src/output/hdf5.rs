@@ -284,6 +284,18 @@ impl Writer<'_> {
             .map_err(h5err(self.path, format!("create group `{name}` in {}", parent.name())))
     }
 
+    /// The group at `path` below `parent`, created as needed.
+    fn path_group(&self, parent: &Group, path: &str) -> Res<Group> {
+        let mut g = parent.clone();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            g = match g.group(part) {
+                Ok(x) => x,
+                Err(_) => self.group(&g, part)?,
+            };
+        }
+        Ok(g)
+    }
+
     /// A group that remembers the order its members were created in (the
     /// scene's order of probes and monitors; h5py iterates in that order too).
     fn ordered_group(&self, parent: &Group, name: &str) -> Res<Group> {
@@ -546,6 +558,17 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 w.vec(&mg, "times_fs", &t)?;
                 w.positions(&mg, "", positions, off)?;
             }
+        }
+    }
+    for x in rec.extra {
+        let g = w.path_group(&file, &x.path)?;
+        for (k, v) in &x.attrs {
+            w.attr_str(&g, k, v)?;
+        }
+        for (name, data) in &x.datasets {
+            let (dir, leaf) = name.rsplit_once('/').map_or(("", name.as_str()), |(d, l)| (d, l));
+            let dg = if dir.is_empty() { g.clone() } else { w.path_group(&g, dir)? };
+            w.dataset(&dg, leaf, data)?;
         }
     }
     file.close().map_err(h5err(tmp, "close file"))

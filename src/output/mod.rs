@@ -73,6 +73,26 @@ pub struct RunRecord<'a> {
     pub monitors: &'a [MonitorResult],
     /// Flux monitors normalised by a reference run (at most one per monitor).
     pub normalized: &'a [NormalizedFlux],
+    /// Further groups of datasets (an LED's per-run table and report).
+    pub extra: &'a [ExtraGroup],
+}
+
+/// A group of f64 datasets at `path` (e.g. "led/report"); a dataset name
+/// with '/' makes subgroups. Attributes are strings.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraGroup {
+    pub path: String,
+    pub attrs: Vec<(String, String)>,
+    pub datasets: Vec<(String, ndarray::ArrayD<f64>)>,
+}
+
+impl ExtraGroup {
+    pub fn new(path: impl Into<String>) -> ExtraGroup {
+        ExtraGroup {
+            path: path.into(),
+            ..Default::default()
+        }
+    }
 }
 
 /// One probe's time series. Sample n is taken at (n + 1) dt for E

@@ -77,6 +77,9 @@ pub struct Scene {
     pub origin_offset_um: [f64; 3],
     /// Names of the probes, in `simulation.probes` order ("NAME.Ez").
     pub probe_names: Vec<String>,
+    /// The incoherent emitter, when the scene's source is an LED: its runs
+    /// move `simulation.sources[led.source]` (see [`crate::led`]).
+    pub led: Option<crate::led::Led>,
 }
 
 /// How a flux monitor is normalised with a reference run (same scene, no
@@ -225,6 +228,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     }
     let mut simulation = Simulation::new(b.grid.clone(), boundaries, structure);
     let mut source_names = Vec::new();
+    let mut led = None;
     for (i, s) in spec.sources.iter().enumerate() {
         if let Some(name) = &s.name {
             if source_names.contains(&Some(name.as_str())) {
@@ -236,7 +240,20 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
             }
         }
         source_names.push(s.name.as_deref());
-        simulation.sources.push(b.source(i, s)?);
+        let mut source = b.source(i, s)?;
+        if s.kind == SourceType::Led {
+            if spec.sources.len() > 1 {
+                return Err(doc.invalid(
+                    format!("sources.{i}.type"),
+                    "an LED as the only source (other sources would be coherent with each of its dipoles)",
+                    format!("{} sources", spec.sources.len()),
+                ));
+            }
+            let l = b.led(i, s, &mut source)?;
+            let wl = b.spectrum(&format!("sources.{i}"), s.spectrum())?;
+            led = Some((l, wl));
+        }
+        simulation.sources.push(source);
     }
     // Dispersive library models hold only inside their fitted range.
     for (name, m) in &spec.materials {
@@ -262,6 +279,50 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let m = b.monitors(&monitor_specs, &source_names)?;
     simulation.probes = m.probes;
     simulation.monitors = m.monitors;
+    let led = match led {
+        Some((l, wavelengths_um)) => {
+            let i = l.source;
+            for mon in &simulation.monitors {
+                let k = monitor_specs.iter().position(|s| s.name() == mon.name).unwrap_or(0);
+                if mon.name == l.power_monitor {
+                    return Err(doc.invalid(format!("monitors.{k}.name"), "a name the LED does not use", format!("`{}`", mon.name)));
+                }
+                let region = match &mon.kind {
+                    MonitorKind::DftFields { .. } | MonitorKind::Snapshot { .. } => {
+                        return Err(doc.invalid(
+                            format!("monitors.{k}.type"),
+                            "flux, mode, far_field or source_power monitors in an LED scene (field monitors record one dipole's coherent fields)",
+                            format!("`{}`", mon.name),
+                        ))
+                    }
+                    MonitorKind::Flux { region, .. } | MonitorKind::Mode { region, .. } | MonitorKind::FarField { region, .. } => region,
+                    MonitorKind::SourcePower { .. } => continue,
+                };
+                for &(a, c) in &l.mirrors {
+                    let mid = 0.5 * (region.min_um[a] + region.max_um[a]);
+                    if (mid - c).abs() > 0.5 * b.grid.dx {
+                        return Err(doc.invalid(
+                            format!("sources.{i}.symmetry"),
+                            format!(
+                                "mirror planes every monitor is symmetric about: monitor `{}` is centred {:.3} um off the plane {} = {:.3}",
+                                mon.name,
+                                mid - c,
+                                ["x", "y", "z"][a],
+                                c - b.offset[a]
+                            ),
+                            format!("{:?}", ["x", "y", "z"][a]),
+                        ));
+                    }
+                }
+            }
+            simulation.monitors.push(Monitor::new(
+                l.power_monitor.clone(),
+                MonitorKind::SourcePower { source: i, wavelengths_um },
+            ));
+            Some(l)
+        }
+        None => None,
+    };
     let stop = b.stop(&spec.run, &simulation.sources, m.first_centre, n_max)?;
 
     let output = match spec.run.output.as_deref() {
@@ -283,6 +344,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         flux_normalization: m.flux_normalization,
         origin_offset_um: b.offset,
         probe_names: m.probe_names,
+        led,
     })
 }
 
@@ -449,6 +511,140 @@ impl<'a> Build<'a> {
             (min_um[a], max_um[a]) = (lo.max(0.0), hi.min(l[a]));
         }
         Ok(Region { min_um, max_um })
+    }
+
+    /// An LED's positions, orientations, symmetry and report settings
+    /// (`source` is its dipole as `source()` built it).
+    fn led(&self, i: usize, s: &SourceSpec, source: &mut Source) -> Result<crate::led::Led, SceneError> {
+        let k = |f: &str| format!("sources.{i}.{f}");
+        let c = s
+            .center_um
+            .as_deref()
+            .ok_or_else(|| self.invalid(k("center_um"), "the active region's centre (um)", "nothing"))?;
+        let z = s
+            .size_um
+            .as_deref()
+            .ok_or_else(|| self.invalid(k("size_um"), "the active region's size (um; 0 makes a plane)", "nothing"))?;
+        let r = self.region(&format!("sources.{i}"), c, z, false)?;
+        let centre = [0, 1, 2].map(|a| 0.5 * (r.min_um[a] + r.max_um[a]));
+        let positions_um: Vec<[f64; 3]> = match (&s.positions, &s.points_um) {
+            (Some(_), Some(_)) => return Err(self.invalid(k("points_um"), "either `positions` (a grid) or `points_um` (a list)", "both")),
+            (Some(n), None) => {
+                if n.len() != self.d || n.contains(&0) {
+                    return Err(self.invalid(
+                        k("positions"),
+                        format!("{} counts >= 1: dipoles per axis across the active region", self.d),
+                        format!("{n:?}"),
+                    ));
+                }
+                let count = |a: usize| if a < self.d { n[a] } else { 1 };
+                let at = |a: usize, j: usize| r.min_um[a] + (j as f64 + 0.5) * (r.max_um[a] - r.min_um[a]) / count(a) as f64;
+                let mut v = Vec::new();
+                for kz in 0..count(2) {
+                    for ky in 0..count(1) {
+                        for kx in 0..count(0) {
+                            v.push([at(0, kx), at(1, ky), if self.d == 3 { at(2, kz) } else { 0.0 }]);
+                        }
+                    }
+                }
+                v
+            }
+            (None, Some(pts)) => {
+                if pts.is_empty() {
+                    return Err(self.invalid(k("points_um"), "at least one point", "[]"));
+                }
+                pts.iter()
+                    .enumerate()
+                    .map(|(j, p)| self.point(&format!("{}.{j}", k("points_um")), p))
+                    .collect::<Result<_, _>>()?
+            }
+            (None, None) => vec![centre],
+        };
+        let axis_of = |key: &str, name: &str| -> Result<usize, SceneError> {
+            match name {
+                "x" => Ok(0),
+                "y" => Ok(1),
+                "z" if self.d == 3 => Ok(2),
+                _ => Err(self.invalid(key, if self.d == 3 { "\"x\", \"y\" or \"z\"" } else { "\"x\" or \"y\"" }, format!("\"{name}\""))),
+            }
+        };
+        let active: Vec<usize> = (0..3).filter(|&a| Component::electric(a).is_active(self.grid.dims)).collect();
+        let axes: Vec<usize> = match &s.orientations {
+            None => active.clone(),
+            Some(OrientationSpec::Named(n)) if n == "all" => active.clone(),
+            Some(OrientationSpec::Named(n)) if n == "in_plane" => {
+                let normal = match s.well_normal.as_deref() {
+                    Some(w) => axis_of(&k("well_normal"), w)?,
+                    None => self.d - 1,
+                };
+                active.iter().copied().filter(|&a| a != normal).collect()
+            }
+            Some(OrientationSpec::Named(n)) => {
+                return Err(self.invalid(k("orientations"), "\"all\", \"in_plane\" or a list of axes", format!("\"{n}\"")))
+            }
+            Some(OrientationSpec::Axes(list)) => {
+                let mut v = Vec::new();
+                for (j, n) in list.iter().enumerate() {
+                    let key = format!("{}.{j}", k("orientations"));
+                    let a = match n.as_str() {
+                        "x" => 0,
+                        "y" => 1,
+                        "z" => 2,
+                        _ => return Err(self.invalid(key, "\"x\", \"y\" or \"z\"", format!("\"{n}\""))),
+                    };
+                    if !active.contains(&a) {
+                        return Err(self.invalid(key, format!("an E component this run evolves ({})", self.active(true)), format!("\"{n}\"")));
+                    }
+                    if !v.contains(&a) {
+                        v.push(a);
+                    }
+                }
+                v
+            }
+        };
+        if axes.is_empty() {
+            return Err(self.invalid(
+                k("orientations"),
+                format!("at least one dipole orientation among the evolved E components ({})", self.active(true)),
+                "none",
+            ));
+        }
+        if s.well_normal.is_some() && !matches!(&s.orientations, Some(OrientationSpec::Named(n)) if n == "in_plane") {
+            return Err(self.invalid(k("well_normal"), "no `well_normal` (it goes with orientations = \"in_plane\")", "a value"));
+        }
+        let orientations: Vec<[f64; 3]> = axes
+            .iter()
+            .map(|&a| {
+                let mut u = [0.0; 3];
+                u[a] = 1.0;
+                u
+            })
+            .collect();
+        let mut mirrors = Vec::new();
+        for (j, n) in s.symmetry.iter().flatten().enumerate() {
+            let a = axis_of(&format!("{}.{j}", k("symmetry")), n)?;
+            mirrors.push((a, centre[a]));
+        }
+        let wavelength_um = s.wavelength_um;
+        let bandwidth_um = s
+            .bandwidth_um
+            .ok_or_else(|| self.invalid(k("bandwidth_um"), "the emission spectrum's FWHM (um)", "nothing"))?;
+        source.shape = SourceShape::Point {
+            position_um: positions_um[0],
+        };
+        source.direction = orientations[0];
+        Ok(crate::led::Led {
+            name: s.name.clone().unwrap_or_else(|| "led".into()),
+            source: i,
+            positions_um,
+            orientations,
+            mirrors,
+            wavelength_um,
+            bandwidth_um,
+            target_port: s.target_port.clone(),
+            extraction_monitor: s.extraction_monitor.clone(),
+            power_monitor: format!("{}_source_power", s.name.as_deref().unwrap_or("led")),
+        })
     }
 
     fn materials(&self, specs: &BTreeMap<String, MaterialSpec>) -> Result<BTreeMap<String, Medium>, SceneError> {
@@ -679,7 +875,61 @@ impl<'a> Build<'a> {
                 Ok(())
             }
         };
+        let led_keys = [
+            ("positions", s.positions.is_some()),
+            ("points_um", s.points_um.is_some()),
+            ("orientations", s.orientations.is_some()),
+            ("well_normal", s.well_normal.is_some()),
+            ("symmetry", s.symmetry.is_some()),
+            ("target_port", s.target_port.is_some()),
+            ("extraction_monitor", s.extraction_monitor.is_some()),
+            ("wavelengths_um", s.wavelengths_um.is_some()),
+            ("wavelength_range_um", s.wavelength_range_um.is_some()),
+            ("points", s.points.is_some()),
+        ];
+        if s.kind != SourceType::Led {
+            if let Some((f, _)) = led_keys.iter().find(|(_, g)| *g) {
+                forbid(f, true, "only an LED (type = \"led\") takes it")?;
+            }
+        }
+        if s.kind != SourceType::Mode {
+            forbid("mode", s.mode.is_some(), "only a mode source (type = \"mode\") takes it")?;
+            forbid("launch", s.launch.is_some(), "only a mode source (type = \"mode\") takes it")?;
+        }
         let shape = match s.kind {
+            SourceType::Mode => {
+                forbid("position_um", s.position_um.is_some(), "a mode source takes center_um and size_um (the port plane)")?;
+                forbid("component", s.component.is_some(), "a mode source's fields come from its mode")?;
+                forbid("direction", s.direction.is_some(), "a mode source launches along `launch` = \"+\" or \"-\"")?;
+                let c = s
+                    .center_um
+                    .as_deref()
+                    .ok_or_else(|| self.invalid(k("center_um"), "the port's centre (um)", "nothing"))?;
+                let z = s
+                    .size_um
+                    .as_deref()
+                    .ok_or_else(|| self.invalid(k("size_um"), "the port's size (um; 0 across the guide's axis)", "nothing"))?;
+                let region = self.region(&format!("sources.{i}"), c, z, true)?;
+                let mode = match s.mode {
+                    Some(0) => return Err(self.invalid(k("mode"), "1 (the fundamental) or higher", 0)),
+                    Some(m) => m - 1,
+                    None => 0,
+                };
+                SourceShape::Mode {
+                    region,
+                    wavelength_um: positive(doc, &k("wavelength_um"), s.wavelength_um, "um")?,
+                    mode,
+                    backward: s.launch == Some(FluxDirection::Minus),
+                }
+            }
+            SourceType::Led => {
+                forbid("position_um", s.position_um.is_some(), "an LED takes center_um and size_um (its active region)")?;
+                forbid("component", s.component.is_some(), "an LED takes `orientations`")?;
+                forbid("direction", s.direction.is_some(), "an LED takes `orientations`")?;
+                forbid("profile", s.profile == Some(ProfileName::Cw), "an LED is driven by pulses")?;
+                // Placeholder: the dipole moves to each position and orientation in turn.
+                SourceShape::Point { position_um: [0.0; 3] }
+            }
             SourceType::Dipole => {
                 forbid("center_um", s.center_um.is_some(), "a dipole takes position_um")?;
                 forbid("size_um", s.size_um.is_some(), "a dipole takes position_um")?;
@@ -713,6 +963,8 @@ impl<'a> Build<'a> {
             }
         };
         let direction = match (s.component, s.direction.as_deref()) {
+            _ if s.kind == SourceType::Mode => [0.0; 3],
+            _ if s.kind == SourceType::Led => [0.0; 3],
             (Some(_), Some(_)) => return Err(self.invalid(k("direction"), "either `component` or `direction`, not both", "both")),
             (Some(c), None) => {
                 let c = Component::from(c);
@@ -918,10 +1170,10 @@ impl<'a> Build<'a> {
                     let flat = (0..self.d.min(m.size_um.len()))
                         .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
                         .count();
-                    if self.d != 2 || flat != 1 {
+                    if flat != 1 {
                         return Err(self.invalid(
                             k("size_um"),
-                            "a line across the waveguide (one zero size) in a 2D run (3D mode ports need the 2D cross-section solver, not implemented yet)",
+                            "a port across the waveguide: one zero size (a line in 2D, a plane in 3D)",
                             fmt_nums(&m.size_um),
                         ));
                     }

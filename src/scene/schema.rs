@@ -417,6 +417,16 @@ pub(super) enum SourceType {
     Dipole,
     Plane,
     Region,
+    Mode,
+    Led,
+}
+
+/// `orientations` of an LED: "all", "in_plane", or a list of axes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum OrientationSpec {
+    Named(String),
+    Axes(Vec<String>),
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -444,6 +454,20 @@ pub(super) struct SourceSpec {
     pub bandwidth_um: Option<f64>,
     pub fwhm_frequency: Option<f64>,
     pub ramp_periods: Option<f64>,
+    // type = "mode"
+    pub mode: Option<usize>,
+    pub launch: Option<FluxDirection>,
+    // type = "led"
+    pub positions: Option<Vec<usize>>,
+    pub points_um: Option<Vec<Vec<f64>>>,
+    pub orientations: Option<OrientationSpec>,
+    pub well_normal: Option<String>,
+    pub symmetry: Option<Vec<String>>,
+    pub target_port: Option<String>,
+    pub extraction_monitor: Option<String>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -577,6 +601,7 @@ pub(super) struct SourcePowerSpec {
     pub points: Option<usize>,
 }
 spectrum!(SourcePowerSpec);
+spectrum!(SourceSpec);
 
 /// `type = "mode"`: guided-mode power through a port line (2D runs).
 #[derive(Deserialize)]

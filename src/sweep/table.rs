@@ -535,6 +535,7 @@ mod tests {
             probes: &[],
             monitors: &monitors,
             normalized: &normalized,
+            extra: &[],
         };
         let dir = std::env::temp_dir().join(format!("lumen-metrics-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
