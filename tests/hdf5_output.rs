@@ -20,7 +20,6 @@ struct Fixture {
     probes: Vec<ProbeRecord>,
     monitors: Vec<MonitorResult>,
     normalized: Vec<NormalizedFlux>,
-    extra: &[],
 }
 
 impl Fixture {
