@@ -140,7 +140,8 @@ pub struct RunSummary {
     pub orientation: [f64; 3],
     pub images: usize,
     /// Per monitor name: its power per wavelength (source power, flux, forward
-    /// power of all guided modes, or far-field total).
+    /// power of all guided modes, or far-field total), with the images this
+    /// run stands for; for a closed flux box also "NAME.xmin" ... per face.
     pub powers: BTreeMap<String, Vec<f64>>,
 }
 
@@ -163,6 +164,11 @@ fn add2(into: &mut [Vec<f64>], from: &[Vec<f64>]) {
     for (a, b) in into.iter_mut().zip(from) {
         add(a, b);
     }
+}
+
+/// "xmin", "xmax", ... for a face normal to `axis` facing `sign`.
+pub fn face_label(axis: usize, sign: f64) -> String {
+    format!("{}{}", ["x", "y", "z"][axis], if sign < 0.0 { "min" } else { "max" })
 }
 
 /// For each direction k, the index of its mirror image across `axis`.
@@ -269,11 +275,16 @@ impl Accumulator {
                 }
                 merge(&mut total, &m);
             }
-            let mut per_run = power;
-            for v in per_run.iter_mut() {
-                *v *= run.images.len() as f64;
+            let scale = |v: &[f64]| v.iter().map(|x| x * run.images.len() as f64).collect::<Vec<f64>>();
+            powers.insert(r.name.clone(), scale(&power));
+            // Each face of a closed flux box (the power leaving through it).
+            if let Sum::Flux { faces, .. } = &total {
+                if faces.len() > 1 {
+                    for (axis, sign, p) in faces {
+                        powers.insert(format!("{}.{}", r.name, face_label(*axis, *sign)), p.clone());
+                    }
+                }
             }
-            powers.insert(r.name.clone(), per_run);
             match self.sums.get_mut(&r.name) {
                 Some(s) => merge(s, &total),
                 None => {
@@ -439,6 +450,7 @@ fn merge(into: &mut Sum, from: &Sum) {
 pub struct ReportRow {
     /// "0.450" um, or "spectrum" for the average over the emission spectrum.
     pub label: String,
+    /// Emitted power at this wavelength (NaN on the spectrum row).
     pub source_power: f64,
     pub extraction: Option<f64>,
     /// Per port: (name, fundamental, all guided modes, crosstalk dB vs the target port).
@@ -546,10 +558,9 @@ pub fn report(led: &Led, acc: &Accumulator) -> Result<Vec<ReportRow>> {
         let target = target_all(i);
         ReportRow {
             label,
-            source_power: match i {
-                Some(i) => power[i],
-                None => power.iter().zip(&weights).map(|(a, w)| a * w).sum::<f64>() / weights.iter().sum::<f64>().max(1e-300),
-            },
+            // Per wavelength only: over the spectrum the efficiencies are
+            // ratios of weighted sums, not of a power at one wavelength.
+            source_power: i.map_or(f64::NAN, |i| power[i]),
             extraction: extraction.as_deref().map(at),
             ports: ports
                 .iter()

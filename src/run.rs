@@ -325,6 +325,7 @@ fn step_to_stop(
 fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crate::led::ReportRow], offset: &[f64; 3]) -> Vec<output::ExtraGroup> {
     use ndarray::{Array1, Array2};
     let n = acc.runs.len();
+    let mut runs_groups = Vec::new();
     let mut runs = output::ExtraGroup::new("led/runs");
     runs.attrs.push(("emitter".into(), led.name.clone()));
     runs.attrs.push((
@@ -347,6 +348,17 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
                 format!("power/{name}"),
                 Array2::from_shape_fn((n, nf), |(r, f)| acc.runs[r].powers.get(name).map_or(f64::NAN, |p| p[f])).into_dyn(),
             ));
+        }
+    }
+    // Power leaving through each face of each closed flux box, summed.
+    for name in acc.runs.first().map(|r| r.powers.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+        if let Some(faces) = acc.faces(&name).filter(|f| f.len() > 1) {
+            let mut g = output::ExtraGroup::new(format!("led/faces/{name}"));
+            g.attrs.push(("about".into(), "power leaving through each face of the closed flux box, summed over the runs".into()));
+            for (axis, sign, p) in faces {
+                g.datasets.push((crate::led::face_label(*axis, *sign), ndarray::Array1::from(p.clone()).into_dyn()));
+            }
+            runs_groups.push(g);
         }
     }
     let mut report = output::ExtraGroup::new("led/report");
@@ -377,7 +389,9 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
     }
     let labels: Vec<f64> = rows.iter().map(|r| r.label.parse().unwrap_or(f64::NAN)).collect();
     report.datasets.push(("wavelength_um".into(), ndarray::Array1::from(labels).into_dyn()));
-    vec![runs, report]
+    let mut out = vec![runs, report];
+    out.extend(runs_groups);
+    out
 }
 
 

@@ -230,3 +230,93 @@ fn mode_source_and_port_in_3d() {
         assert!(back < 1e-3 && behind < 1e-3, "{} um: backward {back:.1e}, behind {behind:.1e}", wl[f]);
     }
 }
+
+/// The scene-file path: `type = "mode"` sources launch along `launch`, and a
+/// mode the port does not guide is refused at load with its key.
+#[test]
+fn scene_mode_source_launches_the_chosen_way() {
+    let scene = |launch: &str, mode: usize| {
+        format!(
+            r#"
+[simulation]
+dimensions = "2d"
+polarization = "tm"
+size_um = [6.0, 3.0]
+resolution = 40
+background = "clad"
+
+[boundaries]
+default = {{ type = "pml", thickness_um = 0.6 }}
+
+[materials.core]
+index = 2.0
+
+[materials.clad]
+index = 1.45
+
+[[geometry]]
+type = "box"
+center_um = [0.0, 0.0]
+size_um = [inf, 0.4]
+material = "core"
+
+[[sources]]
+type = "mode"
+center_um = [0.0, 0.0]
+size_um = [0.0, 1.8]
+mode = {mode}
+launch = "{launch}"
+wavelength_um = 0.9
+bandwidth_um = 0.1
+
+[[monitors]]
+name = "right"
+type = "mode"
+center_um = [1.8, 0.0]
+size_um = [0.0, 1.8]
+wavelengths_um = [0.9]
+
+[[monitors]]
+name = "left"
+type = "mode"
+center_um = [-1.8, 0.0]
+size_um = [0.0, 1.8]
+direction = "-"
+wavelengths_um = [0.9]
+
+[run]
+until_fs = 80
+"#
+        )
+    };
+    let run = |text: &str| {
+        let s = lumen_fdtd::scene::parse(text, "mode_source", &[], false).expect("scene");
+        let out = std::env::temp_dir().join(format!("lumen-mode-src-{}.h5", std::process::id()));
+        let opts = lumen_fdtd::run::RunOptions {
+            output: out,
+            reference: None,
+            progress: lumen_fdtd::run::ProgressMode::None,
+            interrupt: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        };
+        let _turn = common::gpu_turn();
+        let o = lumen_fdtd::run::run_scene(&s, common::ctx(), &opts).expect("run");
+        let get = |n: &str| match &o.monitors.iter().find(|m| m.name == n).unwrap().data {
+            MonitorData::Mode { forward, flux, .. } => (forward[0][0], flux[0]),
+            _ => unreachable!(),
+        };
+        (get("right"), get("left"))
+    };
+    for launch in ["+", "-"] {
+        let ((r_mode, r_flux), (l_mode, l_flux)) = run(&scene(launch, 1));
+        let (main, other) = if launch == "+" { ((r_mode, r_flux), l_flux) } else { ((l_mode, l_flux), r_flux) };
+        eprintln!("launch {launch}: fundamental {:.5} of the flux ahead, {:.1e} of it behind", main.0 / main.1, other / main.1);
+        assert!(main.0 / main.1 > 0.99, "launch {launch}: {:.4} in the fundamental", main.0 / main.1);
+        assert!(other.abs() / main.1 < 1e-3, "launch {launch}: {:.1e} behind", other / main.1);
+    }
+    // The 0.4 um n = 2.0 slab guides two TE modes at 0.9 um; a fifth is refused.
+    let err = lumen_fdtd::scene::parse(&scene("+", 5), "mode_source", &[], false)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("mode") && err.contains("guides 2 mode"), "{err}");
+}
