@@ -90,6 +90,60 @@ pub fn pole_coeffs(p: &Pole, dt: f64, what: &str) -> Result<PoleCoeffs> {
     })
 }
 
+/// Von Neumann stability of the coupled E-P leapfrog in a medium with
+/// eps_inf and the given poles, at this grid's dx and dt.
+///
+/// Without loss, a plane wave with z = exp(i w dt) per step and
+/// u = z - 2 + 1/z (in [-4, 0] for |z| = 1) satisfies
+///   F(u) = eps u + a + sum_Lorentz s b u / (u + b) + sum_Drude s b = 0,
+/// with b = (w0 dt)^2 per pole, s its strength and a = (dt kappa)^2 the
+/// spatial operator's eigenvalue, at most 4 D S^2 (S = dt/dx). F increases
+/// between its poles u = -b, so its roots are real and interlace with them;
+/// all lie in [-4, 0] iff every b < 4 and F(-4) <= 0 at a = 4 D S^2:
+///   4 D S^2 + sum_L 4 s b / (4 - b) + sum_D s b <= 4 eps.
+/// Losses only damp. Debye poles (integrated exactly) do not enter.
+/// Returns F(-4) (stable when <= 0) for `dims` dimensions, Courant number
+/// `courant` and time step `dt`.
+pub fn coupled_stability_margin(dims: usize, courant: f64, eps_inf: f64, poles: &[Pole], dt: f64) -> f64 {
+    use std::f64::consts::TAU;
+    let mut f = 4.0 * dims as f64 * courant * courant - 4.0 * eps_inf;
+    for p in poles {
+        match *p {
+            Pole::Lorentz { frequency, sigma, .. } => {
+                let b = (TAU * frequency * dt).powi(2);
+                if b >= 4.0 {
+                    return f64::INFINITY;
+                }
+                f += 4.0 * sigma.max(0.0) * b / (4.0 - b);
+            }
+            Pole::Drude { frequency, sigma, .. } => f += sigma.max(0.0) * (TAU * frequency * dt).powi(2),
+            Pole::Debye { .. } => {}
+        }
+    }
+    f
+}
+
+fn check_coupled_stability(grid: &Grid, eps_inf: f64, poles: &[Pole], what: &str) -> Result<()> {
+    let (d, courant) = (grid.dims.count(), grid.dt / grid.dx);
+    if coupled_stability_margin(d, courant, eps_inf, poles, grid.dt) <= 0.0 {
+        return Ok(());
+    }
+    // The resolution that would do at this Courant number (dt scales with dx).
+    let mut scale = 1.0;
+    while coupled_stability_margin(d, courant, eps_inf, poles, grid.dt / scale) > 0.0 && scale < 1e3 {
+        scale *= 1.05;
+    }
+    Err(Error::invalid(
+        format!("{what}.poles"),
+        format!("eps_inf {eps_inf} with {} pole(s) at dx = {:.4} um, Courant {:.3}", poles.len(), grid.dx, grid.dt / grid.dx),
+        format!(
+            "the polarisation currents make the leapfrog unstable at this time step (von Neumann: 4 D S^2 + pole terms > 4 eps_inf); \
+             use a resolution of at least {:.0} cells/um, or a smaller Courant number, or fewer/slower poles",
+            scale / grid.dx
+        ),
+    ))
+}
+
 impl DispersionPlan {
     pub fn new(grid: &Grid, structure: &Structure, m: &MaterialGrid) -> Result<DispersionPlan> {
         let media = structure.media();
@@ -102,9 +156,13 @@ impl DispersionPlan {
                 let what = if k == 0 {
                     format!("background.poles[{j}]")
                 } else {
-                    format!("blocks[{}].poles[{j}]", k - 1)
+                    format!("objects[{}].poles[{j}]", k - 1)
                 };
                 plan.coeffs.push(pole_coeffs(p, grid.dt, &what)?);
+            }
+            if !med.poles.is_empty() {
+                let what = if k == 0 { "background".to_string() } else { format!("objects[{}]", k - 1) };
+                check_coupled_stability(grid, med.eps, &med.poles, &what)?;
             }
         }
         for a in 0..3 {

@@ -167,7 +167,11 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
                 if out.1.is_some() {
                     break;
                 }
-                match stepper.monitor_results().and_then(|m| acc.add(run, &led.mirrors, &m, d_area)) {
+                let results = stepper.monitor_results().and_then(|m| match diverged(&m) {
+                    Some(e) => Err(e),
+                    None => Ok(m),
+                });
+                match results.and_then(|m| acc.add(run, &led.mirrors, &m, d_area)) {
                     Ok(()) => runs_done += 1,
                     Err(e) => {
                         out = (format!("failed: {e}"), Some(e.into()));
@@ -215,6 +219,11 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
                 Vec::new()
             }
         };
+        let probes_bad = stepper.probe_series().iter().any(|s| s.iter().any(|v| !v.is_finite()));
+        if let Some(e) = diverged(&monitors).or_else(|| probes_bad.then(|| Error::invalid("probes", "non-finite values", DIVERGED))) {
+            stop_reason = format!("failed: {e}");
+            failure.get_or_insert(e.into());
+        }
         (monitors, None, Vec::new())
     };
 
@@ -267,6 +276,27 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         monitors,
         normalized,
         report,
+    })
+}
+
+const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a dispersive material inside \
+     the PML (keep metals and other poles out of it) or a time step too long for a dispersive material \
+     (`lumen check` tests the bulk condition); the results are written, marked incomplete";
+
+/// An error when any monitor holds non-finite values.
+fn diverged(results: &[MonitorResult]) -> Option<Error> {
+    let bad = |v: &[f64]| v.iter().any(|x| !x.is_finite());
+    let bad2 = |v: &[Vec<f64>]| v.iter().any(|r| bad(r));
+    results.iter().find_map(|m| {
+        let nonfinite = match &m.data {
+            MonitorData::Flux { flux, .. } => bad(flux),
+            MonitorData::SourcePower { power, .. } => bad(power),
+            MonitorData::Mode { forward, backward, flux, .. } => bad2(forward) || bad2(backward) || bad(flux),
+            MonitorData::FarField { total, flux, .. } => bad(total) || bad(flux),
+            MonitorData::DftFields { components, .. } => components.iter().any(|(_, _, a)| a.iter().any(|z| !z.is_finite())),
+            MonitorData::Snapshot { frames, .. } => frames.iter().any(|v| !v.is_finite()),
+        };
+        nonfinite.then(|| Error::invalid(format!("monitors.{}", m.name), "non-finite values", DIVERGED))
     })
 }
 

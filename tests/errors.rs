@@ -117,3 +117,58 @@ fn buffers_beyond_the_adapter_limit_are_refused() {
     assert!(matches!(e, Error::ExceedsDeviceLimit { .. }), "{msg}");
     assert!(msg.contains(&limit.to_string()) && msg.contains(&ctx.adapter.name), "{msg}");
 }
+
+/// A run whose fields blow up (here a gain pole: static eps_inf + sigma < 0)
+/// ends with a clear error, and the file it writes is marked incomplete.
+#[test]
+fn diverging_fields_are_an_error_not_a_result() {
+    let text = r#"
+[simulation]
+dimensions = "2d"
+polarization = "tm"
+size_um = [3.0, 3.0]
+resolution = 10
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[materials.gain]
+eps = 1.0
+poles = [{ type = "lorentz", frequency = 0.5, gamma = 0.0, sigma = -3.0 }]
+
+[[geometry]]
+type = "box"
+center_um = [0.0, 0.0]
+size_um = [1.0, 1.0]
+material = "gain"
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0]
+wavelength_um = 1.0
+bandwidth_um = 0.3
+
+[[monitors]]
+name = "out"
+type = "flux"
+center_um = [0.0, 0.0]
+size_um = [1.6, 1.6]
+wavelengths_um = [1.0]
+
+[run]
+until_fs = 1500
+"#;
+    let scene = lumen_fdtd::scene::parse(text, "gain.toml", &[], false).expect("parses");
+    let out = std::env::temp_dir().join(format!("lumen-diverge-{}.h5", std::process::id()));
+    let ctx = lumen_fdtd::gpu::GpuContext::new(&lumen_fdtd::gpu::AdapterRequest::from_env()).expect("adapter");
+    let opts = lumen_fdtd::run::RunOptions {
+        output: out.clone(),
+        reference: None,
+        progress: lumen_fdtd::run::ProgressMode::None,
+        interrupt: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let err = lumen_fdtd::run::run_scene(&scene, ctx, &opts).err().expect("an error").to_string();
+    assert!(err.contains("diverged") && err.contains("out"), "{err}");
+    let summary = lumen_fdtd::output::read_summary(&out).expect("partial results written");
+    assert!(!summary.complete, "marked incomplete");
+}
