@@ -143,6 +143,9 @@ pub struct RunSummary {
     /// power of all guided modes, or far-field total), with the images this
     /// run stands for; for a closed flux box also "NAME.xmin" ... per face.
     pub powers: BTreeMap<String, Vec<f64>>,
+    /// Per mode monitor: forward power in each guided mode [wavelength][mode],
+    /// images included.
+    pub modes: BTreeMap<String, Vec<Vec<f64>>>,
 }
 
 /// Incoherent sums of monitor results over an emitter's runs.
@@ -190,6 +193,7 @@ impl Accumulator {
     /// Add one run's monitor results, with their mirror images.
     pub fn add(&mut self, run: &LedRun, mirrors: &[(usize, f64)], results: &[MonitorResult], d_area: f64) -> Result<()> {
         let mut powers = BTreeMap::new();
+        let mut modes = BTreeMap::new();
         for r in results {
             let (wl, sum, power) = match &r.data {
                 MonitorData::SourcePower {
@@ -222,6 +226,7 @@ impl Accumulator {
                     forward,
                     backward,
                     flux,
+                    ..
                 } => (
                     wavelengths_um,
                     Sum::Mode {
@@ -277,6 +282,9 @@ impl Accumulator {
             }
             let scale = |v: &[f64]| v.iter().map(|x| x * run.images.len() as f64).collect::<Vec<f64>>();
             powers.insert(r.name.clone(), scale(&power));
+            if let Sum::Mode { forward, .. } = &total {
+                modes.insert(r.name.clone(), forward.clone());
+            }
             // Each face of a closed flux box (the power leaving through it).
             if let Sum::Flux { faces, .. } = &total {
                 if faces.len() > 1 {
@@ -299,6 +307,7 @@ impl Accumulator {
             orientation: run.orientation,
             images: run.images.len(),
             powers,
+            modes,
         });
         Ok(())
     }
@@ -330,6 +339,9 @@ impl Accumulator {
                         n_eff: n_eff.clone(),
                         forward: forward.clone(),
                         backward: backward.clone(),
+                        // Incoherent sums have powers, not amplitudes.
+                        forward_amplitude: Vec::new(),
+                        backward_amplitude: Vec::new(),
                         flux: flux.clone(),
                     },
                     Sum::FarField {

@@ -371,7 +371,7 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
             }
             MonitorData::FarField { wavelengths_um, flux, total, na, na_fraction, .. } => Some(json!({"name": m.name, "type": "far_field",
                 "wavelengths_um": wavelengths_um, "flux": flux, "total": total, "na": na, "na_fraction": na_fraction})),
-            MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux } => Some(json!({"name": m.name, "type": "mode",
+            MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux, .. } => Some(json!({"name": m.name, "type": "mode",
                 "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux})),
             MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
                 let per_unit: Vec<f64> = power.iter().zip(source_spectrum).map(|(p, s)| p / s.norm_sqr()).collect();
@@ -444,6 +444,7 @@ fn print_summary(out: &RunOutcome) {
                 forward,
                 backward,
                 flux,
+                ..
             } => {
                 println!("mode port `{}` (power per guided mode, forward / backward):", m.name);
                 for (f, w) in wavelengths_um.iter().enumerate() {

@@ -380,6 +380,20 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
             ));
         }
     }
+    // Forward power in each guided mode of each port, per run: [run][wavelength][mode].
+    if let Some(first) = acc.runs.first() {
+        for (name, m0) in &first.modes {
+            let nf = m0.len();
+            let nm = acc.runs.iter().filter_map(|r| r.modes.get(name)).flatten().map(Vec::len).max().unwrap_or(0);
+            runs.datasets.push((
+                format!("modes/{name}"),
+                ndarray::Array3::from_shape_fn((n, nf, nm), |(r, f, m)| {
+                    acc.runs[r].modes.get(name).and_then(|x| x.get(f)).and_then(|x| x.get(m)).copied().unwrap_or(f64::NAN)
+                })
+                .into_dyn(),
+            ));
+        }
+    }
     // Power leaving through each face of each closed flux box, summed.
     for name in acc.runs.first().map(|r| r.powers.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
         if let Some(faces) = acc.faces(&name).filter(|f| f.len() > 1) {

@@ -76,9 +76,18 @@ fn run(w_a: f64, w_b: f64, junction_x: f64, ports_x: &[f64]) -> Vec<(Vec<Vec<f64
                 backward,
                 flux,
                 n_eff,
+                forward_amplitude,
+                backward_amplitude,
                 ..
             } => {
                 eprintln!("{}: n_eff {:?}", m.name, n_eff[1]);
+                // The amplitudes are the powers' square roots, with a phase.
+                for (p, a) in forward.iter().flatten().zip(forward_amplitude.iter().flatten()) {
+                    assert!((a.norm_sqr() - p).abs() <= 1e-12 * p.abs().max(1e-30));
+                }
+                for (p, a) in backward.iter().flatten().zip(backward_amplitude.iter().flatten()) {
+                    assert!((a.norm_sqr() - p).abs() <= 1e-12 * p.abs().max(1e-30));
+                }
                 (forward, backward, flux)
             }
             _ => unreachable!(),
@@ -103,6 +112,10 @@ fn launched_mode_arrives_in_the_same_mode() {
         assert!(back < 1e-3, "{} um: the mode source sends {back:.2e} of its power backwards", WL[f]);
     }
     for f in 0..WL.len() {
+        // A lossless straight guide carries the same mode power at both ports
+        // (up to the mode's tiny overlap with the CPML: < 1e-4).
+        let along = fwd[f][0] / ports[1].0[f][0];
+        assert!((along - 1.0).abs() < 1e-3, "{} um: mode power changed by {along:.5} along the guide", WL[f]);
         let purity = fwd[f][0] / flux[f];
         let back = bwd[f][0] / fwd[f][0];
         eprintln!(

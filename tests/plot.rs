@@ -621,6 +621,8 @@ fn mode_powers_over_wavelength_on_a_log_axis() {
                 n_eff: vec![vec![1.45, 1.2], vec![1.44, 1.18], vec![1.43, nan]],
                 forward: vec![vec![0.3, 0.03], vec![0.3, 0.03], vec![0.3, nan]],
                 backward: vec![vec![1e-3, 1e-4], vec![1e-3, 1e-4], vec![1e-3, nan]],
+                forward_amplitude: Vec::new(),
+                backward_amplitude: Vec::new(),
                 flux: vec![1.0; 3],
             },
         }],

@@ -711,6 +711,11 @@ pub enum MonitorData {
         /// Power in each mode along the port direction and against it.
         forward: Vec<Vec<f64>>,
         backward: Vec<Vec<f64>>,
+        /// Complex amplitudes a+ and a- of each mode (|a|^2 = power; phase
+        /// relative to the mode profile with its largest transverse E sample
+        /// positive, at the DFT's time origin); empty for sums over runs.
+        forward_amplitude: Vec<Vec<Complex64>>,
+        backward_amplitude: Vec<Vec<Complex64>>,
         /// Total flux through the port along its direction.
         flux: Vec<f64>,
     },
@@ -919,15 +924,19 @@ impl DftPlan {
                     } => {
                         let nf = wavelengths_um.len();
                         let fields = face.fields(nf, acc);
-                        let (mut forward, mut backward) = crate::monitor::mode::decompose(modes, &fields, d_area);
+                        let (mut fa, mut ba) = crate::monitor::mode::decompose(modes, &fields, d_area);
                         if face.sign < 0.0 {
-                            std::mem::swap(&mut forward, &mut backward);
+                            std::mem::swap(&mut fa, &mut ba);
                         }
+                        let power = |a: &[Vec<Complex64>]| a.iter().map(|r| r.iter().map(|z| z.norm_sqr()).collect()).collect();
+                        let (forward, backward) = (power(&fa), power(&ba));
                         MonitorData::Mode {
                             wavelengths_um: wavelengths_um.clone(),
                             n_eff: modes.n_eff(),
                             forward,
                             backward,
+                            forward_amplitude: fa,
+                            backward_amplitude: ba,
                             flux: face_flux(&fields, d_area, nf),
                         }
                     }

@@ -260,8 +260,9 @@ fn slab_modes(grid: &Grid, materials: &MaterialGrid, w: &PortWindow, pol: Polari
     Ok(out)
 }
 
-/// Power in each mode along +axis and against it, at each wavelength.
-pub fn decompose(modes: &PortModes, fields: &FaceFields, d_area: f64) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+/// Complex amplitude of each mode along +axis and against it (|a|^2 is
+/// the power), at each wavelength.
+pub fn decompose(modes: &PortModes, fields: &FaceFields, d_area: f64) -> (Vec<Vec<Complex64>>, Vec<Vec<Complex64>>) {
     let dot = |x: &[Complex64], y: &[f64]| -> Complex64 { x.iter().zip(y).map(|(p, q)| p * *q).sum() };
     let mut fwd = Vec::new();
     let mut bwd = Vec::new();
@@ -279,8 +280,8 @@ pub fn decompose(modes: &PortModes, fields: &FaceFields, d_area: f64) -> (Vec<Ve
                     b += dot(&hf[f], &m.fields[e_slot]) * s;
                 }
             }
-            pf.push(((a + b) * 0.5 * d_area).norm_sqr());
-            pb.push(((a - b) * 0.5 * d_area).norm_sqr());
+            pf.push((a + b) * 0.5 * d_area);
+            pb.push((a - b) * 0.5 * d_area);
         }
         fwd.push(pf);
         bwd.push(pb);

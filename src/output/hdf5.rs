@@ -514,6 +514,8 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 n_eff,
                 forward,
                 backward,
+                forward_amplitude,
+                backward_amplitude,
                 flux,
             } => {
                 w.attr_str(&mg, "type", "mode")?;
@@ -527,6 +529,13 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 w.dataset(&mg, "n_eff", &table(n_eff))?;
                 w.dataset(&mg, "forward", &table(forward))?;
                 w.dataset(&mg, "backward", &table(backward))?;
+                for (name, amp) in [("forward_amplitude", forward_amplitude), ("backward_amplitude", backward_amplitude)] {
+                    if !amp.is_empty() {
+                        let nan = Complex64::new(f64::NAN, f64::NAN);
+                        let a = ndarray::Array2::from_shape_fn((amp.len(), modes), |(f, m)| amp[f].get(m).copied().unwrap_or(nan));
+                        w.dataset(&mg, name, &a)?;
+                    }
+                }
             }
             MonitorData::SourcePower {
                 wavelengths_um,

@@ -509,6 +509,8 @@ mod tests {
                     n_eff: vec![vec![1.45, 1.2], vec![1.44]],
                     forward: vec![vec![0.7, 0.1], vec![0.6]],
                     backward: vec![vec![0.01, 0.02], vec![0.03]],
+                    forward_amplitude: Vec::new(),
+                    backward_amplitude: Vec::new(),
                     flux: vec![0.9, 0.8],
                 },
             },
