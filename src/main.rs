@@ -476,13 +476,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         Ok(s) => s,
         Err(c) => return c,
     };
-    let p = match scene.simulation.prepare() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
+    let p = &*scene.prepared;
     let g = &p.grid;
     let (steps, bounded) = match scene.stop {
         StopCondition::Time { time } => ((time / g.dt).ceil() as usize, "exactly"),

@@ -108,7 +108,11 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
     {
         sim.probes.push(Probe::new(component, position_um));
     }
-    let prepared = sim.prepare()?;
+    // The scene was rasterised (and its ports solved) when it was read.
+    let mut prepared = (*scene.prepared).clone();
+    for p in &sim.probes[user_probes..] {
+        prepared.add_probe(p)?;
+    }
     let grid = prepared.grid.clone();
     let dt = grid.dt;
     let cells = grid.cells() as f64;

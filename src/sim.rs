@@ -283,33 +283,18 @@ impl Simulation {
     }
 
     fn rasterize_probes(&self) -> Result<Vec<ProbeCell>> {
-        let grid = &self.grid;
-        self.probes
-            .iter()
-            .enumerate()
-            .map(|(n, p)| {
-                if !p.component.is_active(grid.dims) {
-                    return Err(Error::invalid(
-                        format!("probes[{n}].component"),
-                        p.component.name(),
-                        format!("not evolved in a {:?} run", grid.dims),
-                    ));
-                }
-                let ijk = grid.nearest(p.component, p.position_um).ok_or_else(|| Error::OutsideDomain {
-                    what: format!("probes[{n}]"),
-                    position_um: p.position_um,
-                    size_um: grid.size_um(),
-                })?;
-                Ok(ProbeCell {
-                    index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
-                    comp: p.component.index() as u32,
-                })
-            })
-            .collect()
+        self.probes.iter().enumerate().map(|(n, p)| probe_cell(&self.grid, n, p)).collect()
     }
 }
 
 impl Prepared {
+    /// One more probe (e.g. the one a decay stop watches).
+    pub fn add_probe(&mut self, p: &Probe) -> Result<()> {
+        let cell = probe_cell(&self.grid, self.probes.len(), p)?;
+        self.probes.push(cell);
+        Ok(())
+    }
+
     /// Move point dipole `source` to `position_um` with orientation
     /// `direction` (amplitude `amplitude`), in place: its source samples and
     /// the DFT samples of its source-power monitors follow. The dipole must
@@ -378,6 +363,26 @@ impl Prepared {
         self.dft.move_source_samples(source, &cells);
         Ok(())
     }
+}
+
+/// The sample of probe number `n`.
+fn probe_cell(grid: &Grid, n: usize, p: &Probe) -> Result<ProbeCell> {
+    if !p.component.is_active(grid.dims) {
+        return Err(Error::invalid(
+            format!("probes[{n}].component"),
+            p.component.name(),
+            format!("not evolved in a {:?} run", grid.dims),
+        ));
+    }
+    let ijk = grid.nearest(p.component, p.position_um).ok_or_else(|| Error::OutsideDomain {
+        what: format!("probes[{n}]"),
+        position_um: p.position_um,
+        size_um: grid.size_um(),
+    })?;
+    Ok(ProbeCell {
+        index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
+        comp: p.component.index() as u32,
+    })
 }
 
 /// Split source samples into layers so no layer writes one (cell, component) twice.

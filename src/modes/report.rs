@@ -106,7 +106,7 @@ pub fn solve_port(scene: &Scene, port: &str, wavelengths_um: Option<&[f64]>, max
         return Err(ReportError::Input("--modes must be at least 1".into()));
     }
     let bad = |e: crate::error::Error| ReportError::Input(format!("{}: {e}", scene.path.display()));
-    let prepared = scene.simulation.prepare().map_err(bad)?;
+    let prepared = &*scene.prepared;
     let (grid, materials) = (&prepared.grid, &prepared.materials);
     let window = PortWindow::new(grid, &region, &format!("monitors.{port}")).map_err(bad)?;
     let solved = mode::solve(grid, materials, &window, &wls, n, port).map_err(bad)?;

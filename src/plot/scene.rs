@@ -39,11 +39,7 @@ pub struct ScenePlotOptions {
 
 /// Rasterise the scene (CPU only) and draw it.
 pub fn plot_scene(scene: &Scene, opts: &ScenePlotOptions) -> Result<Image, PlotError> {
-    let prepared = scene.simulation.prepare().map_err(|source| PlotError::Scene {
-        path: scene.path.clone(),
-        source,
-    })?;
-    figure::render_maps(&scene_figure(scene, &prepared, opts)?)
+    figure::render_maps(&scene_figure(scene, &scene.prepared, opts)?)
 }
 
 /// The figure [`plot_scene`] draws, from an already prepared scene.

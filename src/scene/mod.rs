@@ -67,6 +67,10 @@ pub struct Scene {
     /// Grid, boundaries, structure, sources, probes and monitors, in grid
     /// coordinates (domain [0, L]).
     pub simulation: Simulation,
+    /// `simulation` rasterised (materials, sources, port modes), done once
+    /// when the scene is read and shared by check, run, plot and modes.
+    /// Change `simulation` and this is stale: prepare again.
+    pub prepared: std::sync::Arc<crate::sim::Prepared>,
     pub stop: StopCondition,
     /// `[run] output`, relative to the scene file's directory (default: the
     /// file's stem + ".h5"); None only for a scene without a file name.
@@ -332,12 +336,13 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     };
     let output = output.map(|o| path.parent().unwrap_or(Path::new("")).join(o));
 
-    simulation
+    let prepared = simulation
         .prepare()
         .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs, &object_entry).as_deref(), e))?;
     Ok(Scene {
         path: path.to_path_buf(),
         text: String::new(),
+        prepared: std::sync::Arc::new(prepared),
         simulation,
         stop,
         output,
