@@ -495,14 +495,16 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         wgpu::DeviceType::IntegratedGpu => 1.0e9,
         _ => 5.0e9,
     };
-    let cell_updates = g.cells() as f64 * steps as f64;
+    // An LED runs once per (position, orientation) left after its symmetry.
+    let runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
+    let cell_updates = g.cells() as f64 * steps as f64 * runs as f64;
     let est = cell_updates / rate;
     if json {
         println!(
             "{}",
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
-                "adapter": ctx.adapter.to_string(), "adapter_binding_limit_bytes": limit, "fits": fits, "estimated_seconds": est})
+                "adapter": ctx.adapter.to_string(), "adapter_binding_limit_bytes": limit, "fits": fits, "estimated_seconds": est, "runs": runs})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -517,6 +519,18 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         );
         println!("time step: {:.5} fs (Courant {})", units::time_to_fs(g.dt), g.courant());
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
+        if let Some(l) = &scene.led {
+            println!(
+                "LED:       {runs} dipole runs ({} positions x {} orientations{})",
+                l.positions_um.len(),
+                l.orientations.len(),
+                if runs < l.run_count_without_symmetry() {
+                    format!(", {} without the declared symmetry", l.run_count_without_symmetry())
+                } else {
+                    String::new()
+                }
+            );
+        }
         println!(
             "memory:    {:.1} MiB on the device; largest buffer {:.1} MiB, adapter allows {:.1} MiB per binding{}",
             mem.total_bytes as f64 / 1048576.0,

@@ -328,3 +328,64 @@ fn ctrl_c_keeps_what_was_computed() {
         .collect();
     assert_eq!(names, ["power", "box"], "{v}");
 }
+
+/// `lumen check` of an LED scene counts its dipole runs (after symmetry) in
+/// the estimate; `lumen run --json` of one carries the coupling report.
+#[test]
+fn led_scenes_through_the_command_line() {
+    let d = workdir("led");
+    let scene = d.join("led.toml");
+    std::fs::write(
+        &scene,
+        r#"
+[simulation]
+dimensions = "2d"
+polarization = "tm"
+size_um = [3.0, 3.0]
+resolution = 15
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[materials.gan]
+index = 2.4
+
+[[geometry]]
+type = "box"
+center_um = [0.0, -0.75]
+size_um = [inf, 1.5]
+material = "gan"
+
+[[sources]]
+name = "chip"
+type = "led"
+center_um = [0.0, -0.4]
+size_um = [1.2, 0.0]
+positions = [4, 1]
+symmetry = ["x"]
+wavelength_um = 1.0
+bandwidth_um = 0.1
+wavelengths_um = [1.0]
+extraction_monitor = "top"
+
+[[monitors]]
+name = "top"
+type = "flux"
+center_um = [0.0, 0.4]
+size_um = [2.0, 0.0]
+wavelengths_um = [1.0]
+
+[run]
+until_fs = 20
+"#,
+    )
+    .unwrap();
+    let o = lumen().arg("check").arg(&scene).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("LED:       2 dipole runs (4 positions x 1 orientations, 4 without the declared symmetry)"), "{text}");
+    let v = run_json(&scene, &d.join("led.h5"), &[]);
+    let report = v["coupling_report"].as_str().unwrap_or_else(|| panic!("no report in {v}"));
+    assert!(report.contains("Emitter `chip`: 2 dipole runs") && report.contains("extraction"), "{report}");
+    assert!(monitor(&v, "chip_source_power")["power"][0].as_f64().unwrap() > 0.0);
+}
