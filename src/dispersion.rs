@@ -135,7 +135,12 @@ fn check_coupled_stability(grid: &Grid, eps_inf: f64, poles: &[Pole], what: &str
     }
     Err(Error::invalid(
         format!("{what}.poles"),
-        format!("eps_inf {eps_inf} with {} pole(s) at dx = {:.4} um, Courant {:.3}", poles.len(), grid.dx, grid.dt / grid.dx),
+        format!(
+            "eps_inf {eps_inf} with {} pole(s) at dx = {:.4} um, Courant {:.3}",
+            poles.len(),
+            grid.dx,
+            grid.dt / grid.dx
+        ),
         format!(
             "the polarisation currents make the leapfrog unstable at this time step (von Neumann: 4 D S^2 + pole terms > 4 eps_inf); \
              use a resolution of at least {:.0} cells/um, or a smaller Courant number, or fewer/slower poles",
@@ -161,7 +166,11 @@ impl DispersionPlan {
                 plan.coeffs.push(pole_coeffs(p, grid.dt, &what)?);
             }
             if !med.poles.is_empty() {
-                let what = if k == 0 { "background".to_string() } else { format!("objects[{}]", k - 1) };
+                let what = if k == 0 {
+                    "background".to_string()
+                } else {
+                    format!("objects[{}]", k - 1)
+                };
                 check_coupled_stability(grid, med.eps, &med.poles, &what)?;
             }
         }

@@ -83,7 +83,13 @@ impl Led {
                 .collect();
             // Every subset of the planes it is off: the identity and each image.
             let images: Vec<Vec<usize>> = (0..1usize << off.len())
-                .map(|bits| off.iter().enumerate().filter(|(i, _)| bits >> i & 1 == 1).map(|(_, k)| *k).collect())
+                .map(|bits| {
+                    off.iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits >> i & 1 == 1)
+                        .map(|(_, k)| *k)
+                        .collect()
+                })
                 .collect();
             for o in &self.orientations {
                 out.push(LedRun {
@@ -216,7 +222,10 @@ impl Accumulator {
                     wavelengths_um,
                     Sum::Flux {
                         flux: flux.clone(),
-                        faces: faces.iter().map(|f| (f.axis, f.sign, face_flux(f, d_area, wavelengths_um.len()))).collect(),
+                        faces: faces
+                            .iter()
+                            .map(|f| (f.axis, f.sign, face_flux(f, d_area, wavelengths_um.len())))
+                            .collect(),
                     },
                     flux.clone(),
                 ),
@@ -483,14 +492,20 @@ pub fn report(led: &Led, acc: &Accumulator) -> Result<Vec<ReportRow>> {
         source_spectrum,
     }) = find(&led.power_monitor).map(|r| &r.data)
     else {
-        return Err(Error::invalid("led", &led.power_monitor, "the emitter's source-power monitor is missing"));
+        return Err(Error::invalid(
+            "led",
+            &led.power_monitor,
+            "the emitter's source-power monitor is missing",
+        ));
     };
     let nf = wavelengths_um.len();
     let same = |w: &[f64]| w.len() == nf && w.iter().zip(wavelengths_um).all(|(a, b)| (a - b).abs() < 1e-9);
     // Quantities per wavelength: Vec of (name, values).
     let extraction = match &led.extraction_monitor {
         Some(n) => match find(n).map(|r| &r.data) {
-            Some(MonitorData::Flux { wavelengths_um: w, flux, .. }) if same(w) => Some(flux.clone()),
+            Some(MonitorData::Flux {
+                wavelengths_um: w, flux, ..
+            }) if same(w) => Some(flux.clone()),
             _ => {
                 return Err(Error::invalid(
                     "led.extraction_monitor",
@@ -504,7 +519,9 @@ pub fn report(led: &Led, acc: &Accumulator) -> Result<Vec<ReportRow>> {
     let mut ports = Vec::new();
     for r in &results {
         if let MonitorData::Mode {
-            wavelengths_um: w, forward, ..
+            wavelengths_um: w,
+            forward,
+            ..
         } = &r.data
         {
             if same(w) {
@@ -533,7 +550,11 @@ pub fn report(led: &Led, acc: &Accumulator) -> Result<Vec<ReportRow>> {
         } = &r.data
         {
             if same(w) {
-                nas.push((r.name.clone(), frac.clone(), total.iter().zip(frac).map(|(t, f)| t * f).collect::<Vec<f64>>()));
+                nas.push((
+                    r.name.clone(),
+                    frac.clone(),
+                    total.iter().zip(frac).map(|(t, f)| t * f).collect::<Vec<f64>>(),
+                ));
             }
         }
     }
@@ -698,7 +719,9 @@ mod tests {
     #[test]
     fn mirror_planes_halve_the_positions_and_count_images() {
         // 3 x 3 grid centred on (1, 1): a mirror at x = 1 keeps x >= 1 (6 positions).
-        let pts: Vec<[f64; 3]> = (0..3).flat_map(|i| (0..3).map(move |j| [0.5 + 0.5 * i as f64, 0.5 + 0.5 * j as f64, 0.0])).collect();
+        let pts: Vec<[f64; 3]> = (0..3)
+            .flat_map(|i| (0..3).map(move |j| [0.5 + 0.5 * i as f64, 0.5 + 0.5 * j as f64, 0.0]))
+            .collect();
         let l = led(pts.clone(), vec![(0, 1.0)]);
         let runs = l.runs(1e-6);
         assert_eq!(runs.len(), 6 * 2);

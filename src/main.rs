@@ -482,7 +482,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         StopCondition::Time { time } => ((time / g.dt).ceil() as usize, "exactly"),
         StopCondition::Decay { max_time, .. } => ((max_time / g.dt).ceil() as usize, "at most"),
     };
-    let mem = memory_estimate(&p);
+    let mem = memory_estimate(p);
     let ctx = match context() {
         Ok(c) => c,
         Err(c) => return c,

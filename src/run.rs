@@ -273,7 +273,11 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         steps,
         simulated_time_fs: units::time_to_fs(steps as f64 * dt),
         wall_time_s: wall,
-        cell_updates_per_s: if wall > 0.0 { cells * steps.max(all_steps) as f64 / wall } else { 0.0 },
+        cell_updates_per_s: if wall > 0.0 {
+            cells * steps.max(all_steps) as f64 / wall
+        } else {
+            0.0
+        },
         complete,
         stop_reason,
         adapter,
@@ -295,7 +299,9 @@ fn diverged(results: &[MonitorResult]) -> Option<Error> {
         let nonfinite = match &m.data {
             MonitorData::Flux { flux, .. } => bad(flux),
             MonitorData::SourcePower { power, .. } => bad(power),
-            MonitorData::Mode { forward, backward, flux, .. } => bad2(forward) || bad2(backward) || bad(flux),
+            MonitorData::Mode {
+                forward, backward, flux, ..
+            } => bad2(forward) || bad2(backward) || bad(flux),
             MonitorData::FarField { total, flux, .. } => bad(total) || bad(flux),
             MonitorData::DftFields { components, .. } => components.iter().any(|(_, _, a)| a.iter().any(|z| !z.is_finite())),
             MonitorData::Snapshot { frames, .. } => frames.iter().any(|v| !v.is_finite()),
@@ -356,7 +362,12 @@ fn step_to_stop(
 }
 
 /// The emitter's per-run table and report for the result file (group `led`).
-fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crate::led::ReportRow], offset: &[f64; 3]) -> Vec<output::ExtraGroup> {
+fn led_groups(
+    led: &crate::led::Led,
+    acc: &crate::led::Accumulator,
+    rows: &[crate::led::ReportRow],
+    offset: &[f64; 3],
+) -> Vec<output::ExtraGroup> {
     use ndarray::{Array1, Array2};
     let n = acc.runs.len();
     let mut runs_groups = Vec::new();
@@ -373,8 +384,12 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
         "position_um".into(),
         Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].position_um[a] - offset[a]).into_dyn(),
     ));
-    runs.datasets.push(("orientation".into(), Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].orientation[a]).into_dyn()));
-    runs.datasets.push(("images".into(), Array1::from_shape_fn(n, |r| acc.runs[r].images as f64).into_dyn()));
+    runs.datasets.push((
+        "orientation".into(),
+        Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].orientation[a]).into_dyn(),
+    ));
+    runs.datasets
+        .push(("images".into(), Array1::from_shape_fn(n, |r| acc.runs[r].images as f64).into_dyn()));
     if let Some(first) = acc.runs.first() {
         for (name, v) in &first.powers {
             let nf = v.len();
@@ -388,23 +403,45 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
     if let Some(first) = acc.runs.first() {
         for (name, m0) in &first.modes {
             let nf = m0.len();
-            let nm = acc.runs.iter().filter_map(|r| r.modes.get(name)).flatten().map(Vec::len).max().unwrap_or(0);
+            let nm = acc
+                .runs
+                .iter()
+                .filter_map(|r| r.modes.get(name))
+                .flatten()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(0);
             runs.datasets.push((
                 format!("modes/{name}"),
                 ndarray::Array3::from_shape_fn((n, nf, nm), |(r, f, m)| {
-                    acc.runs[r].modes.get(name).and_then(|x| x.get(f)).and_then(|x| x.get(m)).copied().unwrap_or(f64::NAN)
+                    acc.runs[r]
+                        .modes
+                        .get(name)
+                        .and_then(|x| x.get(f))
+                        .and_then(|x| x.get(m))
+                        .copied()
+                        .unwrap_or(f64::NAN)
                 })
                 .into_dyn(),
             ));
         }
     }
     // Power leaving through each face of each closed flux box, summed.
-    for name in acc.runs.first().map(|r| r.powers.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+    for name in acc
+        .runs
+        .first()
+        .map(|r| r.powers.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
         if let Some(faces) = acc.faces(&name).filter(|f| f.len() > 1) {
             let mut g = output::ExtraGroup::new(format!("led/faces/{name}"));
-            g.attrs.push(("about".into(), "power leaving through each face of the closed flux box, summed over the runs".into()));
+            g.attrs.push((
+                "about".into(),
+                "power leaving through each face of the closed flux box, summed over the runs".into(),
+            ));
             for (axis, sign, p) in faces {
-                g.datasets.push((crate::led::face_label(*axis, *sign), ndarray::Array1::from(p.clone()).into_dyn()));
+                g.datasets
+                    .push((crate::led::face_label(*axis, *sign), ndarray::Array1::from(p.clone()).into_dyn()));
             }
             runs_groups.push(g);
         }
@@ -420,14 +457,18 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
     let col = |f: &dyn Fn(&crate::led::ReportRow) -> f64| Array1::from_shape_fn(nr, |r| f(&rows[r])).into_dyn();
     report.datasets.push(("source_power".into(), col(&|r| r.source_power)));
     if rows.first().is_some_and(|r| r.extraction.is_some()) {
-        report.datasets.push(("extraction".into(), col(&|r| r.extraction.unwrap_or(f64::NAN))));
+        report
+            .datasets
+            .push(("extraction".into(), col(&|r| r.extraction.unwrap_or(f64::NAN))));
     }
     if let Some(first) = rows.first() {
         for (k, (name, ..)) in first.ports.iter().enumerate() {
             report.datasets.push((format!("{name}/fundamental"), col(&|r| r.ports[k].1)));
             report.datasets.push((format!("{name}/guided"), col(&|r| r.ports[k].2)));
             if first.ports[k].3.is_some() {
-                report.datasets.push((format!("{name}/crosstalk_db"), col(&|r| r.ports[k].3.unwrap_or(f64::NAN))));
+                report
+                    .datasets
+                    .push((format!("{name}/crosstalk_db"), col(&|r| r.ports[k].3.unwrap_or(f64::NAN))));
             }
         }
         for (k, (name, ..)) in first.na.iter().enumerate() {
@@ -436,12 +477,13 @@ fn led_groups(led: &crate::led::Led, acc: &crate::led::Accumulator, rows: &[crat
         }
     }
     let labels: Vec<f64> = rows.iter().map(|r| r.label.parse().unwrap_or(f64::NAN)).collect();
-    report.datasets.push(("wavelength_um".into(), ndarray::Array1::from(labels).into_dyn()));
+    report
+        .datasets
+        .push(("wavelength_um".into(), ndarray::Array1::from(labels).into_dyn()));
     let mut out = vec![runs, report];
     out.extend(runs_groups);
     out
 }
-
 
 /// Flux data of a reference run, per monitor name.
 struct Reference {

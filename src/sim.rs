@@ -151,7 +151,10 @@ impl Simulation {
     }
 
     #[allow(clippy::type_complexity)]
-    fn rasterize_sources(&self, materials: &MaterialGrid) -> Result<(Vec<Vec<SourceCell>>, Vec<Vec<SourceCell>>, Vec<TimeProfile>, Vec<f64>)> {
+    fn rasterize_sources(
+        &self,
+        materials: &MaterialGrid,
+    ) -> Result<(Vec<Vec<SourceCell>>, Vec<Vec<SourceCell>>, Vec<TimeProfile>, Vec<f64>)> {
         let grid = &self.grid;
         let d = grid.dims.count();
         let size = grid.size_um();
@@ -334,7 +337,13 @@ impl Prepared {
             .source_layers
             .iter()
             .enumerate()
-            .flat_map(|(l, layer)| layer.iter().enumerate().filter(|(_, c)| c.profile as usize == source).map(move |(k, _)| (l, k)))
+            .flat_map(|(l, layer)| {
+                layer
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.profile as usize == source)
+                    .map(move |(k, _)| (l, k))
+            })
             .collect();
         if old.len() != cells.len() {
             return Err(Error::invalid(

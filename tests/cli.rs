@@ -383,9 +383,15 @@ until_fs = 20
     let o = lumen().arg("check").arg(&scene).output().unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains("LED:       2 dipole runs (4 positions x 1 orientations, 4 without the declared symmetry)"), "{text}");
+    assert!(
+        text.contains("LED:       2 dipole runs (4 positions x 1 orientations, 4 without the declared symmetry)"),
+        "{text}"
+    );
     let v = run_json(&scene, &d.join("led.h5"), &[]);
     let report = v["coupling_report"].as_str().unwrap_or_else(|| panic!("no report in {v}"));
-    assert!(report.contains("Emitter `chip`: 2 dipole runs") && report.contains("extraction"), "{report}");
+    assert!(
+        report.contains("Emitter `chip`: 2 dipole runs") && report.contains("extraction"),
+        "{report}"
+    );
     assert!(monitor(&v, "chip_source_power")["power"][0].as_f64().unwrap() > 0.0);
 }

@@ -106,7 +106,10 @@ fn lumen(args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// n_eff of the table rows (mode number, n_eff) printed for each wavelength.
@@ -145,7 +148,16 @@ fn slab_port_2d() {
     // Without smoothing the staircase is the slab exactly (0.4 um = 16 cells,
     // edges on cell boundaries), so the slab solver's 1e-6 accuracy applies
     // (the table prints 6 decimals).
-    let o = lumen(&["modes", s, "--port", "port", "--wavelength-um", "0.45", "--set", "simulation.subpixel_smoothing=false"]);
+    let o = lumen(&[
+        "modes",
+        s,
+        "--port",
+        "port",
+        "--wavelength-um",
+        "0.45",
+        "--set",
+        "simulation.subpixel_smoothing=false",
+    ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     let n = printed_n_eff(&out);

@@ -173,9 +173,9 @@ fn dispersive_media_in_cpml_stay_stable_for_50000_steps() {
 /// `coupled_stability_margin`): 4 D S^2 + sum_L 4 s b / (4 - b) + sum_D s b
 /// <= 4 eps_inf. Checked at its edge: the library's Rakic silver in 2D needs
 /// > 50 cells/um at S = 0.5; at 46 cells/um a run inside the domain blew up
-/// within 25 fs, at 52 its fields decayed to 1e-9 of their peak (measured
-/// while writing this bound; the scene refuses 46 now). Here: the bound's
-/// algebra against the exact one-pole condition, and the refusal.
+/// > within 25 fs, at 52 its fields decayed to 1e-9 of their peak (measured
+/// > while writing this bound; the scene refuses 46 now). Here: the bound's
+/// > algebra against the exact one-pole condition, and the refusal.
 #[test]
 fn dispersive_time_step_bound() {
     use lumen_fdtd::dispersion::coupled_stability_margin;
@@ -192,7 +192,11 @@ fn dispersive_time_step_bound() {
     // A scene with silver at 46 cells/um is refused with the resolution it needs.
     let grid = Grid::new([3.0, 3.0, 0.0], 46.0, 0.5, Dimensions::Two(Polarization::Te)).unwrap();
     let ag = lumen_fdtd::library::lookup("Ag").unwrap().medium();
-    let sim = Simulation::new(grid, Boundaries::pml(20), Structure::new(Medium::VACUUM).with_block([1.0, 1.0, -1.0], [2.0, 2.0, 1.0], ag));
-    let err = sim.prepare().err().expect("refused").to_string();
+    let sim = Simulation::new(
+        grid,
+        Boundaries::pml(20),
+        Structure::new(Medium::VACUUM).with_block([1.0, 1.0, -1.0], [2.0, 2.0, 1.0], ag),
+    );
+    let err = sim.prepare().expect_err("refused").to_string();
     assert!(err.contains("at least 51 cells/um"), "{err}");
 }

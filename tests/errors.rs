@@ -167,7 +167,7 @@ until_fs = 1500
         progress: lumen_fdtd::run::ProgressMode::None,
         interrupt: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
-    let err = lumen_fdtd::run::run_scene(&scene, ctx, &opts).err().expect("an error").to_string();
+    let err = lumen_fdtd::run::run_scene(&scene, ctx, &opts).expect_err("an error").to_string();
     assert!(err.contains("diverged") && err.contains("out"), "{err}");
     let summary = lumen_fdtd::output::read_summary(&out).expect("partial results written");
     assert!(!summary.complete, "marked incomplete");

@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::run::{run_scene, ProgressMode, RunOptions};
-use lumen_fdtd::{Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Stepper, Structure};
+use lumen_fdtd::{
+    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Stepper, Structure,
+};
 
 fn run(text: &str, name: &str) -> lumen_fdtd::run::RunOutcome {
     let scene = lumen_fdtd::scene::parse(text, name, &[], false).expect("valid scene");
@@ -173,7 +175,10 @@ fn a_mirror_plane_halves_the_runs_and_keeps_the_sums() {
         for (x, y) in a.iter().zip(&b) {
             // The periodic grid is mirror-symmetric about x = 0 (an even
             // number of cells), so the images are exact up to f32 rounding.
-            assert!((x - y).abs() <= 1e-5 * x.abs().max(1e-30), "{name}: {a:?} with all runs, {b:?} with the mirror");
+            assert!(
+                (x - y).abs() <= 1e-5 * x.abs().max(1e-30),
+                "{name}: {a:?} with all runs, {b:?} with the mirror"
+            );
         }
     }
     // The far-field pattern of the images is mirrored, not copied.
@@ -192,7 +197,7 @@ fn a_mirror_plane_halves_the_runs_and_keeps_the_sums() {
     assert!(worst <= 1e-5 * peak, "far-field patterns differ by {worst:.3e} (peak {peak:.3e})");
     // A monitor off the mirror plane is refused.
     let off = symmetric_scene("symmetry = [\"x\"]").replace("center_um = [0.0, -0.2]", "center_um = [0.3, -0.2]");
-    let err = lumen_fdtd::scene::parse(&off, "off", &[], false).err().expect("refused").to_string();
+    let err = lumen_fdtd::scene::parse(&off, "off", &[], false).expect_err("refused").to_string();
     assert!(err.contains("symmetry") && err.contains("box"), "{err}");
 }
 

@@ -12,8 +12,8 @@ mod common;
 use lumen_fdtd::modes::slab::{SlabPolarization, SlabProfile};
 use lumen_fdtd::monitor::dft::{source_spectrum, MonitorData};
 use lumen_fdtd::{
-    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, SourceShape, Stepper,
-    Structure, TimeProfile,
+    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, SourceShape, Stepper, Structure,
+    TimeProfile,
 };
 
 const RES: f64 = 40.0;
@@ -115,7 +115,11 @@ fn launched_mode_arrives_in_the_same_mode() {
         // A lossless straight guide carries the same mode power at both ports
         // (up to the mode's tiny overlap with the CPML: < 1e-4).
         let along = fwd[f][0] / ports[1].0[f][0];
-        assert!((along - 1.0).abs() < 1e-3, "{} um: mode power changed by {along:.5} along the guide", WL[f]);
+        assert!(
+            (along - 1.0).abs() < 1e-3,
+            "{} um: mode power changed by {along:.5} along the guide",
+            WL[f]
+        );
         let purity = fwd[f][0] / flux[f];
         let back = bwd[f][0] / fwd[f][0];
         eprintln!(
@@ -240,7 +244,11 @@ fn mode_source_and_port_in_3d() {
             wl[f], n_eff[f][0]
         );
         assert!(purity > 0.99, "{} um: only {purity:.4} in the launched mode", wl[f]);
-        assert!(back < 1e-3 && behind < 1e-3, "{} um: backward {back:.1e}, behind {behind:.1e}", wl[f]);
+        assert!(
+            back < 1e-3 && behind < 1e-3,
+            "{} um: backward {back:.1e}, behind {behind:.1e}",
+            wl[f]
+        );
     }
 }
 
@@ -321,15 +329,22 @@ until_fs = 80
     };
     for launch in ["+", "-"] {
         let ((r_mode, r_flux), (l_mode, l_flux)) = run(&scene(launch, 1));
-        let (main, other) = if launch == "+" { ((r_mode, r_flux), l_flux) } else { ((l_mode, l_flux), r_flux) };
-        eprintln!("launch {launch}: fundamental {:.5} of the flux ahead, {:.1e} of it behind", main.0 / main.1, other / main.1);
+        let (main, other) = if launch == "+" {
+            ((r_mode, r_flux), l_flux)
+        } else {
+            ((l_mode, l_flux), r_flux)
+        };
+        eprintln!(
+            "launch {launch}: fundamental {:.5} of the flux ahead, {:.1e} of it behind",
+            main.0 / main.1,
+            other / main.1
+        );
         assert!(main.0 / main.1 > 0.99, "launch {launch}: {:.4} in the fundamental", main.0 / main.1);
         assert!(other.abs() / main.1 < 1e-3, "launch {launch}: {:.1e} behind", other / main.1);
     }
     // The 0.4 um n = 2.0 slab guides two TE modes at 0.9 um; a fifth is refused.
     let err = lumen_fdtd::scene::parse(&scene("+", 5), "mode_source", &[], false)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("mode") && err.contains("guides 2 mode"), "{err}");
 }

@@ -32,13 +32,13 @@ fn medium(s: &scene::Scene) -> lumen_fdtd::Medium {
 fn library_materials_dispersive_and_at_one_wavelength() {
     // Rakic's silver has ultraviolet poles: at 40 cells/um the leapfrog would
     // be unstable and the scene is refused, with the resolution that works.
-    let err = parse("[materials.m]\nlibrary = \"Ag\"\n").err().expect("refused").to_string();
+    let err = parse("[materials.m]\nlibrary = \"Ag\"\n").expect_err("refused").to_string();
     assert!(err.contains("at least 51 cells/um") && err.contains("m.toml:"), "{err}");
     let text = BASE.replace("MATERIALS", "[materials.m]\nlibrary = \"Ag\"\n");
     let s = scene::parse(&text, "m.toml", &["simulation.resolution=60".to_string()], false).unwrap();
     let m = medium(&s);
     assert_eq!(m.poles.len(), 6, "Rakic Ag: one Drude and five Lorentz terms");
-    assert!(s.simulation.prepare().unwrap().dispersion.samples.len() > 0);
+    assert!(!s.simulation.prepare().unwrap().dispersion.samples.is_empty());
     let s = parse("[materials.m]\nlibrary = \"fused_silica\"\nat_wavelength_um = 0.45\n").unwrap();
     let m = medium(&s);
     assert!(m.poles.is_empty() && (m.eps.sqrt() - 1.4656).abs() < 1e-3, "{m:?}");

@@ -115,13 +115,13 @@ impl CpuStepper {
         }
         if self.p.dft.accumulators > 0 {
             self.accumulate_dft();
-            if (self.steps + 1) % FLUSH_EVERY == 0 {
+            if (self.steps + 1).is_multiple_of(FLUSH_EVERY) {
                 self.flush_dft();
             }
         }
         self.steps += 1;
         for ((every, cells), frames) in self.p.dft.snapshot_plans().zip(self.snapshots.iter_mut()) {
-            if self.steps % every == 0 {
+            if self.steps.is_multiple_of(every) {
                 frames.push((
                     self.steps,
                     cells.iter().map(|c| self.f[c.comp as usize][c.index as usize]).collect(),

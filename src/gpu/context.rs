@@ -62,7 +62,7 @@ fn summarize(a: &wgpu::Adapter) -> AdapterSummary {
         backend: info.backend,
         device_type: info.device_type,
         driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
-        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
         max_buffer_size: l.max_buffer_size,
         max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
         max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
@@ -168,7 +168,7 @@ impl GpuContext {
 
     /// Check that one buffer of `bytes` fits in a storage binding.
     pub fn check_binding(&self, what: &str, bytes: u64) -> Result<()> {
-        let limit = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        let limit = self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size);
         if bytes > limit {
             return Err(Error::ExceedsDeviceLimit {
                 what: what.to_string(),

@@ -437,7 +437,6 @@ impl GpuStepper {
     }
 
     /// A stepper that records `batch` steps per submission.
-
     pub fn with_batch(ctx: Arc<GpuContext>, p: &Prepared, batch: usize) -> Result<GpuStepper> {
         let batch = batch.max(1);
         let error = Arc::new(Mutex::new(None::<String>));
@@ -556,7 +555,7 @@ impl GpuStepper {
         }
         let yee_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("yee"),
-            layout: &yee_bgl,
+            layout: yee_bgl,
             entries: &yee_entries,
         });
         let yee = Dispatch {
@@ -599,7 +598,7 @@ impl GpuStepper {
             let pbuf = init("cpml profile", bytemuck::cast_slice(&flat), st);
             let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("cpml"),
-                layout: &cpml_bgl,
+                layout: cpml_bgl,
                 entries: &[
                     entry(0, &ubuf),
                     entry(1, &fields[c1]),
@@ -630,7 +629,7 @@ impl GpuStepper {
         let step_buf = init("step index", &step_data, un);
         let step_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("step"),
-            layout: &step_bgl,
+            layout: step_bgl,
             entries: &[wgpu::BindGroupEntry {
                 binding: 0,
                 resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -658,7 +657,11 @@ impl GpuStepper {
         let mut source_cells = Vec::new();
         if let Some(wave) = &wave {
             // Electric layers drive E (bindings 0-2) with cb; magnetic ones H with ch.
-            let all = p.source_layers.iter().map(|l| (l, 0)).chain(p.magnetic_layers.iter().map(|l| (l, 3)));
+            let all = p
+                .source_layers
+                .iter()
+                .map(|l| (l, 0))
+                .chain(p.magnetic_layers.iter().map(|l| (l, 3)));
             for (layer, f0) in all {
                 let cells = init("source cells", bytemuck::cast_slice(layer), st | wgpu::BufferUsages::COPY_DST);
                 let params = CountParams {
@@ -669,7 +672,7 @@ impl GpuStepper {
                 let ubuf = init("source params", bytemuck::bytes_of(&params), un);
                 let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("sources"),
-                    layout: &src_bgl,
+                    layout: src_bgl,
                     entries: &[
                         entry(0, &fields[f0]),
                         entry(1, &fields[f0 + 1]),
@@ -726,7 +729,7 @@ impl GpuStepper {
             entries.extend([entry(6, &cells), entry(7, &record), entry(8, &ubuf)]);
             let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("probes"),
-                layout: &probe_bgl,
+                layout: probe_bgl,
                 entries: &entries,
             });
             keep.extend([cells, ubuf]);
@@ -762,7 +765,7 @@ impl GpuStepper {
             let ubuf = init("dispersion params", bytemuck::bytes_of(&params), un);
             let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("dispersion"),
-                layout: &disp_bgl,
+                layout: disp_bgl,
                 entries: &[
                     entry(0, &fields[0]),
                     entry(1, &fields[1]),
@@ -790,7 +793,11 @@ impl GpuStepper {
         } else {
             let acc_bytes = (p.dft.accumulators * 8) as u64;
             ctx.check_binding("DFT accumulators", acc_bytes)?;
-            let samples = init("dft samples", bytemuck::cast_slice(&p.dft.samples), st | wgpu::BufferUsages::COPY_DST);
+            let samples = init(
+                "dft samples",
+                bytemuck::cast_slice(&p.dft.samples),
+                st | wgpu::BufferUsages::COPY_DST,
+            );
             let phase = dev.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("dft phase"),
                 size: (batch * p.dft.freqs.len() * 16) as u64,
@@ -826,7 +833,7 @@ impl GpuStepper {
                 ]);
                 binds.push(dev.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("dft"),
-                    layout: &dft_bgl,
+                    layout: dft_bgl,
                     entries: &entries,
                 }));
                 keep.push(ubuf);
@@ -879,7 +886,7 @@ impl GpuStepper {
             entries.extend([entry(6, &cbuf), entry(7, &frame), entry(8, &ubuf)]);
             let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("snapshot"),
-                layout: &probe_bgl,
+                layout: probe_bgl,
                 entries: &entries,
             });
             keep.extend([cbuf, ubuf]);
@@ -1051,7 +1058,7 @@ impl GpuStepper {
             pass.set_bind_group(1, &self.step_bind, &offset);
             let [x, y, z] = d.accumulate.groups;
             pass.dispatch_workgroups(x, y, z);
-            if (n + 1) % FLUSH_EVERY == 0 {
+            if (n + 1).is_multiple_of(FLUSH_EVERY) {
                 pass.set_pipeline(&self.k.flush);
                 pass.set_bind_group(0, &d.flush.bind, &[]);
                 let [x, y, z] = d.flush.groups;
@@ -1128,7 +1135,7 @@ impl Stepper for GpuStepper {
             }
             let done = self.steps + b;
             let due: Vec<usize> = (0..self.snapshot_list.len())
-                .filter(|&k| done % self.snapshot_list[k].every == 0)
+                .filter(|&k| done.is_multiple_of(self.snapshot_list[k].every))
                 .collect();
             let mut enc = self
                 .ctx

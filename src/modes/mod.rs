@@ -6,6 +6,6 @@
 //!   on the FDTD's own Yee lattice (fibres, channel and rib guides), with
 //!   transverse and longitudinal E and H normalised to unit flux.
 
+pub mod report;
 pub mod slab;
 pub mod vector;
-pub mod report;

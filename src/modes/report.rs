@@ -116,8 +116,12 @@ pub fn solve_port(scene: &Scene, port: &str, wavelengths_um: Option<&[f64]>, max
     let three_d = grid.dims == Dimensions::Three;
     let off = scene.origin_offset_um;
     let eu = Component::electric(u).yee_offset();
-    let u_um: Vec<f64> = (0..nu).map(|i| (window.lo[u] as f64 + i as f64 + eu[u]) * grid.dx - off[u]).collect();
-    let v_um: Vec<f64> = (0..nv).map(|i| (window.lo[v] as f64 + i as f64 + eu[v]) * grid.dx - off[v]).collect();
+    let u_um: Vec<f64> = (0..nu)
+        .map(|i| (window.lo[u] as f64 + i as f64 + eu[u]) * grid.dx - off[u])
+        .collect();
+    let v_um: Vec<f64> = (0..nv)
+        .map(|i| (window.lo[v] as f64 + i as f64 + eu[v]) * grid.dx - off[v])
+        .collect();
     let plane_um = window.lo[window.axis] as f64 * grid.dx - off[window.axis];
     let eps_u = if three_d {
         mode::cross_section(grid, materials, &window).eps[0].clone()
@@ -146,7 +150,10 @@ pub fn solve_port(scene: &Scene, port: &str, wavelengths_um: Option<&[f64]>, max
                     let i2: Vec<f64> = fields[0].iter().zip(&fields[1]).map(|(a, b)| a * a + b * b).collect();
                     let eu2: f64 = fields[0].iter().map(|a| a * a).sum();
                     let tot: f64 = i2.iter().sum();
-                    let power: f64 = (0..nu * nv).map(|k| fields[0][k] * fields[3][k] - fields[1][k] * fields[2][k]).sum::<f64>() * da;
+                    let power: f64 = (0..nu * nv)
+                        .map(|k| fields[0][k] * fields[3][k] - fields[1][k] * fields[2][k])
+                        .sum::<f64>()
+                        * da;
                     let i4: f64 = i2.iter().map(|x| x * x).sum::<f64>() * da;
                     ReportMode {
                         n_eff: m.n_eff,
@@ -186,7 +193,11 @@ impl PortReport {
         let (cu, cv) = (AXES[u], AXES[v]);
         let mut s = String::new();
         let span = |p: &[f64]| format!("{:.4} .. {:.4}", p[0], p[p.len() - 1]);
-        let _ = writeln!(s, "port `{}`: plane {} = {:.4} um (normal +{})", self.port, AXES[self.axis], self.plane_um, AXES[self.axis]);
+        let _ = writeln!(
+            s,
+            "port `{}`: plane {} = {:.4} um (normal +{})",
+            self.port, AXES[self.axis], self.plane_um, AXES[self.axis]
+        );
         if self.three_d {
             let _ = writeln!(
                 s,
@@ -206,9 +217,17 @@ impl PortReport {
             if ms.is_empty() {
                 continue;
             }
-            let _ = writeln!(s, "  {:>4} {:>10} {:>12} {:>10} {:>8}", "mode", "n_eff", "polarisation", area, "power");
+            let _ = writeln!(
+                s,
+                "  {:>4} {:>10} {:>12} {:>10} {:>8}",
+                "mode", "n_eff", "polarisation", area, "power"
+            );
             for (k, m) in ms.iter().enumerate() {
-                let (c, f) = if m.u_fraction >= 0.5 { (cu, m.u_fraction) } else { (cv, 1.0 - m.u_fraction) };
+                let (c, f) = if m.u_fraction >= 0.5 {
+                    (cu, m.u_fraction)
+                } else {
+                    (cv, 1.0 - m.u_fraction)
+                };
                 let _ = writeln!(
                     s,
                     "  {:>4} {:>10.6} {:>12} {:>10.4} {:>8.4}",
@@ -225,7 +244,10 @@ impl PortReport {
 
     /// Default result file: `<scene stem>_<port>_modes.h5` beside the scene.
     pub fn default_output(scene_path: &Path, port: &str) -> PathBuf {
-        let stem = scene_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scene".into());
+        let stem = scene_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scene".into());
         scene_path.with_file_name(format!("{stem}_{port}_modes.h5"))
     }
 
@@ -236,7 +258,8 @@ impl PortReport {
         let tmp = PathBuf::from(tmp);
         let _ = std::fs::remove_file(&tmp);
         let r = self.write_file(&tmp).and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| ReportError::Runtime(format!("{}: rename {} over it: {e}", path.display(), tmp.display())))
+            std::fs::rename(&tmp, path)
+                .map_err(|e| ReportError::Runtime(format!("{}: rename {} over it: {e}", path.display(), tmp.display())))
         });
         if r.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -282,7 +305,11 @@ impl PortReport {
             .and_then(|a| a.write_scalar(&self.plane_um))
             .map_err(err("plane_um"))?;
         let ds1 = |g: &hdf5::Group, name: &str, d: &[f64]| -> Res<()> {
-            g.new_dataset_builder().with_data(ArrayView1::from(d)).create(name).map(drop).map_err(err(name))
+            g.new_dataset_builder()
+                .with_data(ArrayView1::from(d))
+                .create(name)
+                .map(drop)
+                .map_err(err(name))
         };
         ds1(&file, "wavelengths_um", &self.wavelengths_um)?;
         ds1(&file, "u_um", &self.u_um)?;
@@ -308,8 +335,16 @@ impl PortReport {
                 .map_err(err("wavelength_um"))?;
             for (k, m) in ms.iter().enumerate() {
                 let g = gw.create_group(&format!("mode{}", k + 1)).map_err(err("group"))?;
-                for (name, val) in [("n_eff", m.n_eff), ("u_fraction", m.u_fraction), ("power", m.power), ("area", m.area)] {
-                    g.new_attr::<f64>().create(name).and_then(|a| a.write_scalar(&val)).map_err(err(name))?;
+                for (name, val) in [
+                    ("n_eff", m.n_eff),
+                    ("u_fraction", m.u_fraction),
+                    ("power", m.power),
+                    ("area", m.area),
+                ] {
+                    g.new_attr::<f64>()
+                        .create(name)
+                        .and_then(|a| a.write_scalar(&val))
+                        .map_err(err(name))?;
                 }
                 for (s, name) in ["E1", "E2", "H1", "H2"].iter().enumerate() {
                     let a = Array2::from_shape_vec((nv, nu), m.fields[s].clone()).expect("field shape");
@@ -334,7 +369,11 @@ impl PortReport {
                 p.push(format!("_wl{i}_mode{}.png", k + 1));
                 let p = PathBuf::from(p);
                 let values: Vec<f64> = m.fields[0].iter().zip(&m.fields[1]).map(|(a, b)| a * a + b * b).collect();
-                let (c, f) = if m.u_fraction >= 0.5 { (cu, m.u_fraction) } else { (cv, 1.0 - m.u_fraction) };
+                let (c, f) = if m.u_fraction >= 0.5 {
+                    (cu, m.u_fraction)
+                } else {
+                    (cv, 1.0 - m.u_fraction)
+                };
                 let title = format!("port {} mode {} at {w} um: |E_t|^2", self.port, k + 1);
                 let footer = format!("n_eff {:.5}, E{c} {f:.3}; horizontal {cu}, vertical {cv} (um)", m.n_eff);
                 crate::plot::mode_map(&p, &title, &footer, &self.u_um, &self.v_um, &values, Some(&self.eps_u))

@@ -65,7 +65,11 @@ impl PortWindow {
         if i0 < 1 || i0 > n[a] as i64 - 1 {
             return Err(Error::invalid(
                 format!("{what}.center_um"),
-                format!("plane at {} um along {}", 0.5 * (region.min_um[a] + region.max_um[a]), ['x', 'y', 'z'][a]),
+                format!(
+                    "plane at {} um along {}",
+                    0.5 * (region.min_um[a] + region.max_um[a]),
+                    ['x', 'y', 'z'][a]
+                ),
                 "a port must lie at least one cell inside the domain",
             ));
         }
@@ -101,7 +105,12 @@ impl PortWindow {
     /// Components of the slots [E1, E2, H1, H2].
     pub fn components(&self) -> [Component; 4] {
         let (u, v) = self.uv();
-        [Component::electric(u), Component::electric(v), Component::magnetic(u), Component::magnetic(v)]
+        [
+            Component::electric(u),
+            Component::electric(v),
+            Component::magnetic(u),
+            Component::magnetic(v),
+        ]
     }
 
     pub fn samples(&self) -> usize {
@@ -150,7 +159,9 @@ pub fn solve(
             wavelengths_um
                 .iter()
                 .map(|&wl| {
-                    let modes = cs.modes(wl, max_modes).map_err(|e| Error::invalid(format!("{name}"), "port cross-section", e.to_string()))?;
+                    let modes = cs
+                        .modes(wl, max_modes)
+                        .map_err(|e| Error::invalid(name.to_string(), "port cross-section", e.to_string()))?;
                     Ok(modes
                         .into_iter()
                         .map(|m| {
@@ -202,7 +213,14 @@ pub fn cross_section(grid: &Grid, materials: &MaterialGrid, window: &PortWindow)
 }
 
 /// Slab modes of a 2D port line on its staircase profile.
-fn slab_modes(grid: &Grid, materials: &MaterialGrid, w: &PortWindow, pol: Polarization, wl: f64, max_modes: usize) -> Result<Vec<PortMode>> {
+fn slab_modes(
+    grid: &Grid,
+    materials: &MaterialGrid,
+    w: &PortWindow,
+    pol: Polarization,
+    wl: f64,
+    max_modes: usize,
+) -> Result<Vec<PortMode>> {
     let a = w.axis;
     let t = 1 - a; // the in-plane axis along the port line
     let comps = w.components();

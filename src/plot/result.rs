@@ -58,7 +58,12 @@ pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, 
             dft_plot(path, &name, &summary, m, opts)?
         }
         "snapshot" => {
-            forbid(opts.wavelength_um.is_some(), "--wavelength-um", "applies to dft_fields and far_field monitors", m)?;
+            forbid(
+                opts.wavelength_um.is_some(),
+                "--wavelength-um",
+                "applies to dft_fields and far_field monitors",
+                m,
+            )?;
             snapshot_plot(path, &name, &summary, m, opts)?
         }
         "far_field" => {

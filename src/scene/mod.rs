@@ -289,7 +289,11 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
             for mon in &simulation.monitors {
                 let k = monitor_specs.iter().position(|s| s.name() == mon.name).unwrap_or(0);
                 if mon.name == l.power_monitor {
-                    return Err(doc.invalid(format!("monitors.{k}.name"), "a name the LED does not use", format!("`{}`", mon.name)));
+                    return Err(doc.invalid(
+                        format!("monitors.{k}.name"),
+                        "a name the LED does not use",
+                        format!("`{}`", mon.name),
+                    ));
                 }
                 let region = match &mon.kind {
                     MonitorKind::DftFields { .. } | MonitorKind::Snapshot { .. } => {
@@ -570,7 +574,11 @@ impl<'a> Build<'a> {
                 "x" => Ok(0),
                 "y" => Ok(1),
                 "z" if self.d == 3 => Ok(2),
-                _ => Err(self.invalid(key, if self.d == 3 { "\"x\", \"y\" or \"z\"" } else { "\"x\" or \"y\"" }, format!("\"{name}\""))),
+                _ => Err(self.invalid(
+                    key,
+                    if self.d == 3 { "\"x\", \"y\" or \"z\"" } else { "\"x\" or \"y\"" },
+                    format!("\"{name}\""),
+                )),
             }
         };
         let active: Vec<usize> = (0..3).filter(|&a| Component::electric(a).is_active(self.grid.dims)).collect();
@@ -598,7 +606,11 @@ impl<'a> Build<'a> {
                         _ => return Err(self.invalid(key, "\"x\", \"y\" or \"z\"", format!("\"{n}\""))),
                     };
                     if !active.contains(&a) {
-                        return Err(self.invalid(key, format!("an E component this run evolves ({})", self.active(true)), format!("\"{n}\"")));
+                        return Err(self.invalid(
+                            key,
+                            format!("an E component this run evolves ({})", self.active(true)),
+                            format!("\"{n}\""),
+                        ));
                     }
                     if !v.contains(&a) {
                         v.push(a);
@@ -610,12 +622,19 @@ impl<'a> Build<'a> {
         if axes.is_empty() {
             return Err(self.invalid(
                 k("orientations"),
-                format!("at least one dipole orientation among the evolved E components ({})", self.active(true)),
+                format!(
+                    "at least one dipole orientation among the evolved E components ({})",
+                    self.active(true)
+                ),
                 "none",
             ));
         }
         if s.well_normal.is_some() && !matches!(&s.orientations, Some(OrientationSpec::Named(n)) if n == "in_plane") {
-            return Err(self.invalid(k("well_normal"), "no `well_normal` (it goes with orientations = \"in_plane\")", "a value"));
+            return Err(self.invalid(
+                k("well_normal"),
+                "no `well_normal` (it goes with orientations = \"in_plane\")",
+                "a value",
+            ));
         }
         let orientations: Vec<[f64; 3]> = axes
             .iter()
@@ -903,9 +922,17 @@ impl<'a> Build<'a> {
         }
         let shape = match s.kind {
             SourceType::Mode => {
-                forbid("position_um", s.position_um.is_some(), "a mode source takes center_um and size_um (the port plane)")?;
+                forbid(
+                    "position_um",
+                    s.position_um.is_some(),
+                    "a mode source takes center_um and size_um (the port plane)",
+                )?;
                 forbid("component", s.component.is_some(), "a mode source's fields come from its mode")?;
-                forbid("direction", s.direction.is_some(), "a mode source launches along `launch` = \"+\" or \"-\"")?;
+                forbid(
+                    "direction",
+                    s.direction.is_some(),
+                    "a mode source launches along `launch` = \"+\" or \"-\"",
+                )?;
                 let c = s
                     .center_um
                     .as_deref()
@@ -928,7 +955,11 @@ impl<'a> Build<'a> {
                 }
             }
             SourceType::Led => {
-                forbid("position_um", s.position_um.is_some(), "an LED takes center_um and size_um (its active region)")?;
+                forbid(
+                    "position_um",
+                    s.position_um.is_some(),
+                    "an LED takes center_um and size_um (its active region)",
+                )?;
                 forbid("component", s.component.is_some(), "an LED takes `orientations`")?;
                 forbid("direction", s.direction.is_some(), "an LED takes `orientations`")?;
                 forbid("profile", s.profile == Some(ProfileName::Cw), "an LED is driven by pulses")?;
