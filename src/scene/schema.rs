@@ -261,6 +261,17 @@ pub(super) struct CylinderSpec {
     pub height_um: Option<f64>,
     pub material: String,
     pub array: Option<ArraySpec>,
+    pub graded: Option<GradedSpec>,
+}
+
+/// A graded-index cylinder: n(r) = n_axis sqrt(1 - 2 Delta (r/a)^exponent)
+/// inside, the cylinder's material (the cladding) at r = a.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GradedSpec {
+    pub n_axis: f64,
+    pub exponent: Option<f64>,
+    pub steps: Option<usize>,
 }
 
 #[derive(Deserialize)]
