@@ -1,19 +1,20 @@
 //! Step throughput in cell-updates per second (criterion reports it as
-//! "elem/s": one element = one Yee cell advanced by one full time step).
+//! "elem/s": one element = one Yee cell advanced by one full time step), on
+//! both engines: the native CPU engine (`lumen_fdtd::cpu`, all rayon threads;
+//! `RAYON_NUM_THREADS=1` for one) and the WGSL path on the wgpu adapter found
+//! (`LUMEN_ADAPTER` / `WGPU_BACKEND` choose it, as for the `lumen` binary).
+//! Each group is named after its engine and adapter.
 //!
-//! Cases, each with a 16-cell CPML on every non-periodic face (2D: x and y),
-//! a dielectric block (n = 2) filling a third of the domain and one Gaussian
-//! point dipole:
+//! Cases, each with a dielectric block (n = 2) filling the middle third of x
+//! and one Gaussian point dipole, and a 16-cell CPML on every non-periodic
+//! face (2D: x and y), except the vacuum case:
 //! - 2D TM 2048 x 2048, 20 steps per iteration
 //! - 3D 128^3, 20 steps per iteration
+//! - 3D 128^3 periodic vacuum (no PML, no block), 20 steps per iteration
 //! - 3D 256^3, 5 steps per iteration (skipped with `LUMEN_BENCH_QUICK=1`)
-//! - 3D 128^3 on the CPU twin (`lumen_fdtd::cpu::CpuStepper`), the plain,
-//!   unoptimised reference the GPU kernels are tested against; it is here only
-//!   to put the GPU numbers in context, not as a product path.
 //!
-//! Run: `cargo bench --bench step` (adapter from `LUMEN_ADAPTER` /
-//! `WGPU_BACKEND`, as for the `lumen` binary). `LUMEN_BENCH_QUICK=1` runs the
-//! small cases only. Timings are wall clock around `Stepper::run`, which
+//! Run: `cargo bench --bench step`; `LUMEN_BENCH_BACKENDS=cpu` (or `gpu`)
+//! runs one engine only. Timings are wall clock around `Stepper::run`, which
 //! returns only after the device has finished (`device.poll`). Stepper set-up
 //! (buffers, shader compilation) is outside the measurement.
 
@@ -22,11 +23,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_main, Criterion, SamplingMode, Throughput};
-use lumen_fdtd::cpu::CpuStepper;
-use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
-use lumen_fdtd::{
-    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source, Stepper, Structure, TimeProfile,
-};
+use lumen_fdtd::cpu::CpuInfo;
+use lumen_fdtd::engine::Engine;
+use lumen_fdtd::gpu::{AdapterRequest, GpuContext};
+use lumen_fdtd::{Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source, Structure, TimeProfile};
 
 /// Cells per um; the wavelength below is 1 um, so 20 cells per wavelength.
 const RESOLUTION: f64 = 20.0;
@@ -39,15 +39,18 @@ struct Case {
     steps: usize,
     /// Skipped with LUMEN_BENCH_QUICK=1.
     large: bool,
+    /// Periodic vacuum: no PML, no block.
+    vacuum: bool,
 }
 
-const CASES: [Case; 3] = [
+const CASES: [Case; 4] = [
     Case {
         name: "2d_tm_2048x2048",
         dims: Dimensions::Two(Polarization::Tm),
         n: [2048, 2048, 1],
         steps: 20,
         large: false,
+        vacuum: false,
     },
     Case {
         name: "3d_128^3",
@@ -55,6 +58,7 @@ const CASES: [Case; 3] = [
         n: [128, 128, 128],
         steps: 20,
         large: false,
+        vacuum: false,
     },
     Case {
         name: "3d_256^3",
@@ -62,6 +66,15 @@ const CASES: [Case; 3] = [
         n: [256, 256, 256],
         steps: 5,
         large: true,
+        vacuum: false,
+    },
+    Case {
+        name: "3d_128^3_periodic_vacuum",
+        dims: Dimensions::Three,
+        n: [128, 128, 128],
+        steps: 20,
+        large: false,
+        vacuum: true,
     },
 ];
 
@@ -83,11 +96,16 @@ fn scene(case: &Case) -> Prepared {
     if !three {
         b = b.with_axis(2, Boundary::Periodic);
     }
+    if case.vacuum {
+        b = Boundaries::all(Boundary::Periodic);
+    }
     // In 2D the block is given a z extent around z = 0 all the same (a box
     // must have min < max along every axis).
     let (z0, z1) = if three { (0.0, size[2]) } else { (-1.0, 1.0) };
-    let structure =
-        Structure::new(Medium::VACUUM).with_block([size[0] / 3.0, 0.0, z0], [2.0 * size[0] / 3.0, size[1], z1], Medium::index(2.0));
+    let mut structure = Structure::new(Medium::VACUUM);
+    if !case.vacuum {
+        structure = structure.with_block([size[0] / 3.0, 0.0, z0], [2.0 * size[0] / 3.0, size[1], z1], Medium::index(2.0));
+    }
     let pulse = TimeProfile::GaussianPulse {
         wavelength_um: 1.0,
         fwhm_frequency: 0.5,
@@ -115,27 +133,27 @@ fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallT
         .measurement_time(Duration::from_secs(15));
 }
 
-fn bench_gpu(c: &mut Criterion, ctx: &Arc<GpuContext>) {
-    let group_name = format!("step [{}]", ctx.adapter);
+fn bench_engine(c: &mut Criterion, engine: &Engine) {
+    let group_name = format!("step [{}: {}]", engine.kind(), engine.describe());
     let mut g = c.benchmark_group(group_name);
     configure(&mut g);
     for case in CASES.iter().filter(|c| !(quick() && c.large)) {
         let cells = case.n.iter().product::<usize>();
         g.throughput(Throughput::Elements((cells * case.steps) as u64));
         // Built lazily so a criterion filter that skips the case costs nothing.
-        let mut stepper: Option<GpuStepper> = None;
+        let mut stepper = None;
         g.bench_function(format!("{}/{}_steps", case.name, case.steps), |b| {
             let s = stepper.get_or_insert_with(|| {
                 let t = Instant::now();
                 let p = scene(case);
-                let mut s = GpuStepper::new(ctx.clone(), &p).expect("GPU stepper");
+                let mut s = engine.stepper(&p).expect("stepper");
                 // First submission compiles/JITs the pipelines on some drivers.
-                s.run(1).expect("GPU run");
+                s.run(1).expect("run");
                 eprintln!("  [{}] set-up + 1 step: {:.2} s", case.name, t.elapsed().as_secs_f64());
                 s
             });
             b.iter(|| {
-                s.run(black_box(case.steps)).expect("GPU run");
+                s.run(black_box(case.steps)).expect("run");
             })
         });
         drop(stepper);
@@ -143,39 +161,28 @@ fn bench_gpu(c: &mut Criterion, ctx: &Arc<GpuContext>) {
     g.finish();
 }
 
-fn bench_cpu_twin(c: &mut Criterion) {
-    let case = &CASES[1];
-    assert_eq!(case.n, [128, 128, 128]);
-    let threads = rayon::current_num_threads();
-    let mut g = c.benchmark_group(format!("step [CPU twin: unoptimised reference, rayon {threads} threads]"));
-    configure(&mut g);
-    let cells = case.n.iter().product::<usize>();
-    g.throughput(Throughput::Elements((cells * case.steps) as u64));
-    let mut stepper: Option<CpuStepper> = None;
-    g.bench_function(format!("{}/{}_steps", case.name, case.steps), |b| {
-        let s = stepper.get_or_insert_with(|| CpuStepper::new(scene(case)));
-        b.iter(|| {
-            s.run(black_box(case.steps)).expect("CPU run");
-        })
-    });
-    drop(stepper);
-    g.finish();
-}
-
 fn benches() {
     let mut c = Criterion::default().configure_from_args();
-    let ctx = GpuContext::new(&AdapterRequest::from_env()).expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
-    println!(
-        "adapter: {} | driver: {} | max storage binding {} MiB",
-        ctx.adapter,
-        ctx.adapter.driver,
-        ctx.adapter.max_storage_buffer_binding_size >> 20
-    );
+    let which = std::env::var("LUMEN_BENCH_BACKENDS").unwrap_or_else(|_| "cpu,gpu".into());
     if quick() {
         println!("LUMEN_BENCH_QUICK set: skipping the 256^3 case");
     }
-    bench_gpu(&mut c, &ctx);
-    bench_cpu_twin(&mut c);
+    if which.contains("cpu") {
+        let info = CpuInfo::detect();
+        println!("cpu: {info}");
+        bench_engine(&mut c, &Engine::Cpu(info));
+    }
+    if which.contains("gpu") {
+        let ctx: std::sync::Arc<GpuContext> =
+            GpuContext::new(&AdapterRequest::from_env()).expect("a wgpu adapter (Mesa llvmpipe or lavapipe without a GPU)");
+        println!(
+            "gpu: {} | driver: {} | max storage binding {} MiB",
+            ctx.adapter,
+            ctx.adapter.driver,
+            ctx.adapter.max_storage_buffer_binding_size >> 20
+        );
+        bench_engine(&mut c, &Engine::Gpu(ctx));
+    }
     c.final_summary();
 }
 

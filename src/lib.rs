@@ -26,6 +26,7 @@
 pub mod boundary;
 pub mod cpu;
 pub mod dispersion;
+pub mod engine;
 pub mod error;
 pub mod geometry;
 pub mod gpu;

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
+use lumen_fdtd::cpu::CpuInfo;
+use lumen_fdtd::engine::{self, Backend, Engine};
 use lumen_fdtd::gpu::context::list_adapters;
-use lumen_fdtd::gpu::stepper::memory_estimate;
-use lumen_fdtd::gpu::{AdapterRequest, GpuContext};
+use lumen_fdtd::gpu::AdapterRequest;
 use lumen_fdtd::grid::Component;
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::plot::{self, PlotError, Quantity, ResultPlotOptions, ScenePlotOptions, Slice};
@@ -63,6 +64,10 @@ enum Command {
         /// Print a machine-readable summary as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
+        /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
+        #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
+        backend: Option<Backend>,
     },
     /// Validate a scene and print grid, time step, steps, memory and a time estimate; runs nothing.
     Check {
@@ -73,8 +78,13 @@ enum Command {
         empty: bool,
         #[arg(long)]
         json: bool,
+        /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
+        /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
+        #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
+        backend: Option<Backend>,
     },
-    /// List the GPU and software adapters found, best first.
+    /// The native CPU engine and the GPU and software adapters found, best
+    /// first, and which one `--backend auto` takes.
     Devices {
         #[arg(long)]
         json: bool,
@@ -125,6 +135,10 @@ struct ModesArgs {
     /// Override a scene value, as for `run` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
+    /// Accepted as for `run`, so scripts can pass it everywhere; the mode
+    /// solver itself always runs on the CPU.
+    #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
+    backend: Option<Backend>,
 }
 
 #[derive(Args)]
@@ -168,6 +182,10 @@ struct SweepArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
+    /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
+    #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
+    backend: Option<Backend>,
 }
 
 #[derive(Args)]
@@ -194,6 +212,10 @@ struct CompareArgs {
     /// Print the metrics as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_backend(s: &str) -> Result<Backend, String> {
+    s.parse()
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
@@ -249,6 +271,7 @@ fn parse_quantity(s: &str) -> Result<Quantity, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    quiet_mesa_runtime_dir();
     match cli.command {
         Command::Run {
             scene,
@@ -258,13 +281,15 @@ fn main() -> ExitCode {
             reference,
             quiet,
             json,
-        } => cmd_run(scene, output, &overrides, empty, reference, quiet, json),
+            backend,
+        } => cmd_run(scene, output, &overrides, empty, reference, quiet, json, backend),
         Command::Check {
             scene,
             overrides,
             empty,
             json,
-        } => cmd_check(scene, &overrides, empty, json),
+            backend,
+        } => cmd_check(scene, &overrides, empty, json, backend),
         Command::Devices { json } => cmd_devices(json),
         Command::Info { file, json } => cmd_info(file, json),
         Command::Plot(args) => cmd_plot(args),
@@ -281,13 +306,43 @@ fn load(path: &std::path::Path, overrides: &[String], empty: bool) -> Result<Sce
     })
 }
 
-fn context() -> Result<Arc<GpuContext>, ExitCode> {
-    GpuContext::new(&AdapterRequest::from_env()).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(EXIT_RUNTIME)
-    })
+/// Mesa prints "error: XDG_RUNTIME_DIR is invalid or not set" (twice) when
+/// that variable is unset, as in CI and batch jobs, though it needs the
+/// folder for nothing here: point it at a private folder of our own first.
+fn quiet_mesa_runtime_dir() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let usable = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).is_some_and(|d| d.is_dir());
+        if usable {
+            return;
+        }
+        let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("lumen-runtime-{uid}"));
+        if std::fs::create_dir_all(&dir).is_ok() && std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).is_ok() {
+            // SAFETY (edition 2024 marks set_var unsafe): called at start-up, before any other thread exists.
+            std::env::set_var("XDG_RUNTIME_DIR", &dir);
+        }
+    }
 }
 
+/// The engine for `backend` (else LUMEN_BACKEND, else auto), said on stderr unless quiet.
+fn engine(backend: Option<Backend>, quiet: bool) -> Result<Engine, ExitCode> {
+    let b = Backend::resolve(backend).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })?;
+    let sel = Engine::select(b).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_RUNTIME)
+    })?;
+    if !quiet {
+        eprintln!("engine: {} [{}]", sel.engine.describe(), sel.reason);
+    }
+    Ok(sel.engine)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn cmd_run(
     path: PathBuf,
     output: Option<PathBuf>,
@@ -296,19 +351,17 @@ fn cmd_run(
     reference: Option<PathBuf>,
     quiet: bool,
     json: bool,
+    backend: Option<Backend>,
 ) -> ExitCode {
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
     };
     let output = output.or_else(|| scene.output.clone()).unwrap_or_else(|| path.with_extension("h5"));
-    let ctx = match context() {
-        Ok(c) => c,
+    let engine = match engine(backend, quiet) {
+        Ok(e) => e,
         Err(c) => return c,
     };
-    if !quiet {
-        eprintln!("adapter: {}", ctx.adapter);
-    }
     let interrupt = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupt.clone();
@@ -332,7 +385,7 @@ fn cmd_run(
         progress,
         interrupt,
     };
-    match run_scene(&scene, ctx, &opts) {
+    match run_scene(&scene, &engine, &opts) {
         Ok(out) => {
             if json {
                 let mut j = outcome_json(&out);
@@ -471,7 +524,7 @@ fn print_summary(out: &RunOutcome) {
     println!("results: {}", out.output.display());
 }
 
-fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> ExitCode {
+fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backend: Option<Backend>) -> ExitCode {
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
@@ -482,18 +535,20 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
         StopCondition::Time { time } => ((time / g.dt).ceil() as usize, "exactly"),
         StopCondition::Decay { max_time, .. } => ((max_time / g.dt).ceil() as usize, "at most"),
     };
-    let mem = memory_estimate(p);
-    let ctx = match context() {
-        Ok(c) => c,
+    let engine = match engine(backend, true) {
+        Ok(e) => e,
         Err(c) => return c,
     };
-    let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
-    let fits = mem.largest_buffer_bytes <= limit;
-    // Rough throughput by adapter kind, from measurements in docs/PERFORMANCE.md.
-    let rate = match ctx.adapter.device_type {
-        wgpu::DeviceType::Cpu => 2.0e7,
-        wgpu::DeviceType::IntegratedGpu => 1.0e9,
-        _ => 5.0e9,
+    let (mem, limit, total_limit, limit_name) = engine.memory(p);
+    let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
+    // Rough throughput by engine, from measurements in docs/PERFORMANCE.md.
+    let rate = match &engine {
+        Engine::Cpu(info) => 6.0e7 * info.threads as f64,
+        Engine::Gpu(ctx) => match ctx.adapter.device_type {
+            wgpu::DeviceType::Cpu => 2.0e7,
+            wgpu::DeviceType::IntegratedGpu => 1.0e9,
+            _ => 5.0e9,
+        },
     };
     // An LED runs once per (position, orientation) left after its symmetry.
     let runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
@@ -504,7 +559,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
             "{}",
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
-                "adapter": ctx.adapter.to_string(), "adapter_binding_limit_bytes": limit, "fits": fits, "estimated_seconds": est, "runs": runs})
+                "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "runs": runs})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -531,16 +586,24 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
                 }
             );
         }
+        match &engine {
+            Engine::Gpu(_) => println!(
+                "memory:    {:.1} MiB on the device; largest buffer {:.1} MiB, adapter allows {:.1} MiB per binding{}",
+                mem.total_bytes as f64 / 1048576.0,
+                mem.largest_buffer_bytes as f64 / 1048576.0,
+                limit as f64 / 1048576.0,
+                if fits { "" } else { "  -- DOES NOT FIT" }
+            ),
+            Engine::Cpu(_) => println!(
+                "memory:    {:.1} MiB of host memory; {:.1} MiB available{}",
+                mem.total_bytes as f64 / 1048576.0,
+                total_limit as f64 / 1048576.0,
+                if fits { "" } else { "  -- DOES NOT FIT" }
+            ),
+        }
+        println!("engine:    {}", engine.describe());
         println!(
-            "memory:    {:.1} MiB on the device; largest buffer {:.1} MiB, adapter allows {:.1} MiB per binding{}",
-            mem.total_bytes as f64 / 1048576.0,
-            mem.largest_buffer_bytes as f64 / 1048576.0,
-            limit as f64 / 1048576.0,
-            if fits { "" } else { "  -- DOES NOT FIT" }
-        );
-        println!("adapter:   {}", ctx.adapter);
-        println!(
-            "estimate:  ~{est:.0} s ({:.2e} cell updates at a rough {:.0e}/s for this kind of adapter)",
+            "estimate:  ~{est:.0} s ({:.2e} cell updates at a rough {:.0e}/s for this engine)",
             cell_updates, rate
         );
     }
@@ -552,40 +615,58 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool) -> Ex
 }
 
 fn cmd_devices(json: bool) -> ExitCode {
+    let native = CpuInfo::detect();
     let list = list_adapters(AdapterRequest::from_env().backends);
+    let hardware = list.iter().find(|a| !engine::is_software(a));
+    let auto = match (&hardware, std::env::var("LUMEN_ADAPTER").ok().filter(|s| !s.is_empty())) {
+        (_, Some(name)) => format!("gpu (the adapter matching LUMEN_ADAPTER={name})"),
+        (Some(a), None) => format!("gpu ({})", a.name),
+        (None, None) => "cpu (the native engine: no hardware GPU adapter)".to_string(),
+    };
     if json {
         let v: Vec<serde_json::Value> = list
             .iter()
             .map(|a| {
                 json!({"name": a.name, "backend": format!("{:?}", a.backend), "type": format!("{:?}", a.device_type), "driver": a.driver,
+                "software": engine::is_software(a),
                 "max_storage_buffer_binding_size": a.max_storage_buffer_binding_size, "max_buffer_size": a.max_buffer_size,
                 "max_storage_buffers_per_shader_stage": a.max_storage_buffers_per_shader_stage,
                 "max_compute_invocations_per_workgroup": a.max_compute_invocations_per_workgroup})
             })
             .collect();
-        println!("{}", serde_json::Value::Array(v));
-    } else if list.is_empty() {
-        eprintln!("no adapters found: install Mesa (libegl1 libgl1-mesa-dri for OpenGL, mesa-vulkan-drivers for Vulkan) or a GPU driver");
-        return ExitCode::from(EXIT_RUNTIME);
-    } else {
-        for (i, a) in list.iter().enumerate() {
-            println!(
-                "{}{} [{:?}, {:?}] driver {}",
-                if i == 0 { "* " } else { "  " },
-                a.name,
-                a.backend,
-                a.device_type,
-                a.driver
-            );
-            println!(
-                "    max storage binding {} MiB, max buffer {} MiB, {} storage buffers per stage, {} invocations per workgroup",
-                a.max_storage_buffer_binding_size >> 20,
-                a.max_buffer_size >> 20,
-                a.max_storage_buffers_per_shader_stage,
-                a.max_compute_invocations_per_workgroup
-            );
-        }
-        println!("(* = used by default; choose with LUMEN_ADAPTER=<name part> and WGPU_BACKEND=vulkan|gl|metal|dx12)");
+        println!(
+            "{}",
+            json!({"native": {"threads": native.threads, "simd": native.simd, "simd_f32_lanes": native.simd_lanes, "cpu": native.model},
+                "adapters": v, "auto": if hardware.is_some() { "gpu" } else { "cpu" }})
+        );
+        return ExitCode::SUCCESS;
+    }
+    println!("cpu: {native}");
+    if list.is_empty() {
+        println!("gpu: no adapters found (a GPU driver, or Mesa's libegl1 libgl1-mesa-dri / mesa-vulkan-drivers, provides one)");
+    }
+    for (i, a) in list.iter().enumerate() {
+        println!(
+            "gpu: {}{} [{:?}, {:?}{}] driver {}",
+            if i == 0 { "* " } else { "  " },
+            a.name,
+            a.backend,
+            a.device_type,
+            if engine::is_software(a) { ", software" } else { "" },
+            a.driver
+        );
+        println!(
+            "       max storage binding {} MiB, max buffer {} MiB, {} storage buffers per stage, {} invocations per workgroup",
+            a.max_storage_buffer_binding_size >> 20,
+            a.max_buffer_size >> 20,
+            a.max_storage_buffers_per_shader_stage,
+            a.max_compute_invocations_per_workgroup
+        );
+    }
+    println!("--backend auto: {auto}");
+    if !list.is_empty() {
+        println!("(* = the adapter --backend gpu uses; choose with LUMEN_ADAPTER=<name part> and WGPU_BACKEND=vulkan|gl|metal|dx12;");
+        println!(" threads of the native engine with RAYON_NUM_THREADS)");
     }
     ExitCode::SUCCESS
 }
@@ -787,7 +868,13 @@ fn cmd_sweep(a: SweepArgs) -> ExitCode {
         shard: a.shard,
         progress,
         interrupt,
-        context: None,
+        backend: match Backend::resolve(a.backend) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
     };
     match sweep::run_sweep(&sw, &opts) {
         Ok(r) => done(&r),
@@ -842,6 +929,10 @@ fn cmd_modes(a: ModesArgs) -> ExitCode {
             ReportError::Runtime(_) => EXIT_RUNTIME,
         })
     };
+    if let Err(e) = Backend::resolve(a.backend) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let scene = match load(&a.scene, &a.overrides, false) {
         Ok(s) => s,
         Err(c) => return c,

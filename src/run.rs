@@ -9,13 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::engine::{Engine, RunStepper};
 use crate::error::Error;
-use crate::gpu::{GpuContext, GpuStepper};
 use crate::monitor::dft::{face_flux, subtract_faces, MonitorData, MonitorResult};
 use crate::monitor::Probe;
 use crate::output::{self, NormalizedFlux, ProbeRecord, RunRecord};
 use crate::scene::{Scene, StopCondition};
-use crate::sim::Stepper;
 use crate::units;
 
 /// How the run reports progress.
@@ -98,7 +97,7 @@ fn source_end_steps(scene: &Scene, dt: f64) -> usize {
 }
 
 /// Runs `scene` to its stop condition and writes the result file.
-pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let mut sim = scene.simulation.clone();
     let user_probes = sim.probes.len();
     // The decay criterion watches its own probe.
@@ -121,7 +120,7 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         Some(r) => Some(read_reference(scene, r)?),
         None => None,
     };
-    let mut stepper = GpuStepper::new(ctx.clone(), &prepared)?;
+    let mut stepper = engine.stepper(&prepared)?;
 
     let (target_steps, decay) = match scene.stop {
         StopCondition::Time { time } => ((time / dt).ceil() as usize, None),
@@ -141,7 +140,7 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
     let mut all_steps = 0;
     let mut acc = crate::led::Accumulator::default();
     let (mut stop_reason, mut failure) = match &scene.led {
-        None => step_to_stop(&mut stepper, scene, target_steps, decay, user_probes, opts, &progress, started),
+        None => step_to_stop(stepper.as_mut(), scene, target_steps, decay, user_probes, opts, &progress, started),
         Some(led) => {
             // One dipole per run, each from zero fields on the same set-up.
             let runs = led.runs(1e-6 * grid.dx);
@@ -166,7 +165,7 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
                         run.orientation
                     );
                 }
-                out = step_to_stop(&mut stepper, scene, target_steps, decay, user_probes, opts, &progress, started);
+                out = step_to_stop(stepper.as_mut(), scene, target_steps, decay, user_probes, opts, &progress, started);
                 all_steps += stepper.steps_done();
                 if out.1.is_some() {
                     break;
@@ -247,7 +246,7 @@ pub fn run_scene(scene: &Scene, ctx: Arc<GpuContext>, opts: &RunOptions) -> Resu
         None => Vec::new(),
     };
     let complete = failure.is_none();
-    let adapter = ctx.adapter.to_string();
+    let adapter = engine.describe();
     let record = RunRecord {
         program_version: env!("CARGO_PKG_VERSION"),
         scene_text: &scene.text,
@@ -313,7 +312,7 @@ fn diverged(results: &[MonitorResult]) -> Option<Error> {
 /// Step until the stop condition, Ctrl-C or an error; returns why it stopped.
 #[allow(clippy::too_many_arguments)]
 fn step_to_stop(
-    stepper: &mut GpuStepper,
+    stepper: &mut dyn RunStepper,
     scene: &Scene,
     target_steps: usize,
     decay: Option<(f64, usize)>,

@@ -600,9 +600,15 @@ pub trait Stepper {
 /// `[first, first + count)`: w_p((n + 1/2) dt - delay_p), step-major.
 pub fn source_waveforms(profiles: &[TimeProfile], delays: &[f64], dt: f64, first: usize, count: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(count * profiles.len());
+    source_waveforms_into(&mut out, profiles, delays, dt, first, count);
+    out
+}
+
+/// [`source_waveforms`] into `out` (cleared first; no allocation once it has the capacity).
+pub fn source_waveforms_into(out: &mut Vec<f32>, profiles: &[TimeProfile], delays: &[f64], dt: f64, first: usize, count: usize) {
+    out.clear();
     for n in first..first + count {
         let t = (n as f64 + 0.5) * dt;
         out.extend(profiles.iter().zip(delays).map(|(p, d)| p.value(t - d) as f32));
     }
-    out
 }

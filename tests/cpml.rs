@@ -12,8 +12,7 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe, Simulation, Source, Stepper, Structure,
-    TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Pml, Polarization, Probe, Simulation, Source, Structure, TimeProfile,
 };
 
 const RES: f64 = 20.0;
@@ -39,7 +38,7 @@ fn probe_phasor(dims: Dimensions, right: usize) -> (f64, f64) {
     // Long enough for the pulse to pass the probe, reach the layer and come back
     // and for everything to leave: t0 + tails ~ 10, plus ~8 um of travel.
     let steps = (40.0 / grid.dt) as usize;
-    let s = common::run_gpu(&sim, steps);
+    let s = common::run(&sim, steps);
     let series = &s.probe_series()[0];
     let dt = grid.dt;
     let f = 1.0 / WAVELENGTH;

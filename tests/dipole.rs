@@ -11,9 +11,7 @@
 
 mod common;
 
-use lumen_fdtd::{
-    Boundaries, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Stepper, Structure, TimeProfile,
-};
+use lumen_fdtd::{Boundaries, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Structure, TimeProfile};
 
 const F: f64 = 0.3;
 
@@ -41,7 +39,7 @@ fn ratio(dims: Dimensions, res: f64, half: [f64; 3], pml_cells: usize, time: f64
         .with_probe(Probe::new(Component::Ez, [c[0] + 2.0, c[1], c[2]]))
         .with_probe(Probe::new(Component::Ez, [c[0] + 4.0, c[1], c[2]]));
     let steps = (time / grid.dt).round() as usize;
-    let s = common::run_gpu(&sim, steps);
+    let s = common::run(&sim, steps);
     let a: Vec<f64> = s
         .probe_series()
         .iter()

@@ -12,7 +12,7 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Stepper, Structure, TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Structure, TimeProfile,
 };
 
 fn phase_velocity(dims: Dimensions) -> f64 {
@@ -34,7 +34,7 @@ fn phase_velocity(dims: Dimensions) -> f64 {
         .with_probe(Probe::new(Component::Ez, [x1, 0.0, 0.05]))
         .with_probe(Probe::new(Component::Ez, [x2, 0.0, 0.05]));
     let steps = 1400;
-    let s = common::run_gpu(&sim, steps);
+    let s = common::run(&sim, steps);
     let dt = grid.dt;
     let z: Vec<(f64, f64)> = s.probe_series().iter().map(|p| common::amplitude_at(p, dt, dt, f, 20)).collect();
     // amplitude_at gives (sum v cos wt, sum v sin wt); the phasor

@@ -18,7 +18,7 @@ use lumen_fdtd::material::Pole;
 use lumen_fdtd::monitor::dft::{face_flux, subtract_faces, MonitorData};
 use lumen_fdtd::{
     Boundaries, Boundary, Component, Dimensions, Grid, Medium, Monitor, MonitorKind, Pml, Polarization, Probe, Region, Simulation, Source,
-    Stepper, Structure, TimeProfile,
+    Structure, TimeProfile,
 };
 
 const RES: f64 = 200.0;
@@ -52,7 +52,7 @@ fn line_1d(structure: Structure, wavelengths: &[f64], time: f64) -> (Vec<f64>, V
                 reverse: false,
             },
         ));
-    let mut s = common::run_gpu(&sim, (time / grid.dt) as usize);
+    let mut s = common::run(&sim, (time / grid.dt) as usize);
     let res = {
         let _turn = common::gpu_turn();
         s.monitor_results().unwrap()
@@ -151,7 +151,7 @@ fn dispersive_media_in_cpml_stay_stable_for_50000_steps() {
     let p = sim.prepare().unwrap();
     assert_eq!(p.dispersion.samples.len(), grid.cells(), "every Ez sample is dispersive");
     let _turn = common::gpu_turn();
-    let mut s = common::gpu(&p);
+    let mut s = common::stepper(&p);
     let mut energy = Vec::new();
     for _ in 0..10 {
         s.run(5000).unwrap();

@@ -160,14 +160,16 @@ until_fs = 1500
 "#;
     let scene = lumen_fdtd::scene::parse(text, "gain.toml", &[], false).expect("parses");
     let out = std::env::temp_dir().join(format!("lumen-diverge-{}.h5", std::process::id()));
-    let ctx = lumen_fdtd::gpu::GpuContext::new(&lumen_fdtd::gpu::AdapterRequest::from_env()).expect("adapter");
+    let engine = lumen_fdtd::engine::Engine::Cpu(lumen_fdtd::cpu::CpuInfo::detect());
     let opts = lumen_fdtd::run::RunOptions {
         output: out.clone(),
         reference: None,
         progress: lumen_fdtd::run::ProgressMode::None,
         interrupt: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
-    let err = lumen_fdtd::run::run_scene(&scene, ctx, &opts).expect_err("an error").to_string();
+    let err = lumen_fdtd::run::run_scene(&scene, &engine, &opts)
+        .expect_err("an error")
+        .to_string();
     assert!(err.contains("diverged") && err.contains("out"), "{err}");
     let summary = lumen_fdtd::output::read_summary(&out).expect("partial results written");
     assert!(!summary.complete, "marked incomplete");

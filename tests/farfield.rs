@@ -10,7 +10,7 @@ mod common;
 
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::{
-    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Stepper, Structure, TimeProfile,
+    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Structure, TimeProfile,
 };
 
 fn far_field(dims: Dimensions, res: f64, size: f64, pml: usize, dir: [f64; 3], points: usize, na: Option<f64>, time: f64) -> MonitorData {
@@ -34,7 +34,7 @@ fn far_field(dims: Dimensions, res: f64, size: f64, pml: usize, dir: [f64; 3], p
                 na,
             },
         ));
-    let mut s = common::run_gpu(&sim, (time / grid.dt) as usize);
+    let mut s = common::run(&sim, (time / grid.dt) as usize);
     let _turn = common::gpu_turn();
     s.monitor_results().unwrap().remove(0).data
 }

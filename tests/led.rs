@@ -15,9 +15,7 @@ use std::sync::Arc;
 
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::run::{run_scene, ProgressMode, RunOptions};
-use lumen_fdtd::{
-    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Stepper, Structure,
-};
+use lumen_fdtd::{Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, Structure};
 
 fn run(text: &str, name: &str) -> lumen_fdtd::run::RunOutcome {
     let scene = lumen_fdtd::scene::parse(text, name, &[], false).expect("valid scene");
@@ -30,7 +28,7 @@ fn run(text: &str, name: &str) -> lumen_fdtd::run::RunOutcome {
         interrupt: Arc::new(AtomicBool::new(false)),
     };
     let _turn = common::gpu_turn();
-    run_scene(&scene, common::ctx(), &opts).expect("run")
+    run_scene(&scene, &common::engine(), &opts).expect("run")
 }
 
 fn flux(out: &lumen_fdtd::run::RunOutcome, name: &str) -> Vec<f64> {
@@ -73,12 +71,12 @@ fn restart_with_a_moved_dipole_matches_a_fresh_stepper() {
     let (a, b) = ([1.5, 1.0, 0.0], [2.3, 0.8, 0.0]);
     let mut p = sim(a, [1.0, 0.0, 0.0]).prepare().unwrap();
     let _turn = common::gpu_turn();
-    let mut s = common::gpu(&p);
+    let mut s = common::stepper(&p);
     s.run(400).unwrap();
     p.move_dipole(0, b, [0.0, 1.0, 0.0], 1.0).unwrap();
     s.restart(&p).unwrap();
     s.run(400).unwrap();
-    let mut fresh = common::gpu(&sim(b, [0.0, 1.0, 0.0]).prepare().unwrap());
+    let mut fresh = common::stepper(&sim(b, [0.0, 1.0, 0.0]).prepare().unwrap());
     fresh.run(400).unwrap();
     let (f1, f2) = (s.fields().unwrap(), fresh.fields().unwrap());
     for c in 0..6 {

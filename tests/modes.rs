@@ -12,7 +12,7 @@ mod common;
 use lumen_fdtd::modes::slab::{SlabPolarization, SlabProfile};
 use lumen_fdtd::monitor::dft::{source_spectrum, MonitorData};
 use lumen_fdtd::{
-    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, SourceShape, Stepper, Structure,
+    Boundaries, Dimensions, Grid, Medium, Monitor, MonitorKind, Polarization, Region, Simulation, Source, SourceShape, Structure,
     TimeProfile,
 };
 
@@ -65,7 +65,7 @@ fn run(w_a: f64, w_b: f64, junction_x: f64, ports_x: &[f64]) -> Vec<(Vec<Vec<f64
             },
         ));
     }
-    let mut s = common::run_gpu(&sim, (30.0 / grid.dt) as usize);
+    let mut s = common::run(&sim, (30.0 / grid.dt) as usize);
     let _turn = common::gpu_turn();
     s.monitor_results()
         .unwrap()
@@ -217,7 +217,7 @@ fn mode_source_and_port_in_3d() {
             },
         ));
     }
-    let mut s = common::run_gpu(&sim, (28.0 / grid.dt) as usize);
+    let mut s = common::run(&sim, (28.0 / grid.dt) as usize);
     let _turn = common::gpu_turn();
     let res: Vec<_> = s.monitor_results().unwrap();
     let get = |name: &str| match &res.iter().find(|m| m.name == name).unwrap().data {
@@ -320,7 +320,7 @@ until_fs = 80
             interrupt: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         let _turn = common::gpu_turn();
-        let o = lumen_fdtd::run::run_scene(&s, common::ctx(), &opts).expect("run");
+        let o = lumen_fdtd::run::run_scene(&s, &common::engine(), &opts).expect("run");
         let get = |n: &str| match &o.monitors.iter().find(|m| m.name == n).unwrap().data {
             MonitorData::Mode { forward, flux, .. } => (forward[0][0], flux[0]),
             _ => unreachable!(),

@@ -46,7 +46,7 @@
 mod common;
 
 use lumen_fdtd::{
-    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Stepper, Structure, TimeProfile,
+    Boundaries, Boundary, Component, Dimensions, Grid, Medium, Polarization, Probe, Simulation, Source, Structure, TimeProfile,
 };
 
 const PERIOD: f64 = 0.5;
@@ -182,7 +182,7 @@ fn measured_neff_at(res: f64, x0: f64, w: f64, te: bool, smoothing: bool) -> f64
     // Ramp, transit to the far probe at up to N_HI, settling, then whole periods measured.
     let periods = 2.0 + (y1 + d - ys) * N_HI / WAVELENGTH + settle + measure as f64;
     let steps = (periods * per_period).ceil() as usize;
-    let s = common::run_gpu(&sim, steps);
+    let s = common::run(&sim, steps);
     let dt = grid.dt;
     let f = 1.0 / WAVELENGTH;
     let z: Vec<(f64, f64)> = s

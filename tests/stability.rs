@@ -12,7 +12,7 @@
 
 mod common;
 
-use lumen_fdtd::{Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Simulation, Source, Stepper, Structure, TimeProfile};
+use lumen_fdtd::{Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Simulation, Source, Structure, TimeProfile};
 
 /// Energy after the source has finished and then every 1000 steps, 20 000 in all.
 fn energies(dims: Dimensions, background: Medium) -> (Vec<f64>, f64) {
@@ -36,7 +36,7 @@ fn energies(dims: Dimensions, background: Medium) -> (Vec<f64>, f64) {
     ));
     let p = sim.prepare().unwrap();
     let _turn = common::gpu_turn();
-    let mut s = common::gpu(&p);
+    let mut s = common::stepper(&p);
     let end = (pulse.end_time().unwrap() / grid.dt).ceil() as usize;
     s.run(end).unwrap();
     let mut w = Vec::new();

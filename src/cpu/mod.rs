@@ -1,48 +1,142 @@
-//! The CPU twin of the WGSL kernels: the same layout, the same operations in
-//! the same order, in plain Rust (rayon over z-planes). Tests compare it with
-//! the GPU stepper; it is not meant to be fast.
+//! The native CPU engine: the same physics as the WGSL kernels, with the
+//! same layout and the same operations in the same order, written to be fast
+//! on a CPU. It is both a backend of its own (`--backend cpu`, and what
+//! `auto` picks when the only adapters are software rasterisers) and the twin
+//! the GPU stepper is tested against: there is one CPU implementation of each
+//! kernel.
 //!
-//! Read it beside shaders/yee.wgsl, shaders/cpml.wgsl, shaders/sources.wgsl
-//! and shaders/probes.wgsl.
+//! Kernels, each beside its shader:
+//! - [`yee`]: update_h / update_e (shaders/yee.wgsl), rows along x, rayon
+//!   over blocks of rows, no per-cell boundary branches;
+//! - [`cpml`]: the CPML corrections in the slabs only (shaders/cpml.wgsl);
+//! - [`samples`]: sources, dispersive polarisation and the running DFT
+//!   (shaders/sources.wgsl, dispersion.wgsl, dft.wgsl).
+//!
+//! One step, as in `GpuStepper::encode_step`: polarize, update_h, cpml_h,
+//! magnetic currents, update_e, cpml_e, correct, electric currents, probes,
+//! DFT. Fields are f32. Nothing is allocated in the step loop: waveforms and
+//! DFT phases are computed per batch of steps into buffers made once.
 
-use rayon::prelude::*;
+mod cpml;
+mod samples;
+mod yee;
+
+use std::marker::PhantomData;
 
 use num_complex::Complex64;
 
-use crate::error::Result;
-use crate::grid::Grid;
-use crate::monitor::dft::{phase_table, FLUSH_EVERY};
-use crate::sim::{source_waveforms, Fields, Prepared, Stepper};
+use crate::error::{Error, Result};
+use crate::grid::{Component, Grid};
+use crate::monitor::dft::{phase_table_into, FLUSH_EVERY};
+use crate::sim::{source_waveforms_into, Fields, Prepared, Stepper};
 
-/// Neighbour access along one axis, as in yee.wgsl: out-of-range samples are
-/// zero (PEC wall) unless the axis is periodic.
-#[derive(Clone, Copy)]
-struct Axis {
-    n: usize,
-    stride: usize,
-    periodic: bool,
+/// Steps whose waveforms and DFT phases are computed together.
+const BATCH: usize = FLUSH_EVERY;
+
+/// A slice written by several threads at places no two of them share.
+/// The kernels that use it say why their places are disjoint.
+pub(crate) struct Shared<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _life: PhantomData<&'a mut [T]>,
 }
 
-impl Axis {
-    #[inline]
-    fn fwd(&self, f: &[f32], idx: usize, coord: usize) -> f32 {
-        if coord + 1 < self.n {
-            f[idx + self.stride]
-        } else if self.periodic {
-            f[idx - (self.n - 1) * self.stride]
-        } else {
-            0.0
+// SAFETY: a Shared hands out only the disjoint sub-slices its users ask for
+// (see `slice`); the data itself is Send.
+unsafe impl<T: Send> Send for Shared<'_, T> {}
+unsafe impl<T: Send> Sync for Shared<'_, T> {}
+
+impl<'a, T> Shared<'a, T> {
+    pub fn new(s: &'a mut [T]) -> Shared<'a, T> {
+        Shared {
+            ptr: s.as_mut_ptr(),
+            len: s.len(),
+            _life: PhantomData,
         }
     }
+    /// Elements `start..start + len`.
+    ///
+    /// # Safety
+    /// No two slices obtained from one `Shared` may overlap while both live.
+    #[allow(clippy::mut_from_ref)]
     #[inline]
-    fn bwd(&self, f: &[f32], idx: usize, coord: usize) -> f32 {
-        if coord > 0 {
-            f[idx - self.stride]
-        } else if self.periodic {
-            f[idx + (self.n - 1) * self.stride]
-        } else {
-            0.0
+    pub unsafe fn slice(&self, start: usize, len: usize) -> &mut [T] {
+        assert!(start + len <= self.len, "shared slice {start}+{len} beyond {}", self.len);
+        // SAFETY: in bounds (checked); exclusive by the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
+    }
+    /// Apply `f` to element `i`.
+    ///
+    /// # Safety
+    /// As for [`Shared::slice`].
+    #[inline]
+    pub unsafe fn at(&self, i: usize, f: impl FnOnce(&mut T)) {
+        // SAFETY: forwarded to the caller.
+        f(unsafe { &mut self.slice(i, 1)[0] })
+    }
+}
+
+/// What the native engine runs on: threads and vector width.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuInfo {
+    pub threads: usize,
+    /// f32 lanes of the widest vector instructions this binary's loops use.
+    pub simd_lanes: usize,
+    /// The instruction set those lanes come from.
+    pub simd: &'static str,
+    /// The CPU's model name, where the OS tells it.
+    pub model: String,
+}
+
+impl CpuInfo {
+    pub fn detect() -> CpuInfo {
+        let (simd, simd_lanes) = compiled_simd();
+        let model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|m| m.trim().to_string())
+            })
+            .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+        CpuInfo {
+            threads: rayon::current_num_threads(),
+            simd_lanes,
+            simd,
+            model,
         }
+    }
+}
+
+impl std::fmt::Display for CpuInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "native CPU engine ({} thread{}, {} x f32 {}; {})",
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            self.simd_lanes,
+            self.simd,
+            self.model
+        )
+    }
+}
+
+/// The vector instructions the compiler was allowed to use for this binary.
+fn compiled_simd() -> (&'static str, usize) {
+    if cfg!(target_feature = "avx512f") {
+        ("AVX-512", 16)
+    } else if cfg!(target_feature = "avx2") {
+        ("AVX2", 8)
+    } else if cfg!(target_feature = "avx") {
+        ("AVX", 8)
+    } else if cfg!(target_feature = "sse2") {
+        ("SSE2", 4)
+    } else if cfg!(target_feature = "neon") {
+        ("NEON", 4)
+    } else {
+        ("scalar", 1)
     }
 }
 
@@ -50,73 +144,153 @@ pub struct CpuStepper {
     p: Prepared,
     /// Ex, Ey, Ez, Hx, Hy, Hz; components not evolved are empty.
     f: [Vec<f32>; 6],
-    /// Per PML axis: psi_e1, psi_e2, psi_h1, psi_h2, each of the slab's size.
+    /// Per PML axis: [psi_e1 | psi_e2 | psi_h1 | psi_h2], each of the slab's size.
     psi: [Vec<f32>; 3],
+    /// One row of zeros: the neighbour row beyond a PEC wall.
+    zero: Vec<f32>,
+    rows: yee::Rows,
+    /// Slab rows per parallel task, per axis.
+    slab_block: [usize; 3],
     steps: usize,
     probes: Vec<Vec<f32>>,
     /// Running DFT: closed blocks and the open block (dft.wgsl `total`, `partial`).
     dft_total: Vec<[f32; 2]>,
     dft_partial: Vec<[f32; 2]>,
+    dft_runs: samples::Runs,
     snapshots: Vec<Vec<(usize, Vec<f32>)>>,
     /// (P, P-) per pole of each dispersive sample (dispersion.wgsl `state`).
     pol: Vec<[f32; 2]>,
+    pol_runs: samples::Runs,
+    /// Waveforms and DFT phases of the current batch of steps.
+    wave: Vec<f32>,
+    phase: Vec<f32>,
+    batch_first: usize,
+    batch_len: usize,
+}
+
+/// Tasks per thread in a parallel sweep: enough for rayon to balance, few
+/// enough that each is a long contiguous run.
+const TASKS_PER_THREAD: usize = 8;
+
+fn block(rows: usize) -> usize {
+    rows.div_ceil(rayon::current_num_threads() * TASKS_PER_THREAD).max(1)
 }
 
 impl CpuStepper {
     pub fn new(p: Prepared) -> CpuStepper {
-        let n = p.grid.cells();
-        let dims = p.grid.dims;
-        let f = crate::grid::Component::ALL.map(|c| if c.is_active(dims) { vec![0.0f32; n] } else { Vec::new() });
-        let psi = [0, 1, 2].map(|a| vec![0.0f32; 4 * slab_cells(&p.grid, a, p.pml[a].layers())]);
-        let probes = vec![Vec::new(); p.probes.len()];
+        let g = &p.grid;
+        let n = g.cells();
+        let dims = g.dims;
+        let f = Component::ALL.map(|c| if c.is_active(dims) { vec![0.0f32; n] } else { Vec::new() });
+        let psi = [0, 1, 2].map(|a| vec![0.0f32; 4 * slab_cells(g, a, p.pml[a].layers())]);
+        let rows = yee::Rows {
+            nx: g.nx,
+            ny: g.ny,
+            nz: g.nz,
+            periodic: [0, 1, 2].map(|a| a >= dims.count() || p.boundaries.periodic(a)),
+            block: block(g.ny * g.nz),
+        };
+        let slab_block = [0, 1, 2].map(|a| {
+            let cells = slab_cells(g, a, p.pml[a].layers());
+            let len = if a == 0 { p.pml[0].layers() } else { g.nx };
+            block(cells / len.max(1))
+        });
         let acc = p.dft.accumulators;
-        let snapshots = vec![Vec::new(); p.dft.snapshot_plans().count()];
-        let pol = vec![[0.0f32; 2]; p.dispersion.states];
         CpuStepper {
-            p,
+            probes: vec![Vec::new(); p.probes.len()],
+            dft_total: vec![[0.0; 2]; acc],
+            dft_partial: vec![[0.0; 2]; acc],
+            dft_runs: samples::dft_runs(&p.dft.samples, acc),
+            snapshots: vec![Vec::new(); p.dft.snapshot_plans().count()],
+            pol: vec![[0.0f32; 2]; p.dispersion.states],
+            pol_runs: samples::dispersion_runs(&p.dispersion),
+            zero: vec![0.0; g.nx],
+            wave: Vec::with_capacity(BATCH * p.profiles.len()),
+            phase: Vec::with_capacity(BATCH * 4 * p.dft.freqs.len()),
+            batch_first: 0,
+            batch_len: 0,
+            rows,
+            slab_block,
             f,
             psi,
             steps: 0,
-            probes,
-            dft_total: vec![[0.0; 2]; acc],
-            dft_partial: vec![[0.0; 2]; acc],
-            snapshots,
-            pol,
+            p,
         }
     }
 
-    fn axes(&self) -> [Axis; 3] {
-        let g = &self.p.grid;
-        let s = g.strides();
-        let n = g.shape();
-        [0, 1, 2].map(|a| Axis {
-            n: n[a],
-            stride: s[a],
-            periodic: a >= g.dims.count() || self.p.boundaries.periodic(a),
-        })
+    /// Start again from zero fields, with the sources and DFT samples of
+    /// `p`, reusing every array. `p` must be this stepper's set-up with
+    /// sources moved in place ([`Prepared::move_dipole`]), as for
+    /// `GpuStepper::restart` (checked).
+    pub fn restart(&mut self, p: &Prepared) -> Result<()> {
+        let layers = |q: &Prepared| -> Vec<usize> { q.source_layers.iter().chain(&q.magnetic_layers).map(Vec::len).collect() };
+        if p.grid != self.p.grid
+            || layers(p) != layers(&self.p)
+            || p.dft.samples.len() != self.p.dft.samples.len()
+            || p.profiles.len() != self.p.profiles.len()
+        {
+            return Err(Error::invalid(
+                "restart",
+                "a different set-up",
+                "a stepper restarts only with its own set-up, sources moved in place",
+            ));
+        }
+        self.p.source_layers.clone_from(&p.source_layers);
+        self.p.magnetic_layers.clone_from(&p.magnetic_layers);
+        self.p.profiles.clone_from(&p.profiles);
+        self.p.delays.clone_from(&p.delays);
+        self.p.dft = p.dft.clone();
+        self.dft_runs = samples::dft_runs(&self.p.dft.samples, self.p.dft.accumulators);
+        for v in self.f.iter_mut().chain(self.psi.iter_mut()) {
+            v.fill(0.0);
+        }
+        self.pol.fill([0.0; 2]);
+        self.dft_total.fill([0.0; 2]);
+        self.dft_partial.fill([0.0; 2]);
+        self.probes.iter_mut().for_each(Vec::clear);
+        self.snapshots.iter_mut().for_each(Vec::clear);
+        self.steps = 0;
+        self.batch_first = 0;
+        self.batch_len = 0;
+        Ok(())
+    }
+
+    /// Waveforms and DFT phases for the steps from `self.steps` on.
+    fn fill_batch(&mut self, left: usize) {
+        let n = left.min(BATCH);
+        let dt = self.p.grid.dt;
+        source_waveforms_into(&mut self.wave, &self.p.profiles, &self.p.delays, dt, self.steps, n);
+        if self.p.dft.accumulators > 0 {
+            phase_table_into(&mut self.phase, &self.p.dft.freqs, dt, self.steps, n);
+        }
+        self.batch_first = self.steps;
+        self.batch_len = n;
     }
 
     fn step_once(&mut self) {
-        let wave = source_waveforms(&self.p.profiles, &self.p.delays, self.p.grid.dt, self.steps, 1);
+        let s = self.steps - self.batch_first;
+        let np = self.p.profiles.len();
+        let nf = self.p.dft.freqs.len();
         self.polarize();
         self.update_h();
-        for a in 0..3 {
-            self.cpml_h(a);
-        }
-        self.inject_magnetic(&wave);
+        self.cpml_h();
+        samples::inject_h(&self.p.magnetic_layers, &mut self.f, self.p.ch, &self.wave[s * np..(s + 1) * np]);
         self.update_e();
-        for a in 0..3 {
-            self.cpml_e(a);
-        }
+        self.cpml_e();
         self.correct_dispersion();
-        self.inject_sources(&wave);
+        samples::inject_e(&self.p.source_layers, &mut self.f, &self.p.cb, &self.wave[s * np..(s + 1) * np]);
         for (p, series) in self.p.probes.iter().zip(self.probes.iter_mut()) {
             series.push(self.f[p.comp as usize][p.index as usize]);
         }
         if self.p.dft.accumulators > 0 {
-            self.accumulate_dft();
+            let phase = &self.phase[4 * nf * s..4 * nf * (s + 1)];
+            samples::accumulate(&self.p.dft.samples, &self.dft_runs, &mut self.dft_partial, &self.f, phase);
             if (self.steps + 1).is_multiple_of(FLUSH_EVERY) {
-                self.flush_dft();
+                for (t, p) in self.dft_total.iter_mut().zip(self.dft_partial.iter_mut()) {
+                    t[0] += p[0];
+                    t[1] += p[1];
+                    *p = [0.0; 2];
+                }
             }
         }
         self.steps += 1;
@@ -130,262 +304,92 @@ impl CpuStepper {
         }
     }
 
-    /// dispersion.wgsl `polarize`: advance P with E = E(n).
     fn polarize(&mut self) {
-        let d = &self.p.dispersion;
-        for s in &d.samples {
-            let e = self.f[s.comp as usize][s.index as usize];
-            for j in 0..s.npoles as usize {
-                let c = d.coeffs[s.pole0 as usize + j];
-                let st = &mut self.pol[s.state as usize + j];
-                let pn = c[0] * st[0] + c[1] * st[1] + c[2] * e;
-                *st = [pn, st[0]];
-            }
+        if self.p.dispersion.samples.is_empty() {
+            return;
         }
+        let e = [&self.f[0][..], &self.f[1][..], &self.f[2][..]];
+        samples::polarize(&self.p.dispersion, &self.pol_runs, &mut self.pol, &e);
     }
 
-    /// dispersion.wgsl `correct`: E -= cb (dx/dt) (P(n+1) - P(n)).
     fn correct_dispersion(&mut self) {
-        let d = &self.p.dispersion;
+        if self.p.dispersion.samples.is_empty() {
+            return;
+        }
         let dx_over_dt = (self.p.grid.dx / self.p.grid.dt) as f32;
-        for s in &d.samples {
-            let mut dp = 0.0f32;
-            for j in 0..s.npoles as usize {
-                let st = self.pol[s.state as usize + j];
-                dp += st[0] - st[1];
-            }
-            let (c, i) = (s.comp as usize, s.index as usize);
-            self.f[c][i] -= self.p.cb[c][i] * (dx_over_dt * dp);
-        }
+        let [ex, ey, ez, ..] = &mut self.f;
+        samples::correct(&self.p.dispersion, &self.pol_runs, &self.pol, [ex, ey, ez], &self.p.cb, dx_over_dt);
     }
 
-    /// dft.wgsl `accumulate`.
-    fn accumulate_dft(&mut self) {
-        let phase = phase_table(&self.p.dft.freqs, self.p.grid.dt, self.steps, 1);
-        for s in &self.p.dft.samples {
-            let field = &self.f[s.comp as usize];
-            let mut v = field[s.index as usize];
-            if s.avg_stride != 0 {
-                v = 0.5 * (v + field[(s.index - s.avg_stride) as usize]);
-            }
-            let electric = s.comp < 3;
-            for f in 0..s.nfreq as usize {
-                let ph = &phase[4 * (s.freq0 as usize + f)..];
-                let (c, sn) = if electric { (ph[0], ph[1]) } else { (ph[2], ph[3]) };
-                let acc = &mut self.dft_partial[s.acc as usize + f];
-                acc[0] += v * c;
-                acc[1] += v * sn;
-            }
-        }
-    }
-
-    /// dft.wgsl `flush`.
-    fn flush_dft(&mut self) {
-        for (t, p) in self.dft_total.iter_mut().zip(self.dft_partial.iter_mut()) {
-            t[0] += p[0];
-            t[1] += p[1];
-            *p = [0.0; 2];
-        }
-    }
-
-    /// H -= (dt/dx) curl E, forward differences (yee.wgsl `update_h`).
     fn update_h(&mut self) {
-        let g = self.p.grid.clone();
-        let [ax, ay, az] = self.axes();
-        let two_d = g.dims.count() == 2;
-        let ch = self.p.ch;
-        let (e, h) = self.f.split_at_mut(3);
-        let (ex, ey, ez) = (&e[0], &e[1], &e[2]);
-        let plane = g.nx * g.ny;
-        let [hx, hy, hz] = h else { unreachable!() };
-        if g.dims.has_tm() {
-            hx.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                for j in 0..g.ny {
-                    for i in 0..g.nx {
-                        let idx = g.index(i, j, k);
-                        let mut curl = ay.fwd(ez, idx, j) - ez[idx];
-                        if !two_d {
-                            curl -= az.fwd(ey, idx, k) - ey[idx];
-                        }
-                        out[i + g.nx * j] -= ch * curl;
-                    }
-                }
-            });
-            hy.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                for j in 0..g.ny {
-                    for i in 0..g.nx {
-                        let idx = g.index(i, j, k);
-                        let mut curl = -(ax.fwd(ez, idx, i) - ez[idx]);
-                        if !two_d {
-                            curl += az.fwd(ex, idx, k) - ex[idx];
-                        }
-                        out[i + g.nx * j] -= ch * curl;
-                    }
-                }
-            });
-        }
-        if g.dims.has_te() {
-            hz.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                for j in 0..g.ny {
-                    for i in 0..g.nx {
-                        let idx = g.index(i, j, k);
-                        let curl = (ax.fwd(ey, idx, i) - ey[idx]) - (ay.fwd(ex, idx, j) - ex[idx]);
-                        out[i + g.nx * j] -= ch * curl;
-                    }
-                }
-            });
-        }
-    }
-
-    /// E = ca E + cb curl H, backward differences (yee.wgsl `update_e`).
-    fn update_e(&mut self) {
-        let g = self.p.grid.clone();
-        let [ax, ay, az] = self.axes();
-        let two_d = g.dims.count() == 2;
-        let plane = g.nx * g.ny;
-        let (e, h) = self.f.split_at_mut(3);
-        let (hx, hy, hz) = (&h[0], &h[1], &h[2]);
-        let cb = &self.p.cb;
-        let ca = self.p.ca.as_ref();
-        let [ex, ey, ez] = e else { unreachable!() };
-        let upd = |out: &mut [f32], a: usize, k: usize, curl: &(dyn Fn(usize, usize, usize) -> f32 + Sync)| {
-            for j in 0..g.ny {
-                for i in 0..g.nx {
-                    let idx = g.index(i, j, k);
-                    let c = curl(i, j, idx);
-                    let o = &mut out[i + g.nx * j];
-                    let old = match ca {
-                        Some(ca) => ca[a][idx] * *o,
-                        None => *o,
-                    };
-                    *o = old + cb[a][idx] * c;
-                }
-            }
+        let two_d = self.p.grid.dims.count() == 2;
+        let [ex, ey, ez, hx, hy, hz] = &mut self.f;
+        let half = yee::Half {
+            out: [hx, hy, hz],
+            inp: [ex, ey, ez],
         };
-        if g.dims.has_te() {
-            ex.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                upd(out, 0, k, &|_i, j, idx| {
-                    let mut c = hz[idx] - ay.bwd(hz, idx, j);
-                    if !two_d {
-                        c -= hy[idx] - az.bwd(hy, idx, k);
-                    }
-                    c
-                })
-            });
-            ey.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                upd(out, 1, k, &|i, _j, idx| {
-                    let mut c = -(hz[idx] - ax.bwd(hz, idx, i));
-                    if !two_d {
-                        c += hx[idx] - az.bwd(hx, idx, k);
-                    }
-                    c
-                })
-            });
-        }
-        if g.dims.has_tm() {
-            ez.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
-                upd(out, 2, k, &|i, j, idx| {
-                    (hy[idx] - ax.bwd(hy, idx, i)) - (hx[idx] - ay.bwd(hx, idx, j))
-                })
-            });
-        }
+        yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero);
     }
 
-    /// Which of the two transverse pairs along `a` are evolved:
-    /// (E_{a+1}, H_{a+2}) and (E_{a+2}, H_{a+1}).
-    fn pairs_on(&self, a: usize) -> (bool, bool) {
-        let dims = self.p.grid.dims;
-        let e = |c: usize| crate::grid::Component::electric(c % 3).is_active(dims);
-        (e(a + 1), e(a + 2))
+    fn update_e(&mut self) {
+        let two_d = self.p.grid.dims.count() == 2;
+        let [ex, ey, ez, hx, hy, hz] = &mut self.f;
+        let half = yee::Half {
+            out: [ex, ey, ez],
+            inp: [hx, hy, hz],
+        };
+        let cb = [&self.p.cb[0][..], &self.p.cb[1][..], &self.p.cb[2][..]];
+        let ca = self.p.ca.as_ref().map(|ca| [&ca[0][..], &ca[1][..], &ca[2][..]]);
+        yee::update_e(&self.rows, half, cb, ca, two_d, &self.zero);
     }
+}
 
-    /// CPML correction of E in the slabs of axis `a` (cpml.wgsl `cpml_e`).
-    fn cpml_e(&mut self, a: usize) {
-        let prof = &self.p.pml[a];
+/// The CPML slab of axis `a`, None when the axis has no PML.
+fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
+    {
+        let prof = &p.pml[a];
         if prof.layers() == 0 {
-            return;
+            return None;
         }
-        let g = &self.p.grid;
-        let (on1, on2) = self.pairs_on(a);
-        let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-        let stride = g.strides()[a];
-        let total = slab_cells(g, a, prof.layers());
-        let psi = &mut self.psi[a];
-        for t in 0..total {
-            let (idx, s, coord) = slab_cell(g, a, prof, t);
-            let [be, ce, ke, ..] = prof.coeffs[s];
-            let bwd = |f: &[f32]| if coord > 0 { f[idx - stride] } else { 0.0 };
-            if on1 {
-                let h2 = &self.f[3 + c2];
-                let dh2 = h2[idx] - bwd(h2);
-                psi[t] = be * psi[t] + ce * dh2;
-                let corr = -(ke * dh2) - psi[t];
-                self.f[c1][idx] += self.p.cb[c1][idx] * corr;
-            }
-            if on2 {
-                let h1 = &self.f[3 + c1];
-                let dh1 = h1[idx] - bwd(h1);
-                psi[total + t] = be * psi[total + t] + ce * dh1;
-                let corr = ke * dh1 + psi[total + t];
-                self.f[c2][idx] += self.p.cb[c2][idx] * corr;
-            }
+        let dims = p.grid.dims;
+        let e = |c: usize| Component::electric(c % 3).is_active(dims);
+        Some(cpml::Slab {
+            axis: a,
+            prof,
+            shape: p.grid.shape(),
+            on: (e(a + 1), e(a + 2)),
+            block: block[a],
+        })
+    }
+}
+
+impl CpuStepper {
+    /// CPML correction of H in the slabs of every PML axis (cpml.wgsl `cpml_h`).
+    fn cpml_h(&mut self) {
+        for a in 0..3 {
+            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
+            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+            let [ex, ey, ez, hx, hy, hz] = &mut self.f;
+            let e = [&ex[..], &ey[..], &ez[..]];
+            let h = [hx, hy, hz].map(|v| Shared::new(v.as_mut_slice()));
+            let psi = &mut self.psi[a];
+            let half = psi.len() / 2;
+            cpml::cpml_h(&slab, &mut psi[half..], &h[c1], &h[c2], e[c1], e[c2], self.p.ch);
         }
     }
 
-    /// CPML correction of H in the slabs of axis `a` (cpml.wgsl `cpml_h`).
-    fn cpml_h(&mut self, a: usize) {
-        let prof = &self.p.pml[a];
-        if prof.layers() == 0 {
-            return;
-        }
-        let g = &self.p.grid;
-        let (on1, on2) = self.pairs_on(a);
-        let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-        let stride = g.strides()[a];
-        let n = g.shape()[a];
-        let ch = self.p.ch;
-        let total = slab_cells(g, a, prof.layers());
-        let psi = &mut self.psi[a];
-        for t in 0..total {
-            let (idx, s, coord) = slab_cell(g, a, prof, t);
-            let [.., bh, chh, kh] = prof.coeffs[s];
-            let fwd = |f: &[f32]| if coord + 1 < n { f[idx + stride] } else { 0.0 };
-            if on2 {
-                // H_{a+1} gets + d E_{a+2} / d a.
-                let e2 = &self.f[c2];
-                let de2 = fwd(e2) - e2[idx];
-                psi[2 * total + t] = bh * psi[2 * total + t] + chh * de2;
-                let corr = kh * de2 + psi[2 * total + t];
-                self.f[3 + c1][idx] += ch * corr;
-            }
-            if on1 {
-                // H_{a+2} gets - d E_{a+1} / d a.
-                let e1 = &self.f[c1];
-                let de1 = fwd(e1) - e1[idx];
-                psi[3 * total + t] = bh * psi[3 * total + t] + chh * de1;
-                let corr = kh * de1 + psi[3 * total + t];
-                self.f[3 + c2][idx] -= ch * corr;
-            }
-        }
-    }
-
-    /// Magnetic currents: H -= ch * weight * w (sources.wgsl `inject_h`).
-    fn inject_magnetic(&mut self, wave: &[f32]) {
-        let ch = self.p.ch;
-        for layer in &self.p.magnetic_layers {
-            for s in layer {
-                self.f[3 + s.comp as usize][s.index as usize] -= ch * (s.weight * wave[s.profile as usize]);
-            }
-        }
-    }
-
-    fn inject_sources(&mut self, wave: &[f32]) {
-        for layer in &self.p.source_layers {
-            for s in layer {
-                let c = s.comp as usize;
-                let i = s.index as usize;
-                self.f[c][i] -= self.p.cb[c][i] * (s.weight * wave[s.profile as usize]);
-            }
+    /// CPML correction of E in the slabs of every PML axis (cpml.wgsl `cpml_e`).
+    fn cpml_e(&mut self) {
+        for a in 0..3 {
+            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
+            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+            let [ex, ey, ez, hx, hy, hz] = &mut self.f;
+            let h = [&hx[..], &hy[..], &hz[..]];
+            let e = [ex, ey, ez].map(|v| Shared::new(v.as_mut_slice()));
+            let psi = &mut self.psi[a];
+            let half = psi.len() / 2;
+            let cb = &self.p.cb;
+            cpml::cpml_e(&slab, &mut psi[..half], &e[c1], &e[c2], h[c1], h[c2], &cb[c1], &cb[c2]);
         }
     }
 }
@@ -397,23 +401,12 @@ pub(crate) fn slab_cells(g: &Grid, a: usize, layers: usize) -> usize {
     n.iter().product()
 }
 
-/// Slab thread t -> (grid index, layer, coordinate along the axis); the slab
-/// box is walked x-fastest like the grid (cpml.wgsl `slab_cell`).
-fn slab_cell(g: &Grid, a: usize, prof: &crate::boundary::PmlProfile, t: usize) -> (usize, usize, usize) {
-    let mut ext = g.shape();
-    ext[a] = prof.layers();
-    let u = t % ext[0];
-    let v = (t / ext[0]) % ext[1];
-    let w = t / (ext[0] * ext[1]);
-    let mut ijk = [u, v, w];
-    let s = ijk[a];
-    ijk[a] = prof.cell_of_layer(s);
-    (g.index(ijk[0], ijk[1], ijk[2]), s, ijk[a])
-}
-
 impl Stepper for CpuStepper {
     fn run(&mut self, steps: usize) -> Result<()> {
-        for _ in 0..steps {
+        for left in (1..=steps).rev() {
+            if !(self.batch_first..self.batch_first + self.batch_len).contains(&self.steps) {
+                self.fill_batch(left);
+            }
             self.step_once();
         }
         Ok(())

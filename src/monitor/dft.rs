@@ -637,6 +637,13 @@ pub(crate) fn box_cells(grid: &Grid, r: &Region) -> ([usize; 3], [usize; 3]) {
 /// (t = (n + 1) dt) and H (t = (n + 1/2) dt), times dt. Step-major, 4 per frequency.
 pub fn phase_table(freqs: &[f64], dt: f64, first: usize, count: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(count * freqs.len() * 4);
+    phase_table_into(&mut out, freqs, dt, first, count);
+    out
+}
+
+/// [`phase_table`] into `out` (cleared first; no allocation once it has the capacity).
+pub fn phase_table_into(out: &mut Vec<f32>, freqs: &[f64], dt: f64, first: usize, count: usize) {
+    out.clear();
     for n in first..first + count {
         let te = (n + 1) as f64 * dt;
         let th = (n as f64 + 0.5) * dt;
@@ -645,7 +652,6 @@ pub fn phase_table(freqs: &[f64], dt: f64, first: usize, count: usize) -> Vec<f3
             out.extend([(w * te).cos() * dt, (w * te).sin() * dt, (w * th).cos() * dt, (w * th).sin() * dt].map(|v| v as f32));
         }
     }
-    out
 }
 
 /// Tangential DFT fields on one flux face: [E1, E2, H1, H2][freq][sample]

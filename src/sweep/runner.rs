@@ -18,7 +18,7 @@ use serde_json::json;
 use super::spec::{cell_text, ReferenceRun, Sweep, Variant};
 use super::table::{metrics_from_file, Row, Table, TableInfo, STATUS_FAILED, STATUS_INCOMPLETE, STATUS_MISSING, STATUS_OK};
 use super::{stable_hash, SweepError};
-use crate::gpu::{AdapterRequest, GpuContext};
+use crate::engine::{Backend, Engine};
 use crate::output::read_summary;
 use crate::run::{run_scene, ProgressMode, RunError, RunOptions};
 use crate::scene::{self, Scene};
@@ -79,9 +79,9 @@ pub struct SweepOptions {
     /// Set by a Ctrl-C handler: the running variant stops and is written
     /// incomplete, and the sweep ends.
     pub interrupt: Arc<AtomicBool>,
-    /// A GPU context to use; created on first need when None (a sweep whose
-    /// variants are all done opens no GPU).
-    pub context: Option<Arc<GpuContext>>,
+    /// The backend asked for; the engine is opened on first need (a sweep
+    /// whose variants are all done opens none) and shared by every variant.
+    pub backend: Backend,
 }
 
 /// What a sweep or a collect did.
@@ -232,30 +232,30 @@ enum Failure {
 struct Runner<'a> {
     sweep: &'a Sweep,
     opts: &'a SweepOptions,
-    ctx: Option<Arc<GpuContext>>,
+    engine: Option<Engine>,
     progress: Progress,
 }
 
 impl Runner<'_> {
-    fn context(&mut self) -> Result<Arc<GpuContext>, Failure> {
-        if let Some(c) = &self.ctx {
-            return Ok(c.clone());
+    fn engine(&mut self) -> Result<Engine, Failure> {
+        if let Some(e) = &self.engine {
+            return Ok(e.clone());
         }
-        let c = GpuContext::new(&AdapterRequest::from_env()).map_err(|e| Failure::Gpu(e.to_string()))?;
-        self.progress.say(format!("adapter: {}", c.adapter));
-        self.ctx = Some(c.clone());
-        Ok(c)
+        let sel = Engine::select(self.opts.backend).map_err(|e| Failure::Gpu(e.to_string()))?;
+        self.progress.say(format!("engine: {} ({})", sel.engine.describe(), sel.reason));
+        self.engine = Some(sel.engine.clone());
+        Ok(sel.engine)
     }
 
     fn run(&mut self, scene: &Scene, output: &Path, reference: Option<PathBuf>) -> Result<(), (Failure, bool)> {
-        let ctx = self.context().map_err(|f| (f, false))?;
+        let engine = self.engine().map_err(|f| (f, false))?;
         let opts = RunOptions {
             output: output.to_path_buf(),
             reference,
             progress: ProgressMode::None,
             interrupt: self.opts.interrupt.clone(),
         };
-        run_scene(scene, ctx, &opts).map(drop).map_err(|e| {
+        run_scene(scene, &engine, &opts).map(drop).map_err(|e| {
             let written = output.exists();
             match e {
                 RunError::Interrupted => (Failure::Interrupted, written),
@@ -468,7 +468,7 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     let mut runner = Runner {
         sweep,
         opts,
-        ctx: opts.context.clone(),
+        engine: None,
         progress: Progress::new(opts.progress, mine.len()),
     };
     let mut gpu_failure = None;
@@ -504,7 +504,7 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
         }
         runner.progress.variant(sweep, v, &row, ran, started.elapsed().as_secs_f64());
         report.table.rows[k] = row;
-        report.adapter = runner.ctx.as_ref().map(|c| c.adapter.to_string());
+        report.adapter = runner.engine.as_ref().map(Engine::describe);
         write(&report)?;
         if report.interrupted {
             break;

@@ -1,10 +1,18 @@
 //! Helpers shared by the integration tests.
+//!
+//! Physics tests step on [`engine`]: the native CPU engine unless
+//! `LUMEN_TEST_BACKEND=gpu` asks for the WGSL path on the adapter found. The
+//! WGSL kernels keep their own coverage whatever that says: tests/gpu_vs_cpu.rs
+//! compares them with the native engine with every feature on, and the tests
+//! that name [`gpu_engine`] run on the adapter.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
-use lumen_fdtd::{Prepared, Simulation, Stepper};
+use lumen_fdtd::cpu::CpuInfo;
+use lumen_fdtd::engine::{Engine, RunStepper};
+use lumen_fdtd::gpu::{AdapterRequest, GpuContext};
+use lumen_fdtd::{Prepared, Simulation};
 
 /// One device per test binary (the software adapter is slow to start).
 pub fn ctx() -> Arc<GpuContext> {
@@ -17,23 +25,44 @@ pub fn ctx() -> Arc<GpuContext> {
     .clone()
 }
 
-/// Tests in one binary run on threads but share the device; on Mesa's GL
-/// driver long submissions from two threads can starve each other, so GPU
-/// work in tests takes turns.
+/// The WGSL path on the adapter found.
+pub fn gpu_engine() -> Engine {
+    Engine::Gpu(ctx())
+}
+
+/// The native CPU engine.
+pub fn cpu_engine() -> Engine {
+    Engine::Cpu(CpuInfo::detect())
+}
+
+/// The engine physics tests run on: `LUMEN_TEST_BACKEND=gpu` for the WGSL
+/// path, the native engine otherwise.
+pub fn engine() -> Engine {
+    match std::env::var("LUMEN_TEST_BACKEND").as_deref() {
+        Ok("gpu") => gpu_engine(),
+        _ => cpu_engine(),
+    }
+}
+
+/// Tests in one binary run on threads but share the device (and the native
+/// engine uses every core); on Mesa's GL driver long submissions from two
+/// threads can starve each other, so stepping in tests takes turns.
 pub fn gpu_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-pub fn gpu(p: &Prepared) -> GpuStepper {
-    GpuStepper::new(ctx(), p).expect("GPU stepper")
+/// A stepper for `p` on [`engine`].
+pub fn stepper(p: &Prepared) -> Box<dyn RunStepper> {
+    engine().stepper(p).expect("stepper")
 }
 
-pub fn run_gpu(sim: &Simulation, steps: usize) -> GpuStepper {
+/// `sim` prepared and run for `steps` on [`engine`].
+pub fn run(sim: &Simulation, steps: usize) -> Box<dyn RunStepper> {
     let p = sim.prepare().expect("valid simulation");
     let _turn = gpu_turn();
-    let mut s = gpu(&p);
-    s.run(steps).expect("GPU run");
+    let mut s = stepper(&p);
+    s.run(steps).expect("run");
     s
 }
 

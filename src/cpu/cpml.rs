@@ -1,0 +1,244 @@
+//! The native engine's CPML corrections: the twin of shaders/cpml.wgsl
+//! (`cpml_e`, `cpml_h`), applied after the interior update in the boundary
+//! slabs only.
+//!
+//! For axis a, with e1 = E_{a+1}, e2 = E_{a+2}, h1 = H_{a+1}, h2 = H_{a+2}
+//! and d the difference along a (backward for E, forward for H):
+//!   psi_e1 = b_e psi_e1 + c_e d(h2);  e1 += cb1 * (-(1/kappa - 1) d(h2) - psi_e1)
+//!   psi_e2 = b_e psi_e2 + c_e d(h1);  e2 += cb2 * ( (1/kappa - 1) d(h1) + psi_e2)
+//!   psi_h1 = b_h psi_h1 + c_h d(e2);  h1 += ch  * ( (1/kappa - 1) d(e2) + psi_h1)
+//!   psi_h2 = b_h psi_h2 + c_h d(e1);  h2 -= ch  * ( (1/kappa - 1) d(e1) + psi_h2)
+//! Samples beyond the domain along a are zero (a CPML axis is never periodic).
+//!
+//! psi is laid out as on the GPU: [psi_e1 | psi_e2 | psi_h1 | psi_h2], each
+//! over the slab box (the grid with the axis extent replaced by the layer
+//! count), x-fastest. The slab box is walked by its rows: along y and z a
+//! slab row is a whole grid row and one layer (so the coefficients are
+//! constants and the loop along x vectorises); along x a slab row is the
+//! `layers` samples at both ends of a grid row. Rows go to threads in blocks.
+
+use rayon::prelude::*;
+
+use crate::boundary::PmlProfile;
+
+use super::Shared;
+
+/// The slab of one axis, as the kernels walk it.
+pub(super) struct Slab<'a> {
+    pub axis: usize,
+    pub prof: &'a PmlProfile,
+    pub shape: [usize; 3],
+    /// Pairs evolved: (e1, h2) and (e2, h1).
+    pub on: (bool, bool),
+    /// Slab rows per parallel task.
+    pub block: usize,
+}
+
+impl Slab<'_> {
+    /// Length of one slab row.
+    fn row_len(&self) -> usize {
+        if self.axis == 0 {
+            self.prof.layers()
+        } else {
+            self.shape[0]
+        }
+    }
+    /// Slab row q -> (grid row, its layer along the axis; 0 for axis x).
+    #[inline]
+    fn grid_row(&self, q: usize) -> (usize, usize) {
+        let [_, ny, _] = self.shape;
+        let layers = self.prof.layers();
+        match self.axis {
+            0 => (q, 0),
+            1 => {
+                let (s, k) = (q % layers, q / layers);
+                (self.prof.cell_of_layer(s) + ny * k, s)
+            }
+            _ => {
+                let (j, s) = (q % ny, q / ny);
+                (j + ny * self.prof.cell_of_layer(s), s)
+            }
+        }
+    }
+    /// Grid rows between a row and its neighbour along y or z.
+    fn row_stride(&self) -> usize {
+        if self.axis == 1 {
+            1
+        } else {
+            self.shape[1]
+        }
+    }
+}
+
+/// CPML correction of E in one slab (cpml.wgsl `cpml_e`): `psi` is the
+/// axis's [psi_e1 | psi_e2] part, `e1`, `e2` the components corrected.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cpml_e(
+    slab: &Slab<'_>,
+    psi: &mut [f32],
+    e1: &Shared<'_, f32>,
+    e2: &Shared<'_, f32>,
+    h1: &[f32],
+    h2: &[f32],
+    cb1: &[f32],
+    cb2: &[f32],
+) {
+    let nx = slab.shape[0];
+    let len = slab.row_len();
+    let (pe1, pe2) = psi.split_at_mut(psi.len() / 2);
+    let (on1, on2) = slab.on;
+    let stride = slab.row_stride() * nx;
+    pe1.par_chunks_mut(len * slab.block)
+        .zip(pe2.par_chunks_mut(len * slab.block))
+        .enumerate()
+        .for_each(|(c, (pe1, pe2))| {
+            for (q, (pe1, pe2)) in pe1.chunks_exact_mut(len).zip(pe2.chunks_exact_mut(len)).enumerate() {
+                let (r, s) = slab.grid_row(c * slab.block + q);
+                let base = r * nx;
+                if slab.axis == 0 {
+                    // Two runs of samples in the grid row, one coefficient set each.
+                    for (u, (p1, p2)) in pe1.iter_mut().zip(pe2.iter_mut()).enumerate() {
+                        let i = slab.prof.cell_of_layer(u);
+                        let [b, cc, k, ..] = slab.prof.coeffs[u];
+                        let idx = base + i;
+                        let back = |f: &[f32]| if i > 0 { f[idx - 1] } else { 0.0 };
+                        if on1 {
+                            let dh2 = h2[idx] - back(h2);
+                            *p1 = b * *p1 + cc * dh2;
+                            // SAFETY: grid row r belongs to slab row q alone.
+                            unsafe { e1.at(idx, |e| *e += cb1[idx] * (-(k * dh2) - *p1)) };
+                        }
+                        if on2 {
+                            let dh1 = h1[idx] - back(h1);
+                            *p2 = b * *p2 + cc * dh1;
+                            // SAFETY: as above.
+                            unsafe { e2.at(idx, |e| *e += cb2[idx] * (k * dh1 + *p2)) };
+                        }
+                    }
+                    continue;
+                }
+                let [b, cc, k, ..] = slab.prof.coeffs[s];
+                let first = slab.prof.cell_of_layer(s) == 0;
+                let span = base..base + nx;
+                let prev = (!first).then(|| base - stride..base - stride + nx);
+                let run = |pe: &mut [f32], e: &Shared<'_, f32>, h: &[f32], cb: &[f32], sign: f32| {
+                    // SAFETY: grid row r belongs to slab row q alone.
+                    let e = unsafe { e.slice(base, nx) };
+                    let (h0, cb) = (&h[span.clone()], &cb[span.clone()]);
+                    match prev.clone() {
+                        Some(pr) => {
+                            let hm = &h[pr];
+                            for ((((p, e), &h0), &hm), &cb) in pe.iter_mut().zip(e.iter_mut()).zip(h0).zip(hm).zip(cb) {
+                                let d = h0 - hm;
+                                *p = b * *p + cc * d;
+                                *e += cb * correction(sign, k, d, *p);
+                            }
+                        }
+                        None => {
+                            for (((p, e), &h0), &cb) in pe.iter_mut().zip(e.iter_mut()).zip(h0).zip(cb) {
+                                let d = h0 - 0.0;
+                                *p = b * *p + cc * d;
+                                *e += cb * correction(sign, k, d, *p);
+                            }
+                        }
+                    }
+                };
+                if on1 {
+                    run(pe1, e1, h2, cb1, -1.0);
+                }
+                if on2 {
+                    run(pe2, e2, h1, cb2, 1.0);
+                }
+            }
+        });
+}
+
+/// The bracket of the correction: -(k d) - psi for sign < 0, k d + psi for
+/// sign > 0 (written out so the rounding is the shader's).
+#[inline(always)]
+fn correction(sign: f32, k: f32, d: f32, p: f32) -> f32 {
+    if sign < 0.0 {
+        -(k * d) - p
+    } else {
+        k * d + p
+    }
+}
+
+/// CPML correction of H in one slab (cpml.wgsl `cpml_h`): `psi` is the
+/// axis's [psi_h1 | psi_h2] part, `h1`, `h2` the components corrected.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cpml_h(slab: &Slab<'_>, psi: &mut [f32], h1: &Shared<'_, f32>, h2: &Shared<'_, f32>, e1: &[f32], e2: &[f32], ch: f32) {
+    let nx = slab.shape[0];
+    let n = slab.prof.n;
+    let len = slab.row_len();
+    let (ph1, ph2) = psi.split_at_mut(psi.len() / 2);
+    let (on1, on2) = slab.on;
+    let stride = slab.row_stride() * nx;
+    ph1.par_chunks_mut(len * slab.block)
+        .zip(ph2.par_chunks_mut(len * slab.block))
+        .enumerate()
+        .for_each(|(c, (ph1, ph2))| {
+            for (q, (ph1, ph2)) in ph1.chunks_exact_mut(len).zip(ph2.chunks_exact_mut(len)).enumerate() {
+                let (r, s) = slab.grid_row(c * slab.block + q);
+                let base = r * nx;
+                if slab.axis == 0 {
+                    for (u, (p1, p2)) in ph1.iter_mut().zip(ph2.iter_mut()).enumerate() {
+                        let i = slab.prof.cell_of_layer(u);
+                        let [.., b, cc, k] = slab.prof.coeffs[u];
+                        let idx = base + i;
+                        let ahead = |f: &[f32]| if i + 1 < n { f[idx + 1] } else { 0.0 };
+                        if on2 {
+                            let de2 = ahead(e2) - e2[idx];
+                            *p1 = b * *p1 + cc * de2;
+                            // SAFETY: grid row r belongs to slab row q alone.
+                            unsafe { h1.at(idx, |h| *h += ch * (k * de2 + *p1)) };
+                        }
+                        if on1 {
+                            let de1 = ahead(e1) - e1[idx];
+                            *p2 = b * *p2 + cc * de1;
+                            // SAFETY: as above.
+                            unsafe { h2.at(idx, |h| *h -= ch * (k * de1 + *p2)) };
+                        }
+                    }
+                    continue;
+                }
+                let [.., b, cc, k] = slab.prof.coeffs[s];
+                let last = slab.prof.cell_of_layer(s) + 1 == n;
+                let span = base..base + nx;
+                let run = |ph: &mut [f32], h: &Shared<'_, f32>, e: &[f32], sign: f32| {
+                    // SAFETY: grid row r belongs to slab row q alone.
+                    let h = unsafe { h.slice(base, nx) };
+                    let e0 = &e[span.clone()];
+                    if last {
+                        for ((p, h), &e0) in ph.iter_mut().zip(h.iter_mut()).zip(e0) {
+                            let d = 0.0 - e0;
+                            *p = b * *p + cc * d;
+                            apply_h(h, sign, ch, k, d, *p);
+                        }
+                    } else {
+                        let ep = &e[base + stride..base + stride + nx];
+                        for (((p, h), &e0), &ep) in ph.iter_mut().zip(h.iter_mut()).zip(e0).zip(ep) {
+                            let d = ep - e0;
+                            *p = b * *p + cc * d;
+                            apply_h(h, sign, ch, k, d, *p);
+                        }
+                    }
+                };
+                if on2 {
+                    run(ph1, h1, e2, 1.0);
+                }
+                if on1 {
+                    run(ph2, h2, e1, -1.0);
+                }
+            }
+        });
+}
+
+#[inline(always)]
+fn apply_h(h: &mut f32, sign: f32, ch: f32, k: f32, d: f32, p: f32) {
+    if sign > 0.0 {
+        *h += ch * (k * d + p);
+    } else {
+        *h -= ch * (k * d + p);
+    }
+}
