@@ -17,7 +17,16 @@ use lumen_fdtd::{
     SourceShape, Stepper, Structure, TimeProfile,
 };
 
-fn scene(dims: Dimensions) -> Simulation {
+/// Boundaries of the comparison: `Walls` has PEC, periodic y and CPML on x
+/// (and z in 3D); `Wrap` has periodic x (and y in 3D) and CPML on y in 2D,
+/// on z in 3D: between them every kernel path (wrap, wall, each slab axis).
+#[derive(Clone, Copy, Debug)]
+enum Faces {
+    Walls,
+    Wrap,
+}
+
+fn scene(dims: Dimensions, faces: Faces) -> Simulation {
     let three = dims == Dimensions::Three;
     let size = if three { [2.4, 2.0, 1.6] } else { [4.0, 3.2, 0.0] };
     let grid = Grid::new(size, 10.0, 0.5, dims).unwrap();
@@ -34,6 +43,11 @@ fn scene(dims: Dimensions) -> Simulation {
     ];
     if three {
         b.faces[2] = [Boundary::Pec, Boundary::Pml(Pml::cells(4))];
+    }
+    if let Faces::Wrap = faces {
+        b = Boundaries::all(Boundary::Periodic);
+        let last = if three { 2 } else { 1 };
+        b.faces[last] = [Boundary::Pml(Pml::cells(5)), Boundary::Pec];
     }
     let structure = Structure::new(Medium::VACUUM)
         .with_block([1.0, 0.5, 0.3], [1.6, 1.5, 1.0], Medium::index(2.0))
@@ -134,16 +148,26 @@ fn scene(dims: Dimensions) -> Simulation {
     ))
 }
 
-fn compare(dims: Dimensions) {
-    let sim = scene(dims);
+fn compare(dims: Dimensions, faces: Faces) {
+    let sim = scene(dims, faces);
     let p = sim.prepare().unwrap();
     assert!(p.ca.is_some(), "the scene must exercise conductivity");
     assert!(p.source_layers.len() >= 2, "two dipoles at one cell must need two layers");
     assert!(p.dispersion.samples.len() > 20, "the scene must exercise dispersive media");
-    let mut cpu = CpuStepper::new(p.clone());
-    // An odd submission size so batches do not line up with anything.
+    // Sample lists in runs of 7, so the parallel paths of the dispersive and
+    // DFT kernels are exercised on this small scene.
+    let mut cpu = CpuStepper::with_run_length(p.clone(), 7);
+    let (pol_runs, dft_runs) = cpu.sample_runs();
+    assert!(
+        pol_runs > 1 && dft_runs > 1,
+        "sample lists in one run ({pol_runs}, {dft_runs}): the parallel path is not tested"
+    );
+    // Odd submission sizes so batches do not line up with anything (nor
+    // with the native engine's own batches of waveforms and DFT phases).
     let mut gpu = lumen_fdtd::gpu::GpuStepper::with_batch(common::ctx(), &p, 37).unwrap();
-    cpu.run(500).unwrap();
+    for n in [29, 100, 1, 300, 70] {
+        cpu.run(n).unwrap();
+    }
     let fg = {
         let _turn = common::gpu_turn();
         gpu.run(500).unwrap();
@@ -156,7 +180,7 @@ fn compare(dims: Dimensions) {
         let norm: f64 = a.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
         assert!(norm > 1e-3, "{c:?} stayed ~zero ({norm}): the comparison would be empty");
         let e = common::rel_l2(a, b);
-        eprintln!("{dims:?} {c:?}: rel L2 {e:.2e}");
+        eprintln!("{dims:?} {faces:?} {c:?}: rel L2 {e:.2e}");
         assert!(e < 1e-4, "{dims:?} {c:?}: GPU and CPU differ by {e:.3e}");
     }
     for (k, (a, b)) in cpu.probe_series().iter().zip(gpu.probe_series()).enumerate() {
@@ -199,15 +223,18 @@ fn compare(dims: Dimensions) {
 
 #[test]
 fn twin_2d_tm() {
-    compare(Dimensions::Two(Polarization::Tm));
+    compare(Dimensions::Two(Polarization::Tm), Faces::Walls);
+    compare(Dimensions::Two(Polarization::Tm), Faces::Wrap);
 }
 
 #[test]
 fn twin_2d_te() {
-    compare(Dimensions::Two(Polarization::Te));
+    compare(Dimensions::Two(Polarization::Te), Faces::Walls);
+    compare(Dimensions::Two(Polarization::Te), Faces::Wrap);
 }
 
 #[test]
 fn twin_3d() {
-    compare(Dimensions::Three);
+    compare(Dimensions::Three, Faces::Walls);
+    compare(Dimensions::Three, Faces::Wrap);
 }

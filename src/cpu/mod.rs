@@ -166,6 +166,8 @@ pub struct CpuStepper {
     phase: Vec<f32>,
     batch_first: usize,
     batch_len: usize,
+    /// Samples per parallel run of a sample list.
+    run: usize,
 }
 
 /// Tasks per thread in a parallel sweep: enough for rayon to balance, few
@@ -178,6 +180,14 @@ fn block(rows: usize) -> usize {
 
 impl CpuStepper {
     pub fn new(p: Prepared) -> CpuStepper {
+        Self::with_run_length(p, samples::RUN)
+    }
+
+    /// A stepper whose sample lists (dispersive cells, DFT samples) go to
+    /// threads in runs of `run` samples; tests use short runs to exercise
+    /// the parallel path on small scenes.
+    pub fn with_run_length(p: Prepared, run: usize) -> CpuStepper {
+        let run = run.max(1);
         let g = &p.grid;
         let n = g.cells();
         let dims = g.dims;
@@ -200,15 +210,16 @@ impl CpuStepper {
             probes: vec![Vec::new(); p.probes.len()],
             dft_total: vec![[0.0; 2]; acc],
             dft_partial: vec![[0.0; 2]; acc],
-            dft_runs: samples::dft_runs(&p.dft.samples, acc),
+            dft_runs: samples::dft_runs(&p.dft.samples, acc, run),
             snapshots: vec![Vec::new(); p.dft.snapshot_plans().count()],
             pol: vec![[0.0f32; 2]; p.dispersion.states],
-            pol_runs: samples::dispersion_runs(&p.dispersion),
+            pol_runs: samples::dispersion_runs(&p.dispersion, run),
             zero: vec![0.0; g.nx],
             wave: Vec::with_capacity(BATCH * p.profiles.len()),
             phase: Vec::with_capacity(BATCH * 4 * p.dft.freqs.len()),
             batch_first: 0,
             batch_len: 0,
+            run,
             rows,
             slab_block,
             f,
@@ -216,6 +227,11 @@ impl CpuStepper {
             steps: 0,
             p,
         }
+    }
+
+    /// How many parallel runs the dispersive and DFT sample lists go in.
+    pub fn sample_runs(&self) -> (usize, usize) {
+        (self.pol_runs.count(), self.dft_runs.count())
     }
 
     /// Start again from zero fields, with the sources and DFT samples of
@@ -240,7 +256,7 @@ impl CpuStepper {
         self.p.profiles.clone_from(&p.profiles);
         self.p.delays.clone_from(&p.delays);
         self.p.dft = p.dft.clone();
-        self.dft_runs = samples::dft_runs(&self.p.dft.samples, self.p.dft.accumulators);
+        self.dft_runs = samples::dft_runs(&self.p.dft.samples, self.p.dft.accumulators, self.run);
         for v in self.f.iter_mut().chain(self.psi.iter_mut()) {
             v.fill(0.0);
         }

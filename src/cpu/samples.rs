@@ -13,7 +13,7 @@ use crate::sim::SourceCell;
 use super::Shared;
 
 /// Samples per parallel task.
-const RUN: usize = 4096;
+pub(super) const RUN: usize = 4096;
 
 /// A list cut into runs that can go to different threads: run r covers list
 /// entries `bounds[r]..bounds[r + 1]` and writes only output entries
@@ -27,12 +27,12 @@ pub(super) struct Runs {
 
 impl Runs {
     /// Runs of `n` entries whose entry i writes `out(i)` (a range).
-    fn new(n: usize, out: impl Fn(usize) -> std::ops::Range<usize>, total: usize) -> Runs {
+    fn new(n: usize, out: impl Fn(usize) -> std::ops::Range<usize>, total: usize, run: usize) -> Runs {
         let ordered = (1..n).all(|i| out(i - 1).end <= out(i).start);
-        if !ordered || n <= RUN {
+        if !ordered || n <= run {
             return Runs::serial(n, total);
         }
-        let mut bounds: Vec<usize> = (0..n).step_by(RUN).collect();
+        let mut bounds: Vec<usize> = (0..n).step_by(run).collect();
         bounds.push(n);
         let mut outs: Vec<usize> = bounds[..bounds.len() - 1].iter().map(|&b| out(b).start).collect();
         outs[0] = 0;
@@ -49,16 +49,16 @@ impl Runs {
             outs: vec![0, total],
         }
     }
-    fn count(&self) -> usize {
+    pub(super) fn count(&self) -> usize {
         self.bounds.len().saturating_sub(1)
     }
 }
 
 /// Dispersive media: the runs of the sample list over the polarisation state.
-pub(super) fn dispersion_runs(d: &DispersionPlan) -> Runs {
+pub(super) fn dispersion_runs(d: &DispersionPlan, run: usize) -> Runs {
     let s = &d.samples;
     let state = |i: usize| s[i].state as usize..(s[i].state + s[i].npoles) as usize;
-    let runs = Runs::new(s.len(), state, d.states);
+    let runs = Runs::new(s.len(), state, d.states, run);
     // `correct` writes E at each sample: the parallel runs also need every
     // (component, cell) once, in increasing order.
     let unique = s.windows(2).all(|w| (w[0].comp, w[0].index) < (w[1].comp, w[1].index));
@@ -70,11 +70,12 @@ pub(super) fn dispersion_runs(d: &DispersionPlan) -> Runs {
 }
 
 /// DFT: the runs of the sample list over the accumulators.
-pub(super) fn dft_runs(samples: &[DftSample], accumulators: usize) -> Runs {
+pub(super) fn dft_runs(samples: &[DftSample], accumulators: usize, run: usize) -> Runs {
     Runs::new(
         samples.len(),
         |i| samples[i].acc as usize..(samples[i].acc + samples[i].nfreq) as usize,
         accumulators,
+        run,
     )
 }
 
