@@ -32,6 +32,14 @@ pub(super) struct Slab<'a> {
     pub on: (bool, bool),
     /// Slab rows per parallel task.
     pub block: usize,
+    /// The profile by column, [b_e, c_e, k_e, b_h, c_h, k_h][layer]: the x
+    /// slab's loops read them as slices.
+    pub cols: &'a [Vec<f32>; 6],
+}
+
+/// A profile's coefficients by column (see [`Slab::cols`]).
+pub(super) fn columns(prof: &PmlProfile) -> [Vec<f32>; 6] {
+    [0, 1, 2, 3, 4, 5].map(|m| prof.coeffs.iter().map(|c| c[m]).collect())
 }
 
 impl Slab<'_> {
@@ -96,24 +104,15 @@ pub(super) fn cpml_e(
                 let (r, s) = slab.grid_row(c * slab.block + q);
                 let base = r * nx;
                 if slab.axis == 0 {
-                    // Two runs of samples in the grid row, one coefficient set each.
-                    for (u, (p1, p2)) in pe1.iter_mut().zip(pe2.iter_mut()).enumerate() {
-                        let i = slab.prof.cell_of_layer(u);
-                        let [b, cc, k, ..] = slab.prof.coeffs[u];
-                        let idx = base + i;
-                        let back = |f: &[f32]| if i > 0 { f[idx - 1] } else { 0.0 };
-                        if on1 {
-                            let dh2 = h2[idx] - back(h2);
-                            *p1 = b * *p1 + cc * dh2;
-                            // SAFETY: grid row r belongs to slab row q alone.
-                            unsafe { e1.at(idx, |e| *e += cb1[idx] * (-(k * dh2) - *p1)) };
-                        }
-                        if on2 {
-                            let dh1 = h1[idx] - back(h1);
-                            *p2 = b * *p2 + cc * dh1;
-                            // SAFETY: as above.
-                            unsafe { e2.at(idx, |e| *e += cb2[idx] * (k * dh1 + *p2)) };
-                        }
+                    let [b, cc, k, ..] = slab.cols;
+                    // SAFETY (both): grid row r belongs to slab row q alone.
+                    if on1 {
+                        let e1 = unsafe { e1.slice(base, nx) };
+                        x_slab_e(slab.prof, pe1, e1, &h2[base..base + nx], &cb1[base..base + nx], [b, cc, k], -1.0);
+                    }
+                    if on2 {
+                        let e2 = unsafe { e2.slice(base, nx) };
+                        x_slab_e(slab.prof, pe2, e2, &h1[base..base + nx], &cb2[base..base + nx], [b, cc, k], 1.0);
                     }
                     continue;
                 }
@@ -182,23 +181,15 @@ pub(super) fn cpml_h(slab: &Slab<'_>, psi: &mut [f32], h1: &Shared<'_, f32>, h2:
                 let (r, s) = slab.grid_row(c * slab.block + q);
                 let base = r * nx;
                 if slab.axis == 0 {
-                    for (u, (p1, p2)) in ph1.iter_mut().zip(ph2.iter_mut()).enumerate() {
-                        let i = slab.prof.cell_of_layer(u);
-                        let [.., b, cc, k] = slab.prof.coeffs[u];
-                        let idx = base + i;
-                        let ahead = |f: &[f32]| if i + 1 < n { f[idx + 1] } else { 0.0 };
-                        if on2 {
-                            let de2 = ahead(e2) - e2[idx];
-                            *p1 = b * *p1 + cc * de2;
-                            // SAFETY: grid row r belongs to slab row q alone.
-                            unsafe { h1.at(idx, |h| *h += ch * (k * de2 + *p1)) };
-                        }
-                        if on1 {
-                            let de1 = ahead(e1) - e1[idx];
-                            *p2 = b * *p2 + cc * de1;
-                            // SAFETY: as above.
-                            unsafe { h2.at(idx, |h| *h -= ch * (k * de1 + *p2)) };
-                        }
+                    let [.., b, cc, k] = slab.cols;
+                    // SAFETY (both): grid row r belongs to slab row q alone.
+                    if on2 {
+                        let h1 = unsafe { h1.slice(base, nx) };
+                        x_slab_h(slab.prof, ph1, h1, &e2[base..base + nx], [b, cc, k], 1.0, ch);
+                    }
+                    if on1 {
+                        let h2 = unsafe { h2.slice(base, nx) };
+                        x_slab_h(slab.prof, ph2, h2, &e1[base..base + nx], [b, cc, k], -1.0, ch);
                     }
                     continue;
                 }
@@ -240,5 +231,59 @@ fn apply_h(h: &mut f32, sign: f32, ch: f32, k: f32, d: f32, p: f32) {
         *h += ch * (k * d + p);
     } else {
         *h -= ch * (k * d + p);
+    }
+}
+
+/// One grid row of the x slab, E side: the `lo` samples at its start and the
+/// `hi` at its end, psi [lo | hi]. Samples from 1 on have a backward
+/// neighbour in the row; sample 0 has none (zero).
+fn x_slab_e(prof: &PmlProfile, psi: &mut [f32], e: &mut [f32], h: &[f32], cb: &[f32], [b, c, k]: [&Vec<f32>; 3], sign: f32) {
+    let (lo, n) = (prof.lo, prof.n);
+    let layers = prof.layers();
+    if lo > 0 {
+        let d = h[0] - 0.0;
+        psi[0] = b[0] * psi[0] + c[0] * d;
+        e[0] += cb[0] * correction(sign, k[0], d, psi[0]);
+    }
+    // (psi and coefficient range, first grid sample) of the two runs.
+    for (u, i0) in [(1.min(lo)..lo, 1.min(lo)), (lo..layers, n - prof.hi)] {
+        let m = u.len();
+        if m == 0 {
+            continue;
+        }
+        let (p, b, c, k) = (&mut psi[u.clone()], &b[u.clone()], &c[u.clone()], &k[u]);
+        let (e, h0, hm, cb) = (&mut e[i0..i0 + m], &h[i0..i0 + m], &h[i0 - 1..i0 + m - 1], &cb[i0..i0 + m]);
+        for i in 0..m {
+            let d = h0[i] - hm[i];
+            p[i] = b[i] * p[i] + c[i] * d;
+            e[i] += cb[i] * correction(sign, k[i], d, p[i]);
+        }
+    }
+}
+
+/// One grid row of the x slab, H side: samples up to n - 2 have a forward
+/// neighbour in the row; sample n - 1 has none (zero).
+fn x_slab_h(prof: &PmlProfile, psi: &mut [f32], h: &mut [f32], e: &[f32], [b, c, k]: [&Vec<f32>; 3], sign: f32, ch: f32) {
+    let (lo, hi, n) = (prof.lo, prof.hi, prof.n);
+    let layers = prof.layers();
+    let hi_runs = hi.saturating_sub(1);
+    for (u, i0) in [(0..lo, 0), (lo..lo + hi_runs, n - hi)] {
+        let m = u.len();
+        if m == 0 {
+            continue;
+        }
+        let (p, b, c, k) = (&mut psi[u.clone()], &b[u.clone()], &c[u.clone()], &k[u]);
+        let (h, e0, ep) = (&mut h[i0..i0 + m], &e[i0..i0 + m], &e[i0 + 1..i0 + m + 1]);
+        for i in 0..m {
+            let d = ep[i] - e0[i];
+            p[i] = b[i] * p[i] + c[i] * d;
+            apply_h(&mut h[i], sign, ch, k[i], d, p[i]);
+        }
+    }
+    if hi > 0 {
+        let (u, i) = (layers - 1, n - 1);
+        let d = 0.0 - e[i];
+        psi[u] = b[u] * psi[u] + c[u] * d;
+        apply_h(&mut h[i], sign, ch, k[u], d, psi[u]);
     }
 }

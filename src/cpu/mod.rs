@@ -151,6 +151,8 @@ pub struct CpuStepper {
     rows: yee::Rows,
     /// Slab rows per parallel task, per axis.
     slab_block: [usize; 3],
+    /// CPML profiles by column, per axis.
+    pml_cols: [[Vec<f32>; 6]; 3],
     steps: usize,
     probes: Vec<Vec<f32>>,
     /// Running DFT: closed blocks and the open block (dft.wgsl `total`, `partial`).
@@ -222,6 +224,7 @@ impl CpuStepper {
             run,
             rows,
             slab_block,
+            pml_cols: [0, 1, 2].map(|a| cpml::columns(&p.pml[a])),
             f,
             psi,
             steps: 0,
@@ -361,7 +364,7 @@ impl CpuStepper {
 }
 
 /// The CPML slab of axis `a`, None when the axis has no PML.
-fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
+fn slab<'a>(p: &'a Prepared, block: [usize; 3], cols: &'a [Vec<f32>; 6], a: usize) -> Option<cpml::Slab<'a>> {
     {
         let prof = &p.pml[a];
         if prof.layers() == 0 {
@@ -375,6 +378,7 @@ fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
             shape: p.grid.shape(),
             on: (e(a + 1), e(a + 2)),
             block: block[a],
+            cols,
         })
     }
 }
@@ -383,7 +387,7 @@ impl CpuStepper {
     /// CPML correction of H in the slabs of every PML axis (cpml.wgsl `cpml_h`).
     fn cpml_h(&mut self) {
         for a in 0..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
+            let Some(slab) = slab(&self.p, self.slab_block, &self.pml_cols[a], a) else { continue };
             let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
             let [ex, ey, ez, hx, hy, hz] = &mut self.f;
             let e = [&ex[..], &ey[..], &ez[..]];
@@ -397,7 +401,7 @@ impl CpuStepper {
     /// CPML correction of E in the slabs of every PML axis (cpml.wgsl `cpml_e`).
     fn cpml_e(&mut self) {
         for a in 0..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
+            let Some(slab) = slab(&self.p, self.slab_block, &self.pml_cols[a], a) else { continue };
             let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
             let [ex, ey, ez, hx, hy, hz] = &mut self.f;
             let h = [&hx[..], &hy[..], &hz[..]];
