@@ -12,10 +12,12 @@
 //!
 //! psi is laid out as on the GPU: [psi_e1 | psi_e2 | psi_h1 | psi_h2], each
 //! over the slab box (the grid with the axis extent replaced by the layer
-//! count), x-fastest. The slab box is walked by its rows: along y and z a
-//! slab row is a whole grid row and one layer (so the coefficients are
-//! constants and the loop along x vectorises); along x a slab row is the
-//! `layers` samples at both ends of a grid row. Rows go to threads in blocks.
+//! count), x-fastest. The slabs of y and z are walked by their rows here: a
+//! slab row is a whole grid row and one layer, so the coefficients are
+//! constants and the loop along x vectorises; rows go to threads in blocks.
+//! Along x a slab row is the `layers` samples at both ends of a grid row:
+//! those are corrected inside the Yee sweep ([`XSlab`], called from yee.rs),
+//! in runs with their coefficients by column.
 
 use rayon::prelude::*;
 
@@ -23,7 +25,7 @@ use crate::boundary::PmlProfile;
 
 use super::Shared;
 
-/// The slab of one axis, as the kernels walk it.
+/// The slab of axis y or z, as the kernels walk it.
 pub(super) struct Slab<'a> {
     pub axis: usize,
     pub prof: &'a PmlProfile,
@@ -32,9 +34,61 @@ pub(super) struct Slab<'a> {
     pub on: (bool, bool),
     /// Slab rows per parallel task.
     pub block: usize,
-    /// The profile by column, [b_e, c_e, k_e, b_h, c_h, k_h][layer]: the x
-    /// slab's loops read them as slices.
+}
+
+/// The slab of axis x: corrected row by row inside the Yee sweep
+/// (yee.rs), right after each row's interior update, while the row is in
+/// cache. Per cell that is the shader's order all the same: the interior
+/// update, then the x correction, then (in their own passes) y and z.
+pub(super) struct XSlab<'a> {
+    pub prof: &'a PmlProfile,
+    /// The profile by column, [b_e, c_e, k_e, b_h, c_h, k_h][layer].
     pub cols: &'a [Vec<f32>; 6],
+    /// [psi_e1 | psi_e2 | psi_h1 | psi_h2] of axis x; grid row r owns
+    /// `layers` entries at r * layers of each part.
+    pub psi: Shared<'a, f32>,
+}
+
+impl XSlab<'_> {
+    /// x correction of the H row r: Hy (from Ez) and Hz (from Ey), each
+    /// where evolved (empty rows are not).
+    #[inline]
+    pub fn h_row(&self, r: usize, hy: &mut [f32], hz: &mut [f32], ey: &[f32], ez: &[f32], ch: f32) {
+        let l = self.prof.layers();
+        let total = self.psi_len() / 4;
+        let [.., b, c, k] = self.cols;
+        if !ez.is_empty() {
+            // SAFETY: row r's entries of psi_h1 belong to row r alone.
+            let p = unsafe { self.psi.slice(2 * total + r * l, l) };
+            x_slab_h(self.prof, p, hy, ez, [b, c, k], 1.0, ch);
+        }
+        if !ey.is_empty() {
+            // SAFETY: as above, psi_h2.
+            let p = unsafe { self.psi.slice(3 * total + r * l, l) };
+            x_slab_h(self.prof, p, hz, ey, [b, c, k], -1.0, ch);
+        }
+    }
+    /// x correction of the E row r: Ey (from Hz) and Ez (from Hy).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn e_row(&self, r: usize, ey: &mut [f32], ez: &mut [f32], hy: &[f32], hz: &[f32], cby: &[f32], cbz: &[f32]) {
+        let l = self.prof.layers();
+        let total = self.psi_len() / 4;
+        let [b, c, k, ..] = self.cols;
+        if !ey.is_empty() {
+            // SAFETY: row r's entries of psi_e1 belong to row r alone.
+            let p = unsafe { self.psi.slice(r * l, l) };
+            x_slab_e(self.prof, p, ey, hz, cby, [b, c, k], -1.0);
+        }
+        if !ez.is_empty() {
+            // SAFETY: as above, psi_e2.
+            let p = unsafe { self.psi.slice(total + r * l, l) };
+            x_slab_e(self.prof, p, ez, hy, cbz, [b, c, k], 1.0);
+        }
+    }
+    fn psi_len(&self) -> usize {
+        self.psi.len()
+    }
 }
 
 /// A profile's coefficients by column (see [`Slab::cols`]).
@@ -45,19 +99,14 @@ pub(super) fn columns(prof: &PmlProfile) -> [Vec<f32>; 6] {
 impl Slab<'_> {
     /// Length of one slab row.
     fn row_len(&self) -> usize {
-        if self.axis == 0 {
-            self.prof.layers()
-        } else {
-            self.shape[0]
-        }
+        self.shape[0]
     }
-    /// Slab row q -> (grid row, its layer along the axis; 0 for axis x).
+    /// Slab row q -> (grid row, its layer along the axis).
     #[inline]
     fn grid_row(&self, q: usize) -> (usize, usize) {
         let [_, ny, _] = self.shape;
         let layers = self.prof.layers();
         match self.axis {
-            0 => (q, 0),
             1 => {
                 let (s, k) = (q % layers, q / layers);
                 (self.prof.cell_of_layer(s) + ny * k, s)
@@ -103,19 +152,6 @@ pub(super) fn cpml_e(
             for (q, (pe1, pe2)) in pe1.chunks_exact_mut(len).zip(pe2.chunks_exact_mut(len)).enumerate() {
                 let (r, s) = slab.grid_row(c * slab.block + q);
                 let base = r * nx;
-                if slab.axis == 0 {
-                    let [b, cc, k, ..] = slab.cols;
-                    // SAFETY (both): grid row r belongs to slab row q alone.
-                    if on1 {
-                        let e1 = unsafe { e1.slice(base, nx) };
-                        x_slab_e(slab.prof, pe1, e1, &h2[base..base + nx], &cb1[base..base + nx], [b, cc, k], -1.0);
-                    }
-                    if on2 {
-                        let e2 = unsafe { e2.slice(base, nx) };
-                        x_slab_e(slab.prof, pe2, e2, &h1[base..base + nx], &cb2[base..base + nx], [b, cc, k], 1.0);
-                    }
-                    continue;
-                }
                 let [b, cc, k, ..] = slab.prof.coeffs[s];
                 let first = slab.prof.cell_of_layer(s) == 0;
                 let span = base..base + nx;
@@ -180,19 +216,6 @@ pub(super) fn cpml_h(slab: &Slab<'_>, psi: &mut [f32], h1: &Shared<'_, f32>, h2:
             for (q, (ph1, ph2)) in ph1.chunks_exact_mut(len).zip(ph2.chunks_exact_mut(len)).enumerate() {
                 let (r, s) = slab.grid_row(c * slab.block + q);
                 let base = r * nx;
-                if slab.axis == 0 {
-                    let [.., b, cc, k] = slab.cols;
-                    // SAFETY (both): grid row r belongs to slab row q alone.
-                    if on2 {
-                        let h1 = unsafe { h1.slice(base, nx) };
-                        x_slab_h(slab.prof, ph1, h1, &e2[base..base + nx], [b, cc, k], 1.0, ch);
-                    }
-                    if on1 {
-                        let h2 = unsafe { h2.slice(base, nx) };
-                        x_slab_h(slab.prof, ph2, h2, &e1[base..base + nx], [b, cc, k], -1.0, ch);
-                    }
-                    continue;
-                }
                 let [.., b, cc, k] = slab.prof.coeffs[s];
                 let last = slab.prof.cell_of_layer(s) + 1 == n;
                 let span = base..base + nx;

@@ -14,7 +14,9 @@
 //!
 //! One step, as in `GpuStepper::encode_step`: polarize, update_h, cpml_h,
 //! magnetic currents, update_e, cpml_e, correct, electric currents, probes,
-//! DFT. Fields are f32. Nothing is allocated in the step loop: waveforms and
+//! DFT. The x slab's CPML correction is applied inside the Yee sweep, row by
+//! row, right after the row's interior update (the same operations per cell
+//! in the same order as the separate shader pass). Fields are f32. Nothing is allocated in the step loop: waveforms and
 //! DFT phases are computed per batch of steps into buffers made once.
 
 mod cpml;
@@ -47,6 +49,9 @@ unsafe impl<T: Send> Send for Shared<'_, T> {}
 unsafe impl<T: Send> Sync for Shared<'_, T> {}
 
 impl<'a, T> Shared<'a, T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
     pub fn new(s: &'a mut [T]) -> Shared<'a, T> {
         Shared {
             ptr: s.as_mut_ptr(),
@@ -151,8 +156,8 @@ pub struct CpuStepper {
     rows: yee::Rows,
     /// Slab rows per parallel task, per axis.
     slab_block: [usize; 3],
-    /// CPML profiles by column, per axis.
-    pml_cols: [[Vec<f32>; 6]; 3],
+    /// The x CPML profile by column.
+    x_cols: [Vec<f32>; 6],
     steps: usize,
     probes: Vec<Vec<f32>>,
     /// Running DFT: closed blocks and the open block (dft.wgsl `total`, `partial`).
@@ -224,7 +229,7 @@ impl CpuStepper {
             run,
             rows,
             slab_block,
-            pml_cols: [0, 1, 2].map(|a| cpml::columns(&p.pml[a])),
+            x_cols: cpml::columns(&p.pml[0]),
             f,
             psi,
             steps: 0,
@@ -340,6 +345,16 @@ impl CpuStepper {
         samples::correct(&self.p.dispersion, &self.pol_runs, &self.pol, [ex, ey, ez], &self.p.cb, dx_over_dt);
     }
 
+    /// The x CPML slab, corrected inside the Yee sweep; None without one.
+    fn x_slab<'a>(p: &'a Prepared, cols: &'a [Vec<f32>; 6], psi: &'a mut [f32]) -> Option<cpml::XSlab<'a>> {
+        (p.pml[0].layers() > 0).then(|| cpml::XSlab {
+            prof: &p.pml[0],
+            cols,
+            psi: Shared::new(psi),
+        })
+    }
+
+    /// update_h with the x CPML correction (yee.wgsl `update_h`, cpml.wgsl `cpml_h` for x).
     fn update_h(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -347,9 +362,11 @@ impl CpuStepper {
             out: [hx, hy, hz],
             inp: [ex, ey, ez],
         };
-        yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero);
+        let x = Self::x_slab(&self.p, &self.x_cols, &mut self.psi[0]);
+        yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero, x.as_ref());
     }
 
+    /// update_e with the x CPML correction (yee.wgsl `update_e`, cpml.wgsl `cpml_e` for x).
     fn update_e(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -359,12 +376,13 @@ impl CpuStepper {
         };
         let cb = [&self.p.cb[0][..], &self.p.cb[1][..], &self.p.cb[2][..]];
         let ca = self.p.ca.as_ref().map(|ca| [&ca[0][..], &ca[1][..], &ca[2][..]]);
-        yee::update_e(&self.rows, half, cb, ca, two_d, &self.zero);
+        let x = Self::x_slab(&self.p, &self.x_cols, &mut self.psi[0]);
+        yee::update_e(&self.rows, half, cb, ca, two_d, &self.zero, x.as_ref());
     }
 }
 
 /// The CPML slab of axis `a`, None when the axis has no PML.
-fn slab<'a>(p: &'a Prepared, block: [usize; 3], cols: &'a [Vec<f32>; 6], a: usize) -> Option<cpml::Slab<'a>> {
+fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
     {
         let prof = &p.pml[a];
         if prof.layers() == 0 {
@@ -378,16 +396,15 @@ fn slab<'a>(p: &'a Prepared, block: [usize; 3], cols: &'a [Vec<f32>; 6], a: usiz
             shape: p.grid.shape(),
             on: (e(a + 1), e(a + 2)),
             block: block[a],
-            cols,
         })
     }
 }
 
 impl CpuStepper {
-    /// CPML correction of H in the slabs of every PML axis (cpml.wgsl `cpml_h`).
+    /// CPML correction of H in the y and z slabs (cpml.wgsl `cpml_h`).
     fn cpml_h(&mut self) {
-        for a in 0..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, &self.pml_cols[a], a) else { continue };
+        for a in 1..3 {
+            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
             let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
             let [ex, ey, ez, hx, hy, hz] = &mut self.f;
             let e = [&ex[..], &ey[..], &ez[..]];
@@ -398,10 +415,10 @@ impl CpuStepper {
         }
     }
 
-    /// CPML correction of E in the slabs of every PML axis (cpml.wgsl `cpml_e`).
+    /// CPML correction of E in the y and z slabs (cpml.wgsl `cpml_e`).
     fn cpml_e(&mut self) {
-        for a in 0..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, &self.pml_cols[a], a) else { continue };
+        for a in 1..3 {
+            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
             let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
             let [ex, ey, ez, hx, hy, hz] = &mut self.f;
             let h = [&hx[..], &hy[..], &hz[..]];
