@@ -144,7 +144,11 @@ impl Engine {
                     None if adapters.is_empty() => Ok(cpu("auto: no GPU adapter found".into())),
                     None => Ok(cpu(format!(
                         "auto: the only adapters are software rasterisers ({}); --backend gpu runs the shaders on them",
-                        adapters.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                        adapters
+                            .iter()
+                            .map(|a| format!("{} [{:?}]", a.name, a.backend))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))),
                 }
             }

@@ -134,7 +134,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
             Some((decay_by, ((check_interval / dt).ceil() as usize).max(1))),
         ),
     };
-    let progress = Progress::new(opts.progress, target_steps);
+    let progress = Progress::new(opts.progress, target_steps, decay.is_some());
     let started = Instant::now();
     let mut runs_done = 0;
     let mut all_steps = 0;
@@ -332,6 +332,9 @@ fn step_to_stop(
         .max(1);
     let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
     let mut peak = 0.0f64;
+    let mut level = f64::NAN;
+    let run_started = Instant::now();
+    let first = stepper.steps_done();
     let mut failure: Option<RunError> = None;
     while stepper.steps_done() < target_steps {
         if opts.interrupt.load(Ordering::SeqCst) {
@@ -345,17 +348,27 @@ fn step_to_stop(
             failure = Some(e.into());
             break;
         }
-        progress.update(stepper.steps_done(), dt, cells, started.elapsed());
+        let done = stepper.steps_done();
         if let Some((decay_by, every)) = decay {
             let series = &stepper.probe_series()[user_probes];
             let last = series.len().saturating_sub(every);
             let recent = series[last..].iter().map(|v| (*v as f64).powi(2)).fold(0.0, f64::max);
             peak = peak.max(recent);
-            if stepper.steps_done() >= start_check + every && peak > 0.0 && recent <= decay_by * peak {
-                stop_reason = format!("fields decayed to {:.1e} of their peak", recent / peak);
-                break;
+            if done >= start_check + every && peak > 0.0 {
+                level = recent / peak;
+                if recent <= decay_by * peak {
+                    stop_reason = format!("fields decayed to {:.1e} of their peak", recent / peak);
+                    break;
+                }
             }
         }
+        progress.update(&Status {
+            steps: done,
+            dt,
+            rate: cells * (done - first) as f64 / run_started.elapsed().as_secs_f64().max(1e-9),
+            elapsed: started.elapsed(),
+            decay: decay.map(|(by, _)| (level, by)),
+        });
     }
     (stop_reason, failure)
 }
@@ -571,46 +584,78 @@ struct Progress {
     mode: ProgressMode,
     bar: Option<indicatif::ProgressBar>,
     total: usize,
+    /// The run stops when its fields have decayed (`total` is only the max_fs cap).
+    decay: bool,
     last_line: std::cell::Cell<Instant>,
 }
 
+/// Where a run stands, for the progress report.
+struct Status {
+    steps: usize,
+    dt: f64,
+    /// Cell updates per second of this run so far.
+    rate: f64,
+    elapsed: Duration,
+    /// A decay run: (field energy at the probe now / its peak, the level that stops the run).
+    decay: Option<(f64, f64)>,
+}
+
 impl Progress {
-    fn new(mode: ProgressMode, total: usize) -> Progress {
+    fn new(mode: ProgressMode, total: usize, decay: bool) -> Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
-            let b = indicatif::ProgressBar::new(total as u64);
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
+            // A decay run's length is not known: no bar, no ETA from the cap.
+            let (len, template) = if decay {
+                (None, "{spinner} step {pos}  {msg}  {elapsed} elapsed")
+            } else {
+                (Some(total as u64), "{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
+            };
+            let b = indicatif::ProgressBar::with_draw_target(len, indicatif::ProgressDrawTarget::stderr());
+            b.set_style(indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
             b
         });
         Progress {
             mode,
             bar,
             total,
+            decay,
             last_line: std::cell::Cell::new(Instant::now()),
         }
     }
 
-    fn update(&self, steps: usize, dt: f64, cells: f64, elapsed: Duration) {
-        let rate = cells * steps as f64 / elapsed.as_secs_f64().max(1e-9);
-        let msg = format!("{:.1} fs  {:.1} M cell-updates/s", units::time_to_fs(steps as f64 * dt), rate / 1e6);
+    fn update(&self, st: &Status) {
+        let mut msg = format!(
+            "{:.1} fs  {:.1} M cell-updates/s",
+            units::time_to_fs(st.steps as f64 * st.dt),
+            st.rate / 1e6
+        );
+        if let Some((level, stop)) = st.decay {
+            if level.is_finite() {
+                msg.push_str(&format!("  field at {level:.1e} of its peak (stops at {stop:.0e})"));
+            } else {
+                msg.push_str(&format!("  source still on (stops when the field falls to {stop:.0e} of its peak)"));
+            }
+        }
         match self.mode {
             ProgressMode::Bar => {
                 if let Some(b) = &self.bar {
-                    b.set_position(steps as u64);
+                    b.set_position(st.steps as u64);
                     b.set_message(msg);
                 }
             }
             ProgressMode::Lines => {
-                if self.last_line.get().elapsed() >= Duration::from_secs(5) || steps >= self.total {
+                if self.last_line.get().elapsed() >= Duration::from_secs(5) || st.steps >= self.total {
                     self.last_line.set(Instant::now());
-                    let eta = if steps > 0 {
-                        elapsed.as_secs_f64() * (self.total - steps.min(self.total)) as f64 / steps as f64
+                    let secs = st.elapsed.as_secs_f64();
+                    if self.decay {
+                        eprintln!("step {} (cap {})  {msg}  {secs:.0} s elapsed", st.steps, self.total);
                     } else {
-                        0.0
-                    };
-                    eprintln!("step {steps}/{}  {msg}  (at most {eta:.0} s left)", self.total);
+                        let left = if st.steps > 0 {
+                            secs * (self.total - st.steps.min(self.total)) as f64 / st.steps as f64
+                        } else {
+                            0.0
+                        };
+                        eprintln!("step {}/{}  {msg}  {secs:.0} s elapsed, ~{left:.0} s left", st.steps, self.total);
+                    }
                 }
             }
             ProgressMode::None => {}

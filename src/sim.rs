@@ -103,7 +103,11 @@ impl Simulation {
         let grid = &self.grid;
         self.boundaries.validate(grid)?;
         if grid.cells() > u32::MAX as usize {
-            return Err(Error::invalid("grid cells", grid.cells(), "at most 2^32 - 1 cells are supported"));
+            return Err(Error::invalid(
+                "grid cells",
+                grid.cells(),
+                "at most 2^32 - 1 cells are supported (one index per cell): lower size_um or resolution",
+            ));
         }
         let materials = self.structure.rasterize(grid)?;
         let (cb, ca) = coefficients(grid, &self.boundaries, &materials);

@@ -174,3 +174,32 @@ until_fs = 1500
     let summary = lumen_fdtd::output::read_summary(&out).expect("partial results written");
     assert!(!summary.complete, "marked incomplete");
 }
+
+/// A grid of more than 2^32 cells is refused before anything is allocated,
+/// with the scene line of the size like every other scene error.
+#[test]
+fn a_grid_beyond_2_to_the_32_cells_names_its_scene_line() {
+    let text = r#"
+[simulation]
+dimensions = "3d"
+size_um = [100.0, 100.0, 100.0]
+resolution = 20
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0, 0.0]
+component = "Ez"
+wavelength_um = 1.0
+bandwidth_um = 0.3
+
+[run]
+until_fs = 10
+"#;
+    let err = lumen_fdtd::scene::parse(text, "huge.toml", &[], false)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("huge.toml:4") && err.contains("2^32") && err.contains("8000000000"),
+        "{err}"
+    );
+}

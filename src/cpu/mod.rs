@@ -440,12 +440,18 @@ pub(crate) fn slab_cells(g: &Grid, a: usize, layers: usize) -> usize {
 
 impl Stepper for CpuStepper {
     fn run(&mut self, steps: usize) -> Result<()> {
-        for left in (1..=steps).rev() {
-            if !(self.batch_first..self.batch_first + self.batch_len).contains(&self.steps) {
-                self.fill_batch(left);
+        // The loop runs on a rayon worker: its parallel sweeps then split
+        // through the workers' own deques, instead of each being injected
+        // into the pool from outside (a wake-up per sweep, and the injector
+        // queue allocating as it goes).
+        rayon::scope(|_| {
+            for left in (1..=steps).rev() {
+                if !(self.batch_first..self.batch_first + self.batch_len).contains(&self.steps) {
+                    self.fill_batch(left);
+                }
+                self.step_once();
             }
-            self.step_once();
-        }
+        });
         Ok(())
     }
     fn steps_done(&self) -> usize {

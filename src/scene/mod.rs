@@ -366,6 +366,9 @@ fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec
         crate::Error::CourantTooLarge { .. } => return Some("simulation.courant".into()),
         _ => return None,
     };
+    if name == "grid cells" {
+        return Some("simulation.size_um".into());
+    }
     let index = |prefix: &str| name.strip_prefix(prefix)?.split(']').next()?.parse::<usize>().ok();
     if let Some(i) = index("sources[") {
         return Some(format!("sources.{i}"));

@@ -1,0 +1,125 @@
+//! Choosing the engine from the command line: `--backend cpu|gpu|auto`,
+//! `LUMEN_BACKEND`, what `auto` picks where the only adapters are software
+//! rasterisers (CI), and that both engines give the same numbers through the
+//! whole user path (they run the same operations in the same order:
+//! tests/gpu_vs_cpu.rs; here the JSON summaries must agree to f32 rounding).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn lumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lumen"))
+}
+
+fn quickstart() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart.toml")
+}
+
+fn out(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("lumen-backend-{}-{name}.h5", std::process::id()))
+}
+
+fn run(args: &[&str], env: &[(&str, &str)], name: &str) -> Output {
+    let mut c = lumen();
+    c.arg("run").arg(quickstart()).arg("-o").arg(out(name)).arg("--json").args(args);
+    c.env_remove("LUMEN_BACKEND").env_remove("XDG_RUNTIME_DIR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "lumen run failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("JSON summary")
+}
+
+fn fluxes(v: &serde_json::Value) -> Vec<f64> {
+    v["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["flux"].as_array().cloned().unwrap_or_default())
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn devices() -> serde_json::Value {
+    let o = lumen().args(["devices", "--json"]).output().unwrap();
+    assert!(o.status.success());
+    serde_json::from_slice(&o.stdout).expect("devices JSON")
+}
+
+#[test]
+fn devices_lists_the_native_engine_and_what_auto_takes() {
+    let d = devices();
+    assert!(d["native"]["threads"].as_u64().unwrap() >= 1, "{d}");
+    assert!(d["native"]["simd_f32_lanes"].as_u64().unwrap() >= 1, "{d}");
+    let adapters = d["adapters"].as_array().unwrap();
+    let hardware = adapters.iter().any(|a| a["software"] == false);
+    assert_eq!(d["auto"], if hardware { "gpu" } else { "cpu" }, "{d}");
+}
+
+#[test]
+fn auto_takes_the_native_engine_without_a_hardware_gpu_and_says_so() {
+    let d = devices();
+    let o = run(&[], &[], "auto");
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    let v = json(&o);
+    if d["auto"] == "cpu" {
+        assert!(stderr.contains("engine: native CPU engine"), "{stderr}");
+        assert!(
+            stderr.contains("software rasterisers") || stderr.contains("no GPU adapter"),
+            "{stderr}"
+        );
+        assert!(v["adapter"].as_str().unwrap().contains("native CPU engine"), "{v}");
+    } else {
+        assert!(!v["adapter"].as_str().unwrap().contains("native CPU engine"), "{v}");
+    }
+}
+
+#[test]
+fn both_backends_run_and_agree() {
+    let cpu = json(&run(&["--backend", "cpu", "--quiet"], &[], "cpu"));
+    let gpu = json(&run(&["--backend", "gpu", "--quiet"], &[], "gpu"));
+    assert!(cpu["adapter"].as_str().unwrap().contains("native CPU engine"), "{cpu}");
+    assert!(!gpu["adapter"].as_str().unwrap().contains("native CPU engine"), "{gpu}");
+    let (a, b) = (fluxes(&cpu), fluxes(&gpu));
+    assert!(a.len() >= 6 && a.len() == b.len(), "{a:?} {b:?}");
+    for (x, y) in a.iter().zip(&b) {
+        // The flux is a sum over many f32 DFT samples: agreement to ~1e-6 relative.
+        assert!((x - y).abs() <= 1e-5 * x.abs().max(y.abs()), "cpu {x} vs gpu {y}");
+        assert!(x.abs() > 0.0);
+    }
+}
+
+#[test]
+fn lumen_backend_is_read_and_the_flag_wins() {
+    let v = json(&run(&["--quiet"], &[("LUMEN_BACKEND", "cpu")], "env"));
+    assert!(v["adapter"].as_str().unwrap().contains("native CPU engine"), "{v}");
+    let v = json(&run(&["--quiet", "--backend", "gpu"], &[("LUMEN_BACKEND", "cpu")], "flag"));
+    assert!(!v["adapter"].as_str().unwrap().contains("native CPU engine"), "{v}");
+    let o = run(&["--quiet"], &[("LUMEN_BACKEND", "cuda")], "bad");
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("LUMEN_BACKEND") && stderr.contains("cuda") && stderr.contains("cpu, gpu or auto"),
+        "{stderr}"
+    );
+    let o = lumen().args(["run", "x.toml", "--backend", "fast"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Mesa prints `error: XDG_RUNTIME_DIR is invalid or not set` when that
+/// variable is unset (CI, batch jobs); it must not reach the user.
+#[test]
+fn no_mesa_runtime_dir_noise() {
+    for args in [vec!["devices"], vec!["check", quickstart().to_str().unwrap(), "--backend", "gpu"]] {
+        let o = lumen().args(&args).env_remove("XDG_RUNTIME_DIR").output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{args:?}: {all}");
+        assert!(!all.contains("XDG_RUNTIME_DIR"), "{args:?}: {all}");
+    }
+    let o = run(&["--backend", "gpu"], &[], "xdg");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("XDG_RUNTIME_DIR"));
+}
