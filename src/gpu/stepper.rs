@@ -4,9 +4,13 @@
 //! back nothing but the probe samples of that submission.
 //!
 //! One step, in order (the CPU twin in src/cpu/mod.rs does the same):
-//! update_h, cpml_h per PML axis, inject_h (magnetic currents, one dispatch
-//! per layer), update_e, cpml_e per PML axis, inject (one dispatch per
-//! source layer), record_probes.
+//! polarize (dispersive media), update_h with its CPML terms, inject_h
+//! (magnetic currents, one dispatch per layer), update_e with its CPML terms,
+//! correct (dispersive media), inject (one dispatch per source layer),
+//! record_probes, DFT accumulate (and flush every FLUSH_EVERY steps).
+//! The CPML is folded into the Yee kernels (shaders/yee.wgsl): per cell the
+//! same operations in the same order as the twin's interior pass followed by
+//! one CPML pass per axis, without re-reading the fields.
 
 use std::sync::{Arc, Mutex};
 
@@ -73,19 +77,19 @@ pub fn steps_per_submission(ctx: &GpuContext, cells: usize) -> usize {
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct YeeParams {
+    /// nx, ny, nz, unused.
     pub n: [u32; 4],
-    pub periodic: [u32; 4],
+    /// ch = dt / dx, unused...
     pub coef: [f32; 4],
-}
-
-/// Keep in sync with `Params` in shaders/cpml.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct CpmlParams {
+    /// Per axis: lo layers, first cell of the hi slab, layers of both slabs,
+    /// offset of the axis' profile in the profile buffer (f32 elements).
+    pub pml: [[u32; 4]; 3],
+    /// psi block length (slab box cells) per axis, unused.
+    pub pml_total: [u32; 4],
+    /// First cell of the box this dispatch covers, unused.
+    pub origin: [u32; 4],
+    /// Extents of that box, unused.
     pub ext: [u32; 4],
-    pub axis: [u32; 4],
-    pub flags: [u32; 4],
-    pub coef: [f32; 4],
 }
 
 /// Keep in sync with `Params` in shaders/sources.wgsl and shaders/probes.wgsl.
@@ -98,7 +102,6 @@ pub struct CountParams {
 }
 
 pub const YEE_WGSL: &str = include_str!("../../shaders/yee.wgsl");
-pub const CPML_WGSL: &str = include_str!("../../shaders/cpml.wgsl");
 pub const SOURCES_WGSL: &str = include_str!("../../shaders/sources.wgsl");
 pub const PROBES_WGSL: &str = include_str!("../../shaders/probes.wgsl");
 pub const DFT_WGSL: &str = include_str!("../../shaders/dft.wgsl");
@@ -113,11 +116,53 @@ pub struct DispersionParams {
     pub dx_over_dt: f32,
 }
 
-const YEE_WG: [u32; 2] = [64, 4];
+/// Workgroup shape of update_h / update_e (keep in sync with shaders/yee.wgsl).
+const YEE_WG: [u32; 3] = [64, 4, 1];
 
 struct Dispatch {
     bind: wgpu::BindGroup,
     groups: [u32; 3],
+}
+
+/// One box of the grid for update_h / update_e: its entry in the Yee params
+/// buffer (dynamic offset), its workgroups, and whether it lies outside the
+/// y and z CPML slabs (then the kernels built without those terms run it).
+struct YeeBox {
+    offset: u32,
+    groups: [u32; 3],
+    bulk: bool,
+}
+
+/// (origin, extents, bulk) of one box.
+type BoxSpec = ([usize; 3], [usize; 3], bool);
+
+/// The boxes the Yee kernels are dispatched over.
+/// On a GPU one box, the grid: a warp whose cells all lie outside the slabs
+/// skips the CPML branch. A CPU adapter (llvmpipe, lavapipe) runs both sides
+/// of a branch under a lane mask, so there the cells outside the y and z
+/// slabs (all of x: an x slab is narrower than a 64-wide workgroup row) are
+/// one box run without the y and z CPML code, and the y and z slabs are up
+/// to four more boxes that do not overlap (z slabs within the y interior).
+fn yee_boxes(shape: [usize; 3], pml: &[[u32; 4]; 3], split: bool) -> Vec<BoxSpec> {
+    let lo = |a: usize| pml[a][0] as usize;
+    // First cell of the hi slab (n when the axis has none).
+    let hi = |a: usize| if pml[a][2] == 0 { shape[a] } else { pml[a][1] as usize };
+    if !split || (pml[1][2] == 0 && pml[2][2] == 0) {
+        return vec![([0; 3], shape, false)];
+    }
+    let mut boxes = Vec::new();
+    let mut push = |origin: [usize; 3], end: [usize; 3], bulk: bool| {
+        if (0..3).all(|a| end[a] > origin[a]) {
+            boxes.push((origin, [end[0] - origin[0], end[1] - origin[1], end[2] - origin[2]], bulk));
+        }
+    };
+    let n = shape;
+    push([0, lo(1), lo(2)], [n[0], hi(1), hi(2)], true);
+    push([0, 0, 0], [n[0], lo(1), n[2]], false);
+    push([0, hi(1), 0], [n[0], n[1], n[2]], false);
+    push([0, lo(1), 0], [n[0], hi(1), lo(2)], false);
+    push([0, lo(1), hi(2)], [n[0], hi(1), n[2]], false);
+    boxes
 }
 
 struct Probes {
@@ -152,7 +197,6 @@ struct Snapshot {
 /// stepper on that context: a sweep's variants reuse them.
 pub struct Kernels {
     yee_bgl: wgpu::BindGroupLayout,
-    cpml_bgl: wgpu::BindGroupLayout,
     src_bgl: wgpu::BindGroupLayout,
     probe_bgl: wgpu::BindGroupLayout,
     dft_bgl: wgpu::BindGroupLayout,
@@ -160,8 +204,10 @@ pub struct Kernels {
     step_bgl: wgpu::BindGroupLayout,
     update_h: wgpu::ComputePipeline,
     update_e: wgpu::ComputePipeline,
-    cpml_h: wgpu::ComputePipeline,
-    cpml_e: wgpu::ComputePipeline,
+    /// The same kernels built without the y and z CPML terms (for the box
+    /// outside the y and z slabs).
+    update_h_bulk: wgpu::ComputePipeline,
+    update_e_bulk: wgpu::ComputePipeline,
     inject: wgpu::ComputePipeline,
     inject_h: wgpu::ComputePipeline,
     record: wgpu::ComputePipeline,
@@ -171,9 +217,23 @@ pub struct Kernels {
     correct: wgpu::ComputePipeline,
 }
 
-/// The kind of run a set of kernels is specialised for:
-/// [two_d, tm, te, has_loss] (the override constants of yee.wgsl).
-pub type KernelKey = [bool; 4];
+/// The kind of run a set of kernels is specialised for: the override
+/// constants of yee.wgsl, [TWO_D, TM, TE, HAS_LOSS, PERIODIC_X, PERIODIC_Y,
+/// PERIODIC_Z, PML_X, PML_Y, PML_Z].
+pub type KernelKey = [bool; 10];
+
+const KERNEL_CONSTANTS: [&str; 10] = [
+    "TWO_D",
+    "TM",
+    "TE",
+    "HAS_LOSS",
+    "PERIODIC_X",
+    "PERIODIC_Y",
+    "PERIODIC_Z",
+    "PML_X",
+    "PML_Y",
+    "PML_Z",
+];
 
 impl Kernels {
     fn new(dev: &wgpu::Device, key: KernelKey) -> Kernels {
@@ -183,8 +243,26 @@ impl Kernels {
                 source: wgpu::ShaderSource::Wgsl(src.into()),
             })
         };
-        let yee_mod = module("yee.wgsl", YEE_WGSL);
-        let cpml_mod = module("cpml.wgsl", CPML_WGSL);
+        // The Yee kernels index only inside their arrays: cell indices are
+        // checked against the grid (and the grid against the buffers, which
+        // are made from it), neighbours are chosen in range with select(),
+        // psi and profile indices come from layers < the slab's layers (see
+        // the header of yee.wgsl). So they go without the per-access bounds
+        // checks wgpu would add; every other check stays on. The sample-list
+        // kernels (sources, probes, DFT, dispersion) index with host data and
+        // keep all checks: they touch few cells.
+        let mut trusted = wgpu::ShaderRuntimeChecks::checked();
+        trusted.bounds_checks = false;
+        // SAFETY: see above; yee.wgsl has no loops.
+        let yee_mod = unsafe {
+            dev.create_shader_module_trusted(
+                wgpu::ShaderModuleDescriptor {
+                    label: Some("yee.wgsl"),
+                    source: wgpu::ShaderSource::Wgsl(YEE_WGSL.into()),
+                },
+                trusted,
+            )
+        };
         let src_mod = module("sources.wgsl", SOURCES_WGSL);
         let probe_mod = module("probes.wgsl", PROBES_WGSL);
         let dft_mod = module("dft.wgsl", DFT_WGSL);
@@ -199,7 +277,16 @@ impl Kernels {
         let yee_bgl = layout(
             "yee",
             &[
-                uniform(0, false),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: true,
+                        min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<YeeParams>() as u64),
+                    },
+                    count: None,
+                },
                 storage(1, false),
                 storage(2, false),
                 storage(3, false),
@@ -212,20 +299,10 @@ impl Kernels {
                 storage(10, true),
                 storage(11, true),
                 storage(12, true),
-            ],
-        );
-        let cpml_bgl = layout(
-            "cpml",
-            &[
-                uniform(0, false),
-                storage(1, false),
-                storage(2, false),
-                storage(3, false),
-                storage(4, false),
-                storage(5, true),
-                storage(6, true),
-                storage(7, false),
-                storage(8, true),
+                storage(13, false),
+                storage(14, false),
+                storage(15, false),
+                storage(16, true),
             ],
         );
         let src_bgl = layout(
@@ -309,11 +386,13 @@ impl Kernels {
                 })
             };
         let b = |v: bool| if v { 1.0 } else { 0.0 };
-        let yee_consts = [("TWO_D", b(key[0])), ("TM", b(key[1])), ("TE", b(key[2])), ("HAS_LOSS", b(key[3]))];
+        let yee_consts: Vec<(&str, f64)> = KERNEL_CONSTANTS.iter().zip(key).map(|(name, v)| (*name, b(v))).collect();
         let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
         let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
-        let cpml_h = pipeline("cpml_h", &cpml_mod, "cpml_h", &[Some(&cpml_bgl)], &[]);
-        let cpml_e = pipeline("cpml_e", &cpml_mod, "cpml_e", &[Some(&cpml_bgl)], &[]);
+        let bulk_consts: Vec<(&str, f64)> =
+            yee_consts.iter().map(|&(name, v)| (name, if name == "PML_Y" || name == "PML_Z" { 0.0 } else { v })).collect();
+        let update_h_bulk = pipeline("update_h (no CPML)", &yee_mod, "update_h", &[Some(&yee_bgl)], &bulk_consts);
+        let update_e_bulk = pipeline("update_e (no CPML)", &yee_mod, "update_e", &[Some(&yee_bgl)], &bulk_consts);
         let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let inject_h = pipeline("inject_h", &src_mod, "inject_h", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let record = pipeline(
@@ -329,7 +408,6 @@ impl Kernels {
         let correct = pipeline("correct", &disp_mod, "correct", &[Some(&disp_bgl)], &[]);
         Kernels {
             yee_bgl,
-            cpml_bgl,
             src_bgl,
             probe_bgl,
             dft_bgl,
@@ -337,8 +415,8 @@ impl Kernels {
             step_bgl,
             update_h,
             update_e,
-            cpml_h,
-            cpml_e,
+            update_h_bulk,
+            update_e_bulk,
             inject,
             inject_h,
             record,
@@ -363,8 +441,8 @@ pub struct GpuStepper {
     active: [bool; 6],
     fields: Vec<wgpu::Buffer>,
     k: Arc<Kernels>,
-    yee: Dispatch,
-    cpml: Vec<Dispatch>,
+    yee: wgpu::BindGroup,
+    yee_boxes: Vec<YeeBox>,
     sources: Vec<Dispatch>,
     magnetic: Vec<Dispatch>,
     wave: Option<wgpu::Buffer>,
@@ -526,98 +604,116 @@ impl GpuStepper {
             .collect();
 
         // Layouts and pipelines: compiled once per context and kind of run.
-        let k = kernels(&ctx, [dims.count() == 2, dims.has_tm(), dims.has_te(), p.ca.is_some()]);
-        let (yee_bgl, cpml_bgl, src_bgl, probe_bgl, dft_bgl, disp_bgl, step_bgl) = (
-            &k.yee_bgl,
-            &k.cpml_bgl,
-            &k.src_bgl,
-            &k.probe_bgl,
-            &k.dft_bgl,
-            &k.disp_bgl,
-            &k.step_bgl,
-        );
+        let three = dims.count() == 3;
+        let periodic = |a: usize| a >= dims.count() || p.boundaries.periodic(a);
+        let has_pml = |a: usize| (a < dims.count()) && p.pml[a].layers() > 0;
+        let key: KernelKey = [
+            !three,
+            dims.has_tm(),
+            dims.has_te(),
+            p.ca.is_some(),
+            periodic(0),
+            periodic(1),
+            periodic(2),
+            has_pml(0),
+            has_pml(1),
+            has_pml(2),
+        ];
+        let k = kernels(&ctx, key);
+        let (yee_bgl, src_bgl, probe_bgl, dft_bgl, disp_bgl, step_bgl) =
+            (&k.yee_bgl, &k.src_bgl, &k.probe_bgl, &k.dft_bgl, &k.disp_bgl, &k.step_bgl);
 
-        // Interior update.
-        let periodic = |a: usize| (a >= dims.count() || p.boundaries.periodic(a)) as u32;
-        let yee_params = YeeParams {
-            n: [g.nx as u32, g.ny as u32, g.nz as u32, 0],
-            periodic: [periodic(0), periodic(1), periodic(2), 0],
-            coef: [p.ch, 0.0, 0.0, 0.0],
+        // CPML: psi over each axis' slab box (x fastest, [psi_e1 | psi_e2 |
+        // psi_h1 | psi_h2]) and the profiles of all axes in one buffer.
+        let mut pml = [[0u32; 4]; 3];
+        let mut pml_total = [0u32; 4];
+        let mut profiles: Vec<f32> = Vec::new();
+        let mut psi: Vec<wgpu::Buffer> = Vec::new();
+        for a in 0..3 {
+            if !has_pml(a) {
+                psi.push(dummy("cpml psi (unused)"));
+                continue;
+            }
+            let prof = &p.pml[a];
+            let n_a = g.shape()[a];
+            let layers = prof.layers();
+            let mut ext = g.shape();
+            ext[a] = layers;
+            let total: usize = ext.iter().product();
+            pml[a] = [prof.lo as u32, (n_a - (layers - prof.lo)) as u32, layers as u32, profiles.len() as u32];
+            pml_total[a] = total as u32;
+            profiles.extend(prof.coeffs.iter().flatten().copied());
+            ctx.check_binding("CPML auxiliary fields", (4 * total * 4) as u64)?;
+            let buf = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("cpml psi"),
+                size: (4 * total * 4) as u64,
+                usage: st | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            state.push(buf.clone());
+            psi.push(buf);
+        }
+        let prof_buf = if profiles.is_empty() {
+            dummy("cpml profile (unused)")
+        } else {
+            init("cpml profile", bytemuck::cast_slice(&profiles), st)
         };
-        let yee_ubuf = init("yee params", bytemuck::bytes_of(&yee_params), un);
-        let mut yee_entries = vec![entry(0, &yee_ubuf)];
+
+        // Field update (with the CPML folded in), one params entry per box.
+        let split = ctx.adapter.device_type == wgpu::DeviceType::Cpu;
+        let boxes = yee_boxes(g.shape(), &pml, split);
+        let params_size = std::mem::size_of::<YeeParams>();
+        let params_stride = (params_size as u32).next_multiple_of(ctx.limits.min_uniform_buffer_offset_alignment) as usize;
+        let mut yee_data = vec![0u8; boxes.len() * params_stride];
+        let mut yee_boxes = Vec::new();
+        for (b, (origin, ext, bulk)) in boxes.iter().enumerate() {
+            let u = |v: [usize; 3]| [v[0] as u32, v[1] as u32, v[2] as u32, 0];
+            let params = YeeParams {
+                n: [g.nx as u32, g.ny as u32, g.nz as u32, 0],
+                coef: [p.ch, 0.0, 0.0, 0.0],
+                pml,
+                pml_total,
+                origin: u(*origin),
+                ext: u(*ext),
+            };
+            let o = b * params_stride;
+            yee_data[o..o + params_size].copy_from_slice(bytemuck::bytes_of(&params));
+            yee_boxes.push(YeeBox {
+                offset: o as u32,
+                groups: [
+                    ext[0].div_ceil(YEE_WG[0] as usize) as u32,
+                    ext[1].div_ceil(YEE_WG[1] as usize) as u32,
+                    ext[2].div_ceil(YEE_WG[2] as usize) as u32,
+                ],
+                bulk: *bulk,
+            });
+        }
+        let yee_ubuf = init("yee params", &yee_data, un);
+        let mut yee_entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &yee_ubuf,
+                offset: 0,
+                size: wgpu::BufferSize::new(params_size as u64),
+            }),
+        }];
         for (i, f) in fields.iter().enumerate() {
             yee_entries.push(entry(1 + i as u32, f));
         }
         for a in 0..3 {
             yee_entries.push(entry(7 + a as u32, &cb[a]));
             yee_entries.push(entry(10 + a as u32, &ca[a]));
+            yee_entries.push(entry(13 + a as u32, &psi[a]));
         }
-        let yee_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+        yee_entries.push(entry(16, &prof_buf));
+        let yee = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("yee"),
             layout: yee_bgl,
             entries: &yee_entries,
         });
-        let yee = Dispatch {
-            bind: yee_bind,
-            groups: [
-                g.nx.div_ceil(YEE_WG[0] as usize) as u32,
-                g.ny.div_ceil(YEE_WG[1] as usize) as u32,
-                g.nz as u32,
-            ],
-        };
         keep.push(yee_ubuf);
-
-        // CPML slabs, one bind group per axis with the transverse components
-        // in cyclic order.
-        let mut cpml = Vec::new();
-        for a in 0..3 {
-            let prof = &p.pml[a];
-            if prof.layers() == 0 {
-                continue;
-            }
-            let mut ext = g.shape();
-            ext[a] = prof.layers();
-            let total: usize = ext.iter().product();
-            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-            let params = CpmlParams {
-                ext: [ext[0] as u32, ext[1] as u32, ext[2] as u32, total as u32],
-                axis: [a as u32, prof.lo as u32, prof.n as u32, g.strides()[a] as u32],
-                flags: [active[c1] as u32, active[c2] as u32, 0, 0],
-                coef: [p.ch, 0.0, 0.0, 0.0],
-            };
-            ctx.check_binding("CPML auxiliary fields", (4 * total * 4) as u64)?;
-            let ubuf = init("cpml params", bytemuck::bytes_of(&params), un);
-            let psi = dev.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("cpml psi"),
-                size: (4 * total * 4) as u64,
-                usage: st | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let flat: Vec<f32> = prof.coeffs.iter().flatten().copied().collect();
-            let pbuf = init("cpml profile", bytemuck::cast_slice(&flat), st);
-            let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("cpml"),
-                layout: cpml_bgl,
-                entries: &[
-                    entry(0, &ubuf),
-                    entry(1, &fields[c1]),
-                    entry(2, &fields[c2]),
-                    entry(3, &fields[3 + c1]),
-                    entry(4, &fields[3 + c2]),
-                    entry(5, &cb[c1]),
-                    entry(6, &cb[c2]),
-                    entry(7, &psi),
-                    entry(8, &pbuf),
-                ],
-            });
-            cpml.push(Dispatch {
-                bind,
-                groups: linear_groups(total, 256),
-            });
-            state.push(psi.clone());
-            keep.extend([ubuf, psi, pbuf]);
-        }
+        keep.push(prof_buf);
+        keep.extend(psi);
 
         // The per-step uniform: entry s holds s, bound with a dynamic offset.
         let step_stride = ctx.limits.min_uniform_buffer_offset_alignment.max(16);
@@ -907,7 +1003,7 @@ impl GpuStepper {
             fields,
             k,
             yee,
-            cpml,
+            yee_boxes,
             sources,
             magnetic,
             source_cells,
@@ -995,25 +1091,24 @@ impl GpuStepper {
         &self.ctx
     }
 
+    /// Record one half step of the field update over every box.
+    fn encode_yee(&self, pass: &mut wgpu::ComputePass<'_>, edge: &wgpu::ComputePipeline, bulk: &wgpu::ComputePipeline) {
+        for b in &self.yee_boxes {
+            pass.set_pipeline(if b.bulk { bulk } else { edge });
+            pass.set_bind_group(0, &self.yee, &[b.offset]);
+            pass.dispatch_workgroups(b.groups[0], b.groups[1], b.groups[2]);
+        }
+    }
+
     /// Record one full time step; `s` is the step's place in the submission
     /// and `n` its number in the run.
     fn encode_step(&self, pass: &mut wgpu::ComputePass<'_>, s: usize, n: usize) {
-        let [x, y, z] = self.yee.groups;
         if let Some(d) = &self.dispersion {
             pass.set_pipeline(&self.k.polarize);
             pass.set_bind_group(0, &d.bind, &[]);
             pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
-        pass.set_pipeline(&self.k.update_h);
-        pass.set_bind_group(0, &self.yee.bind, &[]);
-        pass.dispatch_workgroups(x, y, z);
-        if !self.cpml.is_empty() {
-            pass.set_pipeline(&self.k.cpml_h);
-            for d in &self.cpml {
-                pass.set_bind_group(0, &d.bind, &[]);
-                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
-            }
-        }
+        self.encode_yee(pass, &self.k.update_h, &self.k.update_h_bulk);
         let offset = [(s as u32) * self.step_stride];
         if !self.magnetic.is_empty() {
             pass.set_pipeline(&self.k.inject_h);
@@ -1023,16 +1118,7 @@ impl GpuStepper {
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
         }
-        pass.set_pipeline(&self.k.update_e);
-        pass.set_bind_group(0, &self.yee.bind, &[]);
-        pass.dispatch_workgroups(x, y, z);
-        if !self.cpml.is_empty() {
-            pass.set_pipeline(&self.k.cpml_e);
-            for d in &self.cpml {
-                pass.set_bind_group(0, &d.bind, &[]);
-                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
-            }
-        }
+        self.encode_yee(pass, &self.k.update_e, &self.k.update_e_bulk);
         if let Some(d) = &self.dispersion {
             pass.set_pipeline(&self.k.correct);
             pass.set_bind_group(0, &d.bind, &[]);
