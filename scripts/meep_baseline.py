@@ -23,6 +23,11 @@ field component the source excites is allocated and the pulse has spread),
 then `fields.step()` in a loop, timed with perf_counter. The number of timed
 steps is chosen so that one measurement lasts at least --min-seconds.
 Reported: cell-updates/s = cells * steps / elapsed. Best of --repeats.
+
+--steps N times exactly N steps per repeat instead (scripts/bench_vs_meep.sh
+uses --steps N --repeats 1 to mirror a `lumen run` of N steps), and --json FILE
+writes each case's grid, set-up time, steps, best rate and the whole process
+time so far.
 """
 
 import argparse
@@ -30,7 +35,11 @@ import os
 import sys
 import time
 
-import meep as mp
+T_START = time.perf_counter()
+
+import json  # noqa: E402
+
+import meep as mp  # noqa: E402
 
 RES = 20  # px per um
 PML_CELLS = 16
@@ -104,11 +113,11 @@ def measure(name, case, args):
         f.step()
     # Size the timed batch from a short trial.
     t = time.perf_counter()
-    trial = 5
+    trial = 0 if args.steps else 5
     for _ in range(trial):
         f.step()
-    per_step = (time.perf_counter() - t) / trial
-    steps = max(10, int(args.min_seconds / per_step) + 1)
+    per_step = (time.perf_counter() - t) / max(trial, 1)
+    steps = args.steps if args.steps else max(10, int(args.min_seconds / per_step) + 1)
     results = []
     for r in range(args.repeats):
         t = time.perf_counter()
@@ -129,7 +138,15 @@ def measure(name, case, args):
         flush=True,
     )
     del sim, f
-    return best
+    return dict(
+        grid=[nx, ny, nz],
+        cells=cells,
+        setup_s=setup,
+        steps=steps,
+        cell_updates_per_s=best,
+        all_cell_updates_per_s=results,
+        process_time_s=time.perf_counter() - T_START,
+    )
 
 
 def main():
@@ -139,6 +156,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--min-seconds", type=float, default=5.0)
     ap.add_argument("--eps-averaging", action="store_true")
+    ap.add_argument("--steps", type=int, default=0, help="time exactly this many steps per repeat (default: sized by --min-seconds)")
+    ap.add_argument("--json", help="write the results as JSON to this file")
     args = ap.parse_args()
     if os.environ.get("OMP_NUM_THREADS") != "1":
         print("note: OMP_NUM_THREADS is not 1 (Debian's MEEP is serial anyway)")
@@ -152,7 +171,10 @@ def main():
         out[name] = measure(name, CASES[name], args)
     print("summary (M cell-updates/s, best of repeats):")
     for k, v in out.items():
-        print(f"  {k:12s} {v / 1e6:8.1f}")
+        print(f"  {k:12s} {v['cell_updates_per_s'] / 1e6:8.1f}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"code": f"MEEP {mp.__version__}", "cases": out}, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 //
 // Bindings: group 0: 0-5 Ex Ey Ez Hx Hy Hz; 6 samples; 7 phase; 8 partial;
 //           9 total; 10 params. group 1: 0 step (dynamic offset).
-// CPU twin: src/cpu/mod.rs (accumulate_dft, flush_dft).
+// CPU twin: src/cpu/samples.rs (accumulate) and src/cpu/mod.rs (the flush in step_once).
 
 // Keep in sync with DftSample in src/monitor/dft.rs.
 struct DftSample {

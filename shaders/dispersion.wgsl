@@ -7,7 +7,7 @@
 // One thread per dispersive sample; it owns all the poles of its sample, so
 // no two threads touch one E value.
 // Bindings: 0-2 Ex Ey Ez; 3-5 cb; 6 samples; 7 pole coefficients; 8 state; 9 params.
-// CPU twin: src/cpu/mod.rs (polarize, correct_dispersion).
+// CPU twin: src/cpu/samples.rs (polarize, correct).
 
 // Keep in sync with DispersiveSample in src/dispersion.rs.
 struct Sample {

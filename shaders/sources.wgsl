@@ -9,7 +9,7 @@
 //
 // Bindings: group 0: 0-2 Ex Ey Ez; 3-5 cb; 6 cells; 7 wave; 8 params.
 //           group 1: 0 step (dynamic offset).
-// CPU twin: src/cpu/mod.rs (inject_sources).
+// CPU twin: src/cpu/samples.rs (inject_e, inject_h).
 
 // Keep in sync with SourceCell in src/sim.rs.
 struct SourceCell {

@@ -40,7 +40,7 @@
 // Components a run does not evolve, ca when lossless and psi of an axis
 // without CPML are bound to tiny dummy buffers and never read (the override
 // constants remove the code).
-// CPU twin: src/cpu/mod.rs (update_h + cpml_h, update_e + cpml_e, slab_cell).
+// CPU twin: src/cpu/yee.rs (update_h, update_e, with the x slab), src/cpu/cpml.rs (y, z slabs).
 
 // Keep in sync with YeeParams in src/gpu/stepper.rs.
 struct Params {

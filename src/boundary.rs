@@ -143,7 +143,7 @@ impl Boundaries {
 /// Layer s runs over the low slab (s < lo, cell index i = s) then the high
 /// slab (i = n - hi + (s - lo)). For each layer: `b`, `c` and `1/kappa - 1`
 /// at the E sample (integer position along the axis) and at the H sample
-/// (half-integer position). Keep in sync with shaders/cpml.wgsl.
+/// (half-integer position). Keep in sync with shaders/yee.wgsl (prof).
 #[derive(Clone, Debug, Default)]
 pub struct PmlProfile {
     pub lo: usize,

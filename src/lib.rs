@@ -1,6 +1,9 @@
-//! lumen-fdtd: a finite-difference time-domain (FDTD) Maxwell solver whose
-//! field updates run as WGSL compute shaders through wgpu, on any GPU vendor
-//! or, without a GPU, on Mesa's software adapters.
+//! lumen-fdtd: a finite-difference time-domain (FDTD) Maxwell solver with
+//! two engines that run the same physics: WGSL compute shaders through wgpu
+//! on any GPU vendor ([`gpu`]), and a native multi-threaded CPU engine
+//! ([`cpu`]) with the same layout and the same operations in the same order,
+//! so the two agree bit for bit. [`engine`] chooses between them
+//! (`--backend cpu|gpu|auto`).
 //!
 //! # Conventions
 //! - Lengths and wavelengths in micrometres; c = eps0 = mu0 = 1 internally, so
@@ -11,14 +14,15 @@
 //! - Single precision fields (WGSL has no f64).
 //!
 //! # Not supported yet
-//! Dispersive media, non-uniform grids, magnetic materials (mu = 1), mode
-//! sources and monitors, near-to-far projection. Fields larger than one
-//! storage binding of the adapter are refused with an error rather than split.
+//! Non-uniform grids, magnetic materials (mu = 1), continuously graded media
+//! (graded cylinders are staircases), MPI. On the GPU path, fields larger than
+//! one storage binding of the adapter are refused with an error rather than
+//! split.
 //!
 //! # Layers
 //! [`scene`] (TOML files) -> [`sim::Simulation`] (physical description) ->
 //! [`sim::Prepared`] (grid rasterised by [`geometry`], coefficients, sample lists) ->
-//! [`gpu::GpuStepper`] or its twin [`cpu::CpuStepper`] -> [`run`] (stop
+//! [`engine::Engine`]: [`gpu::GpuStepper`] or [`cpu::CpuStepper`] -> [`run`] (stop
 //! conditions, normalisation) -> [`output`] (HDF5). [`sweep`] runs many
 //! variants of one scene and tabulates their results. [`plot`] draws a scene's
 //! rasterised set-up, or a result file's monitors, as PNG images.

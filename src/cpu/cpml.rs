@@ -1,5 +1,5 @@
-//! The native engine's CPML corrections: the twin of shaders/cpml.wgsl
-//! (`cpml_e`, `cpml_h`), applied after the interior update in the boundary
+//! The native engine's CPML corrections: the twin of the CPML terms of shaders/yee.wgsl
+//! (applied per cell after the interior update), in the boundary
 //! slabs only.
 //!
 //! For axis a, with e1 = E_{a+1}, e2 = E_{a+2}, h1 = H_{a+1}, h2 = H_{a+2}
@@ -127,7 +127,7 @@ impl Slab<'_> {
     }
 }
 
-/// CPML correction of E in one slab (cpml.wgsl `cpml_e`): `psi` is the
+/// CPML correction of E in one slab (yee.wgsl, E half): `psi` is the
 /// axis's [psi_e1 | psi_e2] part, `e1`, `e2` the components corrected.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn cpml_e(
@@ -199,7 +199,7 @@ fn correction(sign: f32, k: f32, d: f32, p: f32) -> f32 {
     }
 }
 
-/// CPML correction of H in one slab (cpml.wgsl `cpml_h`): `psi` is the
+/// CPML correction of H in one slab (yee.wgsl, H half): `psi` is the
 /// axis's [psi_h1 | psi_h2] part, `h1`, `h2` the components corrected.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn cpml_h(slab: &Slab<'_>, psi: &mut [f32], h1: &Shared<'_, f32>, h2: &Shared<'_, f32>, e1: &[f32], e2: &[f32], ch: f32) {

@@ -8,7 +8,7 @@
 //! Kernels, each beside its shader:
 //! - [`yee`]: update_h / update_e (shaders/yee.wgsl), rows along x, rayon
 //!   over blocks of rows, no per-cell boundary branches;
-//! - [`cpml`]: the CPML corrections in the slabs only (shaders/cpml.wgsl);
+//! - [`cpml`]: the CPML corrections in the slabs only (the CPML part of shaders/yee.wgsl);
 //! - [`samples`]: sources, dispersive polarisation and the running DFT
 //!   (shaders/sources.wgsl, dispersion.wgsl, dft.wgsl).
 //!
@@ -354,7 +354,7 @@ impl CpuStepper {
         })
     }
 
-    /// update_h with the x CPML correction (yee.wgsl `update_h`, cpml.wgsl `cpml_h` for x).
+    /// update_h with the x CPML correction (yee.wgsl `update_h` with its x CPML terms).
     fn update_h(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -366,7 +366,7 @@ impl CpuStepper {
         yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero, x.as_ref());
     }
 
-    /// update_e with the x CPML correction (yee.wgsl `update_e`, cpml.wgsl `cpml_e` for x).
+    /// update_e with the x CPML correction (yee.wgsl `update_e` with its x CPML terms).
     fn update_e(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -401,7 +401,7 @@ fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
 }
 
 impl CpuStepper {
-    /// CPML correction of H in the y and z slabs (cpml.wgsl `cpml_h`).
+    /// CPML correction of H in the y and z slabs (the y, z CPML terms of yee.wgsl `update_h`).
     fn cpml_h(&mut self) {
         for a in 1..3 {
             let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
@@ -415,7 +415,7 @@ impl CpuStepper {
         }
     }
 
-    /// CPML correction of E in the y and z slabs (cpml.wgsl `cpml_e`).
+    /// CPML correction of E in the y and z slabs (the y, z CPML terms of yee.wgsl `update_e`).
     fn cpml_e(&mut self) {
         for a in 1..3 {
             let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
