@@ -13,13 +13,16 @@
 //! - 3D 128^3 periodic vacuum (no PML, no block), 20 steps per iteration
 //! - 3D 256^3, 5 steps per iteration (skipped with `LUMEN_BENCH_QUICK=1`)
 //!
-//! Run: `cargo bench --bench step`; `LUMEN_BENCH_BACKENDS=cpu` (or `gpu`)
-//! runs one engine only. Timings are wall clock around `Stepper::run`, which
+//! Also a STREAM-like triad: the machine's memory bandwidth on one thread
+//! and on all, in the same run.
+//!
+//! Run: `cargo bench --bench step`; `LUMEN_BENCH_BACKENDS=cpu` (or `gpu`,
+//! `triad`, or a comma list) runs only those. Timings are wall clock around `Stepper::run`, which
 //! returns only after the device has finished (`device.poll`). Stepper set-up
 //! (buffers, shader compilation) is outside the measurement.
 
 use std::hint::black_box;
-use std::sync::Arc;
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_main, Criterion, SamplingMode, Throughput};
@@ -161,9 +164,46 @@ fn bench_engine(c: &mut Criterion, engine: &Engine) {
     g.finish();
 }
 
+/// A STREAM-like triad, a = b + s c over 3 x 64 MiB of f32, on all rayon
+/// threads and on one: the memory bandwidth the step rates are bound by
+/// (bytes per cell-update x rate; docs/PERFORMANCE.md). 12 bytes moved per
+/// element (write-allocate traffic not counted, as in STREAM).
+fn bench_triad(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let n = 16 << 20;
+    let (mut a, b, cc) = (vec![0.0f32; n], vec![1.0f32; n], vec![2.0f32; n]);
+    let mut g = c.benchmark_group("memory bandwidth [triad a = b + s c, f32, 3 x 64 MiB]");
+    configure(&mut g);
+    g.throughput(Throughput::Bytes(12 * n as u64));
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    for (name, pool) in [("1 thread", Some(&one)), ("all threads", None)] {
+        g.bench_function(name, |bch| {
+            let mut triad = || {
+                a.par_chunks_mut(1 << 16)
+                    .zip(b.par_chunks(1 << 16))
+                    .zip(cc.par_chunks(1 << 16))
+                    .for_each(|((a, b), c)| {
+                        for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                            *a = b + 0.5 * c;
+                        }
+                    })
+            };
+            bch.iter(|| match pool {
+                Some(p) => p.install(&mut triad),
+                None => triad(),
+            });
+        });
+    }
+    g.finish();
+    black_box(&a);
+}
+
 fn benches() {
     let mut c = Criterion::default().configure_from_args();
-    let which = std::env::var("LUMEN_BENCH_BACKENDS").unwrap_or_else(|_| "cpu,gpu".into());
+    if std::env::var("LUMEN_BENCH_BACKENDS").map_or(true, |b| b.contains("triad")) {
+        bench_triad(&mut c);
+    }
+    let which = std::env::var("LUMEN_BENCH_BACKENDS").unwrap_or_else(|_| "triad,cpu,gpu".into());
     if quick() {
         println!("LUMEN_BENCH_QUICK set: skipping the 256^3 case");
     }

@@ -543,7 +543,8 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backe
     let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
     // Rough throughput by engine, from measurements in docs/PERFORMANCE.md.
     let rate = match &engine {
-        Engine::Cpu(info) => 6.0e7 * info.threads as f64,
+        // Per thread, 2 cores of an EPYC (docs/PERFORMANCE.md): 2D ~3e8/s, 3D with CPML ~8e7/s.
+        Engine::Cpu(info) => info.threads as f64 * if g.dims.count() == 2 { 3.0e8 } else { 8.0e7 },
         Engine::Gpu(ctx) => match ctx.adapter.device_type {
             wgpu::DeviceType::Cpu => 2.0e7,
             wgpu::DeviceType::IntegratedGpu => 1.0e9,

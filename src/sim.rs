@@ -3,6 +3,7 @@
 //! Both the GPU stepper and its CPU twin consume the same `Prepared`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::boundary::{Boundaries, Boundary, PmlProfile};
 use crate::dispersion::DispersionPlan;
@@ -49,11 +50,17 @@ pub struct ProbeCell {
 pub struct Prepared {
     pub grid: Grid,
     pub boundaries: Boundaries,
-    pub materials: MaterialGrid,
+    /// Per-component permittivity (what monitors, mode solvers and plots
+    /// read). Once prepared, `sigma` is empty when the run is lossless and
+    /// `medium` is empty (it only served to build the dispersion plan), so
+    /// that what stays resident per cell is eps, cb and the fields.
+    /// The cell arrays are shared: cloning a `Prepared` (an LED's moved
+    /// dipole, a stepper's own copy) copies none of them.
+    pub materials: Arc<MaterialGrid>,
     /// E update: E = ca E + cb (difference of H); cb = (dt/dx) / eps / (1 + sigma dt / 2 eps).
-    pub cb: [Vec<f32>; 3],
+    pub cb: Arc<[Vec<f32>; 3]>,
     /// ca = (1 - sigma dt / 2 eps) / (1 + sigma dt / 2 eps); None when lossless.
-    pub ca: Option<[Vec<f32>; 3]>,
+    pub ca: Option<Arc<[Vec<f32>; 3]>>,
     /// H update coefficient dt / (mu dx), mu = 1.
     pub ch: f32,
     pub pml: [PmlProfile; 3],
@@ -136,12 +143,17 @@ impl Simulation {
         }
         let dft = DftPlan::new(grid, &materials, &self.monitors, &source_layers, &profiles)?;
         let dispersion = DispersionPlan::new(grid, &self.structure, &materials)?;
+        let mut materials = materials;
+        materials.medium = Default::default();
+        if !materials.has_loss() {
+            materials.sigma = Default::default();
+        }
         Ok(Prepared {
             grid: grid.clone(),
             boundaries: self.boundaries,
-            materials,
-            cb,
-            ca,
+            materials: Arc::new(materials),
+            cb: Arc::new(cb),
+            ca: ca.map(Arc::new),
             ch: (grid.dt / grid.dx) as f32,
             pml,
             source_layers,
