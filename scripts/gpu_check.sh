@@ -36,6 +36,9 @@ fi
 bin=${1:?usage: gpu_check.sh BIN_DIR [REPORT] | --collect BIN_DIR}
 report=${2:-gpu_check_report.txt}
 export WGPU_BACKEND=${WGPU_BACKEND:-vulkan}
+# The physics tests step on the native CPU engine unless told otherwise
+# (tests/common/mod.rs); here they must run the WGSL path on the GPU.
+export LUMEN_TEST_BACKEND=gpu
 log=$(mktemp -d)
 fail=0
 {

@@ -487,26 +487,32 @@ fn region_samples(grid: &Grid, c: Component, min_um: [f64; 3], max_um: [f64; 3],
 fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
     let dtdx = grid.dt / grid.dx;
     let half_dt = 0.5 * grid.dt;
+    use rayon::prelude::*;
     let mut cb: [Vec<f32>; 3] = Default::default();
     let mut ca: [Vec<f32>; 3] = Default::default();
+    // ca only for a lossy run: a lossless one never reads it (and at 256^3
+    // it would be 64 MiB per component at the peak of preparation).
+    let lossy = m.has_loss();
     for a in 0..3 {
         let (e, s) = (&m.eps[a], &m.sigma[a]);
         cb[a] = e
-            .iter()
-            .zip(s)
+            .par_iter()
+            .zip(s.par_iter())
             .map(|(&e, &s)| {
                 let (e, s) = (e as f64, s as f64);
                 (dtdx / e / (1.0 + s * half_dt / e)) as f32
             })
             .collect();
-        ca[a] = e
-            .iter()
-            .zip(s)
-            .map(|(&e, &s)| {
-                let x = s as f64 * half_dt / e as f64;
-                ((1.0 - x) / (1.0 + x)) as f32
-            })
-            .collect();
+        if lossy {
+            ca[a] = e
+                .par_iter()
+                .zip(s.par_iter())
+                .map(|(&e, &s)| {
+                    let x = s as f64 * half_dt / e as f64;
+                    ((1.0 - x) / (1.0 + x)) as f32
+                })
+                .collect();
+        }
     }
     // A PEC wall at the low face of axis `w` sits at x_w = 0 where the E
     // components tangential to it (axes != w) are sampled at index 0.
@@ -527,8 +533,7 @@ fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid) -> ([Vec<f32>; 3]
             }
         }
     }
-    let ca = if m.has_loss() { Some(ca) } else { None };
-    (cb, ca)
+    (cb, lossy.then_some(ca))
 }
 
 /// Host copy of the fields; components a run does not evolve are empty.

@@ -100,7 +100,10 @@ fn flat_over(target: usize, limit: Option<Duration>) {
         before as f64 / 1e6,
         after as f64 / 1e6,
     );
-    assert!(done >= 1000, "only {done} steps in the time allowed: the check would be meaningless");
+    assert!(
+        done >= 1000,
+        "only {done} steps in the time allowed: the check would be meaningless"
+    );
     assert!(grown < 50.0, "resident memory grew by {grown:.1} MB over {done} steps");
     assert_eq!(s.probe_series()[0].len(), 8 * chunk + done);
 }

@@ -3,9 +3,7 @@
 //! structs have the sizes naga computes for them.
 
 use lumen_fdtd::dispersion::DispersiveSample;
-use lumen_fdtd::gpu::stepper::{
-    CountParams, DispersionParams, YeeParams, DFT_WGSL, DISPERSION_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL,
-};
+use lumen_fdtd::gpu::stepper::{CountParams, DispersionParams, YeeParams, DFT_WGSL, DISPERSION_WGSL, PROBES_WGSL, SOURCES_WGSL, YEE_WGSL};
 use lumen_fdtd::monitor::dft::DftSample;
 use lumen_fdtd::sim::{ProbeCell, SourceCell};
 

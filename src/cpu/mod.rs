@@ -198,8 +198,8 @@ impl CpuStepper {
         let g = &p.grid;
         let n = g.cells();
         let dims = g.dims;
-        let f = Component::ALL.map(|c| if c.is_active(dims) { vec![0.0f32; n] } else { Vec::new() });
-        let psi = [0, 1, 2].map(|a| vec![0.0f32; 4 * slab_cells(g, a, p.pml[a].layers())]);
+        let f = Component::ALL.map(|c| if c.is_active(dims) { zeroed(n) } else { Vec::new() });
+        let psi = [0, 1, 2].map(|a| zeroed(4 * slab_cells(g, a, p.pml[a].layers())));
         let rows = yee::Rows {
             nx: g.nx,
             ny: g.ny,
@@ -429,6 +429,16 @@ impl CpuStepper {
             cpml::cpml_e(&slab, &mut psi[..half], &e[c1], &e[c2], h[c1], h[c2], &cb[c1], &cb[c2]);
         }
     }
+}
+
+/// `n` zeros, written once by all threads: the pages are mapped here, in
+/// set-up, rather than by page faults in the first steps (a run's rate would
+/// otherwise include them, and faults from two threads contend).
+fn zeroed(n: usize) -> Vec<f32> {
+    use rayon::prelude::*;
+    let mut v = vec![0.0f32; n];
+    v.par_chunks_mut(1 << 16).for_each(|c| c.fill(std::hint::black_box(0.0)));
+    v
 }
 
 /// Number of cells in the slab region of axis `a` with `layers` layers.

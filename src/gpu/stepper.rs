@@ -389,8 +389,10 @@ impl Kernels {
         let yee_consts: Vec<(&str, f64)> = KERNEL_CONSTANTS.iter().zip(key).map(|(name, v)| (*name, b(v))).collect();
         let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
         let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
-        let bulk_consts: Vec<(&str, f64)> =
-            yee_consts.iter().map(|&(name, v)| (name, if name == "PML_Y" || name == "PML_Z" { 0.0 } else { v })).collect();
+        let bulk_consts: Vec<(&str, f64)> = yee_consts
+            .iter()
+            .map(|&(name, v)| (name, if name == "PML_Y" || name == "PML_Z" { 0.0 } else { v }))
+            .collect();
         let update_h_bulk = pipeline("update_h (no CPML)", &yee_mod, "update_h", &[Some(&yee_bgl)], &bulk_consts);
         let update_e_bulk = pipeline("update_e (no CPML)", &yee_mod, "update_e", &[Some(&yee_bgl)], &bulk_consts);
         let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
@@ -640,7 +642,12 @@ impl GpuStepper {
             let mut ext = g.shape();
             ext[a] = layers;
             let total: usize = ext.iter().product();
-            pml[a] = [prof.lo as u32, (n_a - (layers - prof.lo)) as u32, layers as u32, profiles.len() as u32];
+            pml[a] = [
+                prof.lo as u32,
+                (n_a - (layers - prof.lo)) as u32,
+                layers as u32,
+                profiles.len() as u32,
+            ];
             pml_total[a] = total as u32;
             profiles.extend(prof.coeffs.iter().flatten().copied());
             ctx.check_binding("CPML auxiliary fields", (4 * total * 4) as u64)?;
