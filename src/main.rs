@@ -436,7 +436,7 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
     json!({
         "output": out.output, "complete": out.complete, "stop_reason": out.stop_reason, "steps": out.steps,
         "simulated_time_fs": out.simulated_time_fs, "wall_time_s": out.wall_time_s,
-        "cell_updates_per_s": out.cell_updates_per_s, "adapter": out.adapter, "monitors": monitors,
+        "cell_updates_per_s": out.cell_updates_per_s, "engine": out.engine, "adapter": out.adapter, "monitors": monitors,
     })
 }
 

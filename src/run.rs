@@ -77,7 +77,10 @@ pub struct RunOutcome {
     pub cell_updates_per_s: f64,
     pub complete: bool,
     pub stop_reason: String,
+    /// The engine that ran it, as named in logs (adapter or native engine).
     pub adapter: String,
+    /// "cpu" (native engine) or "gpu" (WGSL path).
+    pub engine: &'static str,
     pub monitors: Vec<MonitorResult>,
     pub normalized: Vec<NormalizedFlux>,
     /// The coupling report of an LED scene (text table).
@@ -280,6 +283,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         complete,
         stop_reason,
         adapter,
+        engine: engine.kind(),
         monitors,
         normalized,
         report,

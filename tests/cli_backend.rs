@@ -84,6 +84,7 @@ fn both_backends_run_and_agree() {
     let gpu = json(&run(&["--backend", "gpu", "--quiet"], &[], "gpu"));
     assert!(cpu["adapter"].as_str().unwrap().contains("native CPU engine"), "{cpu}");
     assert!(!gpu["adapter"].as_str().unwrap().contains("native CPU engine"), "{gpu}");
+    assert_eq!((cpu["engine"].as_str(), gpu["engine"].as_str()), (Some("cpu"), Some("gpu")));
     let (a, b) = (fluxes(&cpu), fluxes(&gpu));
     assert!(a.len() >= 6 && a.len() == b.len(), "{a:?} {b:?}");
     for (x, y) in a.iter().zip(&b) {
