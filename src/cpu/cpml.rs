@@ -1,6 +1,5 @@
-//! The native engine's CPML corrections: the twin of the CPML terms of shaders/yee.wgsl
-//! (applied per cell after the interior update), in the boundary
-//! slabs only.
+//! The native engine's CPML corrections: the twin of the CPML terms of
+//! shaders/yee.wgsl, applied in the boundary slabs only.
 //!
 //! For axis a, with e1 = E_{a+1}, e2 = E_{a+2}, h1 = H_{a+1}, h2 = H_{a+2}
 //! and d the difference along a (backward for E, forward for H):
@@ -12,34 +11,30 @@
 //!
 //! psi is laid out as on the GPU: [psi_e1 | psi_e2 | psi_h1 | psi_h2], each
 //! over the slab box (the grid with the axis extent replaced by the layer
-//! count), x-fastest. The slabs of y and z are walked by their rows here: a
-//! slab row is a whole grid row and one layer, so the coefficients are
-//! constants and the loop along x vectorises; rows go to threads in blocks.
-//! Along x a slab row is the `layers` samples at both ends of a grid row:
-//! those are corrected inside the Yee sweep ([`XSlab`], called from yee.rs),
-//! in runs with their coefficients by column.
-
-use rayon::prelude::*;
+//! count), x-fastest. All of it is applied row by row inside the Yee sweep
+//! (yee.rs), right after a row's interior update, while the row is in cache:
+//! first x, then y, then z, as the shader does per cell. Along x a row's slab
+//! samples are the `layers` at both of its ends (two runs with their
+//! coefficients by column); a row inside the y or z slab is corrected whole,
+//! with the layer's coefficients as constants, so the loop along x
+//! vectorises.
 
 use crate::boundary::PmlProfile;
 
 use super::Shared;
 
-/// The slab of axis y or z, as the kernels walk it.
-pub(super) struct Slab<'a> {
-    pub axis: usize,
-    pub prof: &'a PmlProfile,
-    pub shape: [usize; 3],
-    /// Pairs evolved: (e1, h2) and (e2, h1).
-    pub on: (bool, bool),
-    /// Slab rows per parallel task.
-    pub block: usize,
+/// The CPML slabs of a run, for the row sweep. Rows are numbered
+/// r = j + ny * k; each grid row owns its own psi entries, so rows may be
+/// corrected on different threads.
+pub(super) struct Slabs<'a> {
+    pub nx: usize,
+    pub ny: usize,
+    pub x: Option<XSlab<'a>>,
+    /// The slabs of y and z.
+    pub yz: [Option<YzSlab<'a>>; 2],
 }
 
-/// The slab of axis x: corrected row by row inside the Yee sweep
-/// (yee.rs), right after each row's interior update, while the row is in
-/// cache. Per cell that is the shader's order all the same: the interior
-/// update, then the x correction, then (in their own passes) y and z.
+/// The slab of axis x.
 pub(super) struct XSlab<'a> {
     pub prof: &'a PmlProfile,
     /// The profile by column, [b_e, c_e, k_e, b_h, c_h, k_h][layer].
@@ -49,13 +44,172 @@ pub(super) struct XSlab<'a> {
     pub psi: Shared<'a, f32>,
 }
 
+/// The slab of axis y or z: psi rows of nx samples, one per (layer, other
+/// coordinate).
+pub(super) struct YzSlab<'a> {
+    pub axis: usize,
+    pub prof: &'a PmlProfile,
+    pub psi: Shared<'a, f32>,
+}
+
+/// A component's row r, or nothing when the component is not evolved.
+#[inline]
+fn row(f: &[f32], r: usize, nx: usize) -> &[f32] {
+    if f.is_empty() {
+        f
+    } else {
+        &f[r * nx..(r + 1) * nx]
+    }
+}
+
+impl YzSlab<'_> {
+    /// The layer of grid coordinate `c` along the axis, if it is in the slab.
+    #[inline]
+    fn layer(&self, c: usize) -> Option<usize> {
+        let p = self.prof;
+        if c < p.lo {
+            Some(c)
+        } else if c >= p.n - p.hi {
+            Some(p.lo + c - (p.n - p.hi))
+        } else {
+            None
+        }
+    }
+    /// (layer, psi row, grid rows to the neighbour along the axis, coordinate)
+    /// of grid row r, if it is in the slab.
+    #[inline]
+    fn at(&self, r: usize, ny: usize) -> Option<(usize, usize, usize, usize)> {
+        let (j, k) = (r % ny, r / ny);
+        match self.axis {
+            1 => self.layer(j).map(|s| (s, s + self.prof.layers() * k, 1, j)),
+            _ => self.layer(k).map(|s| (s, j + ny * s, ny, k)),
+        }
+    }
+}
+
+impl Slabs<'_> {
+    /// CPML correction of the H rows r (`h`: Hx, Hy, Hz rows, empty where not
+    /// evolved) from the E arrays `e` (whole), after the row's interior update.
+    pub fn h_row(&self, r: usize, h: [&mut [f32]; 3], e: [&[f32]; 3], ch: f32) {
+        let nx = self.nx;
+        let [hx, hy, hz] = h;
+        if let Some(x) = &self.x {
+            x.h_row(r, hy, hz, row(e[1], r, nx), row(e[2], r, nx), ch);
+        }
+        let h = [hx, hy, hz];
+        for sl in self.yz.iter().flatten() {
+            let Some((s, q, step, coord)) = sl.at(r, self.ny) else { continue };
+            let a = sl.axis;
+            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+            let [.., b, c, k] = sl.prof.coeffs[s];
+            let total = sl.psi.len() / 4;
+            let last = coord + 1 == sl.prof.n;
+            let next =
+                |f: &'_ [f32]| -> Option<std::ops::Range<usize>> { (!last && !f.is_empty()).then(|| (r + step) * nx..(r + step + 1) * nx) };
+            // H_{a+1} += ch (k d(E_{a+2}) + psi_h1): where E_{a+2} is evolved.
+            if !e[c2].is_empty() {
+                // SAFETY: psi row q of psi_h1 belongs to grid row r alone.
+                let p = unsafe { sl.psi.slice(2 * total + q * nx, nx) };
+                let ep = next(e[c2]).map(|rg| &e[c2][rg]);
+                yz_h(p, h[c1], row(e[c2], r, nx), ep, [b, c, k], 1.0, ch);
+            }
+            // H_{a+2} -= ch (k d(E_{a+1}) + psi_h2).
+            if !e[c1].is_empty() {
+                // SAFETY: as above, psi_h2.
+                let p = unsafe { sl.psi.slice(3 * total + q * nx, nx) };
+                let ep = next(e[c1]).map(|rg| &e[c1][rg]);
+                yz_h(p, h[c2], row(e[c1], r, nx), ep, [b, c, k], -1.0, ch);
+            }
+        }
+    }
+
+    /// CPML correction of the E rows r from the H arrays `h` (whole), after
+    /// the row's interior update.
+    pub fn e_row(&self, r: usize, e: [&mut [f32]; 3], h: [&[f32]; 3], cb: [&[f32]; 3]) {
+        let nx = self.nx;
+        let [ex, ey, ez] = e;
+        if let Some(x) = &self.x {
+            x.e_row(r, ey, ez, row(h[1], r, nx), row(h[2], r, nx), row(cb[1], r, nx), row(cb[2], r, nx));
+        }
+        let e = [ex, ey, ez];
+        for sl in self.yz.iter().flatten() {
+            let Some((s, q, step, coord)) = sl.at(r, self.ny) else { continue };
+            let a = sl.axis;
+            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+            let [b, c, k, ..] = sl.prof.coeffs[s];
+            let total = sl.psi.len() / 4;
+            let prev = |f: &'_ [f32]| -> Option<std::ops::Range<usize>> {
+                (coord > 0 && !f.is_empty()).then(|| (r - step) * nx..(r - step + 1) * nx)
+            };
+            // E_{a+1} += cb (-(k d(H_{a+2})) - psi_e1).
+            if !e[c1].is_empty() {
+                // SAFETY: psi row q of psi_e1 belongs to grid row r alone.
+                let p = unsafe { sl.psi.slice(q * nx, nx) };
+                let hm = prev(h[c2]).map(|rg| &h[c2][rg]);
+                yz_e(p, e[c1], row(h[c2], r, nx), hm, row(cb[c1], r, nx), [b, c, k], -1.0);
+            }
+            // E_{a+2} += cb (k d(H_{a+1}) + psi_e2).
+            if !e[c2].is_empty() {
+                // SAFETY: as above, psi_e2.
+                let p = unsafe { sl.psi.slice(total + q * nx, nx) };
+                let hm = prev(h[c1]).map(|rg| &h[c1][rg]);
+                yz_e(p, e[c2], row(h[c1], r, nx), hm, row(cb[c2], r, nx), [b, c, k], 1.0);
+            }
+        }
+    }
+}
+
+/// One row of a y or z slab, E side; `hm` is the previous row along the
+/// axis (None at the domain's first cell: zero).
+#[inline]
+fn yz_e(p: &mut [f32], e: &mut [f32], h0: &[f32], hm: Option<&[f32]>, cb: &[f32], [b, c, k]: [f32; 3], sign: f32) {
+    match hm {
+        Some(hm) => {
+            for ((((p, e), &h0), &hm), &cb) in p.iter_mut().zip(e.iter_mut()).zip(h0).zip(hm).zip(cb) {
+                let d = h0 - hm;
+                *p = b * *p + c * d;
+                *e += cb * correction(sign, k, d, *p);
+            }
+        }
+        None => {
+            for (((p, e), &h0), &cb) in p.iter_mut().zip(e.iter_mut()).zip(h0).zip(cb) {
+                let d = h0 - 0.0;
+                *p = b * *p + c * d;
+                *e += cb * correction(sign, k, d, *p);
+            }
+        }
+    }
+}
+
+/// One row of a y or z slab, H side; `ep` is the next row along the axis
+/// (None at the domain's last cell: zero).
+#[inline]
+fn yz_h(p: &mut [f32], h: &mut [f32], e0: &[f32], ep: Option<&[f32]>, [b, c, k]: [f32; 3], sign: f32, ch: f32) {
+    match ep {
+        Some(ep) => {
+            for (((p, h), &e0), &ep) in p.iter_mut().zip(h.iter_mut()).zip(e0).zip(ep) {
+                let d = ep - e0;
+                *p = b * *p + c * d;
+                apply_h(h, sign, ch, k, d, *p);
+            }
+        }
+        None => {
+            for ((p, h), &e0) in p.iter_mut().zip(h.iter_mut()).zip(e0) {
+                let d = 0.0 - e0;
+                *p = b * *p + c * d;
+                apply_h(h, sign, ch, k, d, *p);
+            }
+        }
+    }
+}
+
 impl XSlab<'_> {
     /// x correction of the H row r: Hy (from Ez) and Hz (from Ey), each
     /// where evolved (empty rows are not).
     #[inline]
-    pub fn h_row(&self, r: usize, hy: &mut [f32], hz: &mut [f32], ey: &[f32], ez: &[f32], ch: f32) {
+    fn h_row(&self, r: usize, hy: &mut [f32], hz: &mut [f32], ey: &[f32], ez: &[f32], ch: f32) {
         let l = self.prof.layers();
-        let total = self.psi_len() / 4;
+        let total = self.psi.len() / 4;
         let [.., b, c, k] = self.cols;
         if !ez.is_empty() {
             // SAFETY: row r's entries of psi_h1 belong to row r alone.
@@ -71,9 +225,9 @@ impl XSlab<'_> {
     /// x correction of the E row r: Ey (from Hz) and Ez (from Hy).
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    pub fn e_row(&self, r: usize, ey: &mut [f32], ez: &mut [f32], hy: &[f32], hz: &[f32], cby: &[f32], cbz: &[f32]) {
+    fn e_row(&self, r: usize, ey: &mut [f32], ez: &mut [f32], hy: &[f32], hz: &[f32], cby: &[f32], cbz: &[f32]) {
         let l = self.prof.layers();
-        let total = self.psi_len() / 4;
+        let total = self.psi.len() / 4;
         let [b, c, k, ..] = self.cols;
         if !ey.is_empty() {
             // SAFETY: row r's entries of psi_e1 belong to row r alone.
@@ -86,106 +240,11 @@ impl XSlab<'_> {
             x_slab_e(self.prof, p, ez, hy, cbz, [b, c, k], 1.0);
         }
     }
-    fn psi_len(&self) -> usize {
-        self.psi.len()
-    }
 }
 
-/// A profile's coefficients by column (see [`Slab::cols`]).
+/// A profile's coefficients by column (see [`XSlab::cols`]).
 pub(super) fn columns(prof: &PmlProfile) -> [Vec<f32>; 6] {
     [0, 1, 2, 3, 4, 5].map(|m| prof.coeffs.iter().map(|c| c[m]).collect())
-}
-
-impl Slab<'_> {
-    /// Length of one slab row.
-    fn row_len(&self) -> usize {
-        self.shape[0]
-    }
-    /// Slab row q -> (grid row, its layer along the axis).
-    #[inline]
-    fn grid_row(&self, q: usize) -> (usize, usize) {
-        let [_, ny, _] = self.shape;
-        let layers = self.prof.layers();
-        match self.axis {
-            1 => {
-                let (s, k) = (q % layers, q / layers);
-                (self.prof.cell_of_layer(s) + ny * k, s)
-            }
-            _ => {
-                let (j, s) = (q % ny, q / ny);
-                (j + ny * self.prof.cell_of_layer(s), s)
-            }
-        }
-    }
-    /// Grid rows between a row and its neighbour along y or z.
-    fn row_stride(&self) -> usize {
-        if self.axis == 1 {
-            1
-        } else {
-            self.shape[1]
-        }
-    }
-}
-
-/// CPML correction of E in one slab (yee.wgsl, E half): `psi` is the
-/// axis's [psi_e1 | psi_e2] part, `e1`, `e2` the components corrected.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn cpml_e(
-    slab: &Slab<'_>,
-    psi: &mut [f32],
-    e1: &Shared<'_, f32>,
-    e2: &Shared<'_, f32>,
-    h1: &[f32],
-    h2: &[f32],
-    cb1: &[f32],
-    cb2: &[f32],
-) {
-    let nx = slab.shape[0];
-    let len = slab.row_len();
-    let (pe1, pe2) = psi.split_at_mut(psi.len() / 2);
-    let (on1, on2) = slab.on;
-    let stride = slab.row_stride() * nx;
-    pe1.par_chunks_mut(len * slab.block)
-        .zip(pe2.par_chunks_mut(len * slab.block))
-        .enumerate()
-        .for_each(|(c, (pe1, pe2))| {
-            for (q, (pe1, pe2)) in pe1.chunks_exact_mut(len).zip(pe2.chunks_exact_mut(len)).enumerate() {
-                let (r, s) = slab.grid_row(c * slab.block + q);
-                let base = r * nx;
-                let [b, cc, k, ..] = slab.prof.coeffs[s];
-                let first = slab.prof.cell_of_layer(s) == 0;
-                let span = base..base + nx;
-                let prev = (!first).then(|| base - stride..base - stride + nx);
-                let run = |pe: &mut [f32], e: &Shared<'_, f32>, h: &[f32], cb: &[f32], sign: f32| {
-                    // SAFETY: grid row r belongs to slab row q alone.
-                    let e = unsafe { e.slice(base, nx) };
-                    let (h0, cb) = (&h[span.clone()], &cb[span.clone()]);
-                    match prev.clone() {
-                        Some(pr) => {
-                            let hm = &h[pr];
-                            for ((((p, e), &h0), &hm), &cb) in pe.iter_mut().zip(e.iter_mut()).zip(h0).zip(hm).zip(cb) {
-                                let d = h0 - hm;
-                                *p = b * *p + cc * d;
-                                *e += cb * correction(sign, k, d, *p);
-                            }
-                        }
-                        None => {
-                            for (((p, e), &h0), &cb) in pe.iter_mut().zip(e.iter_mut()).zip(h0).zip(cb) {
-                                let d = h0 - 0.0;
-                                *p = b * *p + cc * d;
-                                *e += cb * correction(sign, k, d, *p);
-                            }
-                        }
-                    }
-                };
-                if on1 {
-                    run(pe1, e1, h2, cb1, -1.0);
-                }
-                if on2 {
-                    run(pe2, e2, h1, cb2, 1.0);
-                }
-            }
-        });
 }
 
 /// The bracket of the correction: -(k d) - psi for sign < 0, k d + psi for
@@ -197,55 +256,6 @@ fn correction(sign: f32, k: f32, d: f32, p: f32) -> f32 {
     } else {
         k * d + p
     }
-}
-
-/// CPML correction of H in one slab (yee.wgsl, H half): `psi` is the
-/// axis's [psi_h1 | psi_h2] part, `h1`, `h2` the components corrected.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn cpml_h(slab: &Slab<'_>, psi: &mut [f32], h1: &Shared<'_, f32>, h2: &Shared<'_, f32>, e1: &[f32], e2: &[f32], ch: f32) {
-    let nx = slab.shape[0];
-    let n = slab.prof.n;
-    let len = slab.row_len();
-    let (ph1, ph2) = psi.split_at_mut(psi.len() / 2);
-    let (on1, on2) = slab.on;
-    let stride = slab.row_stride() * nx;
-    ph1.par_chunks_mut(len * slab.block)
-        .zip(ph2.par_chunks_mut(len * slab.block))
-        .enumerate()
-        .for_each(|(c, (ph1, ph2))| {
-            for (q, (ph1, ph2)) in ph1.chunks_exact_mut(len).zip(ph2.chunks_exact_mut(len)).enumerate() {
-                let (r, s) = slab.grid_row(c * slab.block + q);
-                let base = r * nx;
-                let [.., b, cc, k] = slab.prof.coeffs[s];
-                let last = slab.prof.cell_of_layer(s) + 1 == n;
-                let span = base..base + nx;
-                let run = |ph: &mut [f32], h: &Shared<'_, f32>, e: &[f32], sign: f32| {
-                    // SAFETY: grid row r belongs to slab row q alone.
-                    let h = unsafe { h.slice(base, nx) };
-                    let e0 = &e[span.clone()];
-                    if last {
-                        for ((p, h), &e0) in ph.iter_mut().zip(h.iter_mut()).zip(e0) {
-                            let d = 0.0 - e0;
-                            *p = b * *p + cc * d;
-                            apply_h(h, sign, ch, k, d, *p);
-                        }
-                    } else {
-                        let ep = &e[base + stride..base + stride + nx];
-                        for (((p, h), &e0), &ep) in ph.iter_mut().zip(h.iter_mut()).zip(e0).zip(ep) {
-                            let d = ep - e0;
-                            *p = b * *p + cc * d;
-                            apply_h(h, sign, ch, k, d, *p);
-                        }
-                    }
-                };
-                if on2 {
-                    run(ph1, h1, e2, 1.0);
-                }
-                if on1 {
-                    run(ph2, h2, e1, -1.0);
-                }
-            }
-        });
 }
 
 #[inline(always)]

@@ -8,16 +8,18 @@
 //! Kernels, each beside its shader:
 //! - [`yee`]: update_h / update_e (shaders/yee.wgsl), rows along x, rayon
 //!   over blocks of rows, no per-cell boundary branches;
-//! - [`cpml`]: the CPML corrections in the slabs only (the CPML part of shaders/yee.wgsl);
+//! - [`cpml`]: the CPML corrections in the slabs only (the CPML terms of
+//!   shaders/yee.wgsl), applied by the Yee row sweep to the rows in a slab;
 //! - [`samples`]: sources, dispersive polarisation and the running DFT
 //!   (shaders/sources.wgsl, dispersion.wgsl, dft.wgsl).
 //!
-//! One step, as in `GpuStepper::encode_step`: polarize, update_h, cpml_h,
-//! magnetic currents, update_e, cpml_e, correct, electric currents, probes,
-//! DFT. The x slab's CPML correction is applied inside the Yee sweep, row by
-//! row, right after the row's interior update (the same operations per cell
-//! in the same order as the separate shader pass). Fields are f32. Nothing is allocated in the step loop: waveforms and
-//! DFT phases are computed per batch of steps into buffers made once.
+//! One step, as in `GpuStepper::encode_step`: polarize, update_h (with its
+//! CPML terms), magnetic currents, update_e (with its CPML terms), correct,
+//! electric currents, probes, DFT. The CPML corrections of a row follow its
+//! interior update in the same sweep, x then y then z: per cell the same
+//! operations in the same order as the shader. Fields are f32. Nothing is
+//! allocated in the step loop: waveforms and DFT phases are computed per
+//! batch of steps into buffers made once.
 
 mod cpml;
 mod samples;
@@ -154,8 +156,6 @@ pub struct CpuStepper {
     /// One row of zeros: the neighbour row beyond a PEC wall.
     zero: Vec<f32>,
     rows: yee::Rows,
-    /// Slab rows per parallel task, per axis.
-    slab_block: [usize; 3],
     /// The x CPML profile by column.
     x_cols: [Vec<f32>; 6],
     steps: usize,
@@ -207,11 +207,6 @@ impl CpuStepper {
             periodic: [0, 1, 2].map(|a| a >= dims.count() || p.boundaries.periodic(a)),
             block: block(g.ny * g.nz),
         };
-        let slab_block = [0, 1, 2].map(|a| {
-            let cells = slab_cells(g, a, p.pml[a].layers());
-            let len = if a == 0 { p.pml[0].layers() } else { g.nx };
-            block(cells / len.max(1))
-        });
         let acc = p.dft.accumulators;
         CpuStepper {
             probes: vec![Vec::new(); p.probes.len()],
@@ -228,7 +223,6 @@ impl CpuStepper {
             batch_len: 0,
             run,
             rows,
-            slab_block,
             x_cols: cpml::columns(&p.pml[0]),
             f,
             psi,
@@ -297,10 +291,8 @@ impl CpuStepper {
         let nf = self.p.dft.freqs.len();
         self.polarize();
         self.update_h();
-        self.cpml_h();
         samples::inject_h(&self.p.magnetic_layers, &mut self.f, self.p.ch, &self.wave[s * np..(s + 1) * np]);
         self.update_e();
-        self.cpml_e();
         self.correct_dispersion();
         samples::inject_e(&self.p.source_layers, &mut self.f, &self.p.cb, &self.wave[s * np..(s + 1) * np]);
         for (p, series) in self.p.probes.iter().zip(self.probes.iter_mut()) {
@@ -345,16 +337,33 @@ impl CpuStepper {
         samples::correct(&self.p.dispersion, &self.pol_runs, &self.pol, [ex, ey, ez], &self.p.cb, dx_over_dt);
     }
 
-    /// The x CPML slab, corrected inside the Yee sweep; None without one.
-    fn x_slab<'a>(p: &'a Prepared, cols: &'a [Vec<f32>; 6], psi: &'a mut [f32]) -> Option<cpml::XSlab<'a>> {
-        (p.pml[0].layers() > 0).then(|| cpml::XSlab {
+    /// The CPML slabs, corrected inside the Yee sweep; None without any.
+    fn slabs<'a>(p: &'a Prepared, x_cols: &'a [Vec<f32>; 6], psi: &'a mut [Vec<f32>; 3]) -> Option<cpml::Slabs<'a>> {
+        if p.pml.iter().all(|q| q.layers() == 0) {
+            return None;
+        }
+        let [p0, p1, p2] = psi;
+        let x = (p.pml[0].layers() > 0).then(|| cpml::XSlab {
             prof: &p.pml[0],
-            cols,
-            psi: Shared::new(psi),
+            cols: x_cols,
+            psi: Shared::new(p0),
+        });
+        let yz = |a: usize, v: &'a mut Vec<f32>| {
+            (p.pml[a].layers() > 0).then(|| cpml::YzSlab {
+                axis: a,
+                prof: &p.pml[a],
+                psi: Shared::new(v),
+            })
+        };
+        Some(cpml::Slabs {
+            nx: p.grid.nx,
+            ny: p.grid.ny,
+            x,
+            yz: [yz(1, p1), yz(2, p2)],
         })
     }
 
-    /// update_h with the x CPML correction (yee.wgsl `update_h` with its x CPML terms).
+    /// update_h with the CPML corrections (yee.wgsl `update_h`).
     fn update_h(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -362,11 +371,11 @@ impl CpuStepper {
             out: [hx, hy, hz],
             inp: [ex, ey, ez],
         };
-        let x = Self::x_slab(&self.p, &self.x_cols, &mut self.psi[0]);
-        yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero, x.as_ref());
+        let slabs = Self::slabs(&self.p, &self.x_cols, &mut self.psi);
+        yee::update_h(&self.rows, half, self.p.ch, two_d, &self.zero, slabs.as_ref());
     }
 
-    /// update_e with the x CPML correction (yee.wgsl `update_e` with its x CPML terms).
+    /// update_e with the CPML corrections (yee.wgsl `update_e`).
     fn update_e(&mut self) {
         let two_d = self.p.grid.dims.count() == 2;
         let [ex, ey, ez, hx, hy, hz] = &mut self.f;
@@ -376,60 +385,12 @@ impl CpuStepper {
         };
         let cb = [&self.p.cb[0][..], &self.p.cb[1][..], &self.p.cb[2][..]];
         let ca = self.p.ca.as_ref().map(|ca| [&ca[0][..], &ca[1][..], &ca[2][..]]);
-        let x = Self::x_slab(&self.p, &self.x_cols, &mut self.psi[0]);
-        yee::update_e(&self.rows, half, cb, ca, two_d, &self.zero, x.as_ref());
+        let slabs = Self::slabs(&self.p, &self.x_cols, &mut self.psi);
+        yee::update_e(&self.rows, half, cb, ca, two_d, &self.zero, slabs.as_ref());
     }
 }
 
-/// The CPML slab of axis `a`, None when the axis has no PML.
-fn slab(p: &Prepared, block: [usize; 3], a: usize) -> Option<cpml::Slab<'_>> {
-    {
-        let prof = &p.pml[a];
-        if prof.layers() == 0 {
-            return None;
-        }
-        let dims = p.grid.dims;
-        let e = |c: usize| Component::electric(c % 3).is_active(dims);
-        Some(cpml::Slab {
-            axis: a,
-            prof,
-            shape: p.grid.shape(),
-            on: (e(a + 1), e(a + 2)),
-            block: block[a],
-        })
-    }
-}
-
-impl CpuStepper {
-    /// CPML correction of H in the y and z slabs (the y, z CPML terms of yee.wgsl `update_h`).
-    fn cpml_h(&mut self) {
-        for a in 1..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
-            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-            let [ex, ey, ez, hx, hy, hz] = &mut self.f;
-            let e = [&ex[..], &ey[..], &ez[..]];
-            let h = [hx, hy, hz].map(|v| Shared::new(v.as_mut_slice()));
-            let psi = &mut self.psi[a];
-            let half = psi.len() / 2;
-            cpml::cpml_h(&slab, &mut psi[half..], &h[c1], &h[c2], e[c1], e[c2], self.p.ch);
-        }
-    }
-
-    /// CPML correction of E in the y and z slabs (the y, z CPML terms of yee.wgsl `update_e`).
-    fn cpml_e(&mut self) {
-        for a in 1..3 {
-            let Some(slab) = slab(&self.p, self.slab_block, a) else { continue };
-            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-            let [ex, ey, ez, hx, hy, hz] = &mut self.f;
-            let h = [&hx[..], &hy[..], &hz[..]];
-            let e = [ex, ey, ez].map(|v| Shared::new(v.as_mut_slice()));
-            let psi = &mut self.psi[a];
-            let half = psi.len() / 2;
-            let cb = &self.p.cb;
-            cpml::cpml_e(&slab, &mut psi[..half], &e[c1], &e[c2], h[c1], h[c2], &cb[c1], &cb[c2]);
-        }
-    }
-}
+impl CpuStepper {}
 
 /// `n` zeros, written once by all threads: the pages are mapped here, in
 /// set-up, rather than by page faults in the first steps (a run's rate would

@@ -12,12 +12,12 @@
 //! along x has no per-cell branch and LLVM vectorises it; only the first or
 //! last sample of a row, whose x neighbour wraps or is zero, is done apart.
 //! The arithmetic is the shader's, in the same order (no fused multiply-add),
-//! so the two agree to rounding. The x CPML slab (the ends of each row) is
-//! corrected here too, right after its row ([`XSlab`]).
+//! so the two agree to rounding. The CPML slabs are corrected here too, each
+//! row right after its interior update ([`Slabs`]).
 
 use rayon::prelude::*;
 
-use super::cpml::XSlab;
+use super::cpml::Slabs;
 
 /// Where a row's neighbours are. Rows are numbered r = j + ny * k.
 #[derive(Clone, Copy, Debug)]
@@ -57,16 +57,6 @@ impl Rows {
     }
 }
 
-/// Row `r` of `f`; nothing for a component not evolved (empty).
-#[inline]
-fn part(f: &[f32], r: usize, nx: usize) -> &[f32] {
-    if f.is_empty() {
-        f
-    } else {
-        &f[r * nx..(r + 1) * nx]
-    }
-}
-
 /// Row `r` of `f`, or the zero row when there is none.
 #[inline]
 fn row<'a>(f: &'a [f32], r: Option<usize>, nx: usize, zero: &'a [f32]) -> &'a [f32] {
@@ -84,7 +74,7 @@ pub(super) struct Half<'a> {
 }
 
 /// H -= ch * curl E over the whole grid (yee.wgsl `update_h`).
-pub(super) fn update_h(rows: &Rows, h: Half<'_>, ch: f32, two_d: bool, zero: &[f32], xpml: Option<&XSlab<'_>>) {
+pub(super) fn update_h(rows: &Rows, h: Half<'_>, ch: f32, two_d: bool, zero: &[f32], slabs: Option<&Slabs<'_>>) {
     let nx = rows.nx;
     let chunk = rows.block * nx;
     let [ex, ey, ez] = h.inp;
@@ -111,8 +101,8 @@ pub(super) fn update_h(rows: &Rows, h: Half<'_>, ch: f32, two_d: bool, zero: &[f
         if te {
             hz_row(hz, row(ey, here, nx, zero), row(ex, here, nx, zero), row(ex, jp, nx, zero), px, ch);
         }
-        if let Some(x) = xpml {
-            x.h_row(r, hy, hz, part(ey, r, nx), part(ez, r, nx), ch);
+        if let Some(s) = slabs {
+            s.h_row(r, [hx, hy, hz], [ex, ey, ez], ch);
         }
     };
     // Rayon zips stop at the shortest input, so the components a run does not
@@ -161,12 +151,12 @@ pub(super) fn update_e(
     ca: Option<[&[f32]; 3]>,
     two_d: bool,
     zero: &[f32],
-    xpml: Option<&XSlab<'_>>,
+    slabs: Option<&Slabs<'_>>,
 ) {
     match ca {
-        Some(ca) => update_e_with::<true>(rows, e, cb, ca, two_d, zero, xpml),
+        Some(ca) => update_e_with::<true>(rows, e, cb, ca, two_d, zero, slabs),
         // Without loss ca is never read; cb stands in for it.
-        None => update_e_with::<false>(rows, e, cb, cb, two_d, zero, xpml),
+        None => update_e_with::<false>(rows, e, cb, cb, two_d, zero, slabs),
     }
 }
 
@@ -178,7 +168,7 @@ fn update_e_with<const LOSS: bool>(
     ca: [&[f32]; 3],
     two_d: bool,
     zero: &[f32],
-    xpml: Option<&XSlab<'_>>,
+    slabs: Option<&Slabs<'_>>,
 ) {
     let nx = rows.nx;
     let chunk = rows.block * nx;
@@ -216,8 +206,8 @@ fn update_e_with<const LOSS: bool>(
                 cbz,
             );
         }
-        if let Some(x) = xpml {
-            x.e_row(r, ey, ez, part(hy, r, nx), part(hz, r, nx), part(cb[1], r, nx), part(cb[2], r, nx));
+        if let Some(s) = slabs {
+            s.e_row(r, [ex, ey, ez], [hx, hy, hz], cb);
         }
     };
     match (te, tm) {
