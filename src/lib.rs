@@ -32,6 +32,7 @@ pub mod cpu;
 pub mod dispersion;
 pub mod engine;
 pub mod error;
+pub mod estimate;
 pub mod geometry;
 pub mod gpu;
 pub mod grid;

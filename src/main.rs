@@ -541,26 +541,30 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backe
     };
     let (mem, limit, total_limit, limit_name) = engine.memory(p);
     let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
-    // Rough throughput by engine, from measurements in docs/PERFORMANCE.md.
-    let rate = match &engine {
-        // Per thread, 2 cores of an EPYC (docs/PERFORMANCE.md): 2D ~3e8/s, 3D with CPML ~8e7/s.
-        Engine::Cpu(info) => info.threads as f64 * if g.dims.count() == 2 { 3.0e8 } else { 8.0e7 },
-        Engine::Gpu(ctx) => match ctx.adapter.device_type {
-            wgpu::DeviceType::Cpu => 2.0e7,
-            wgpu::DeviceType::IntegratedGpu => 1.0e9,
-            _ => 5.0e9,
-        },
+    // The step rate, measured on this engine (a short calibration, cached).
+    let rate = match lumen_fdtd::estimate::rate(&engine, p) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: measuring the step rate: {e}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    let typical = match scene.stop {
+        StopCondition::Decay { .. } => Some(lumen_fdtd::estimate::typical_decay_steps(&scene.simulation).min(steps)),
+        StopCondition::Time { .. } => None,
     };
     // An LED runs once per (position, orientation) left after its symmetry.
     let runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
     let cell_updates = g.cells() as f64 * steps as f64 * runs as f64;
-    let est = cell_updates / rate;
+    let est = cell_updates / rate.cell_updates_per_s;
+    let typical_s = typical.map(|t| g.cells() as f64 * t as f64 * runs as f64 / rate.cell_updates_per_s);
     if json {
         println!(
             "{}",
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
-                "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "runs": runs})
+                "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
+                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "runs": runs})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -603,10 +607,17 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backe
             ),
         }
         println!("engine:    {}", engine.describe());
-        println!(
-            "estimate:  ~{est:.0} s ({:.2e} cell updates at a rough {:.0e}/s for this engine)",
-            cell_updates, rate
-        );
+        let secs = |x: f64| if x < 10.0 { format!("{x:.1}") } else { format!("{x:.0}") };
+        match typical_s {
+            Some(t) => println!(
+                "estimate:  typically ~{} s (~{} steps: the source, then 3 light crossings of the domain), at most ~{} s (the max_fs cap)",
+                secs(t),
+                typical.unwrap_or(steps),
+                secs(est)
+            ),
+            None => println!("estimate:  ~{} s ({cell_updates:.2e} cell updates)", secs(est)),
+        }
+        println!("rate:      {:.3e} cell updates/s, {}", rate.cell_updates_per_s, rate.basis);
     }
     if fits {
         ExitCode::SUCCESS

@@ -124,3 +124,31 @@ fn no_mesa_runtime_dir_noise() {
     let o = run(&["--backend", "gpu"], &[], "xdg");
     assert!(!String::from_utf8_lossy(&o.stderr).contains("XDG_RUNTIME_DIR"));
 }
+
+/// `check` estimates from a step rate measured on the engine it would use,
+/// cached per engine and kind of grid, and says so.
+#[test]
+fn check_measures_its_rate_once_and_caches_it() {
+    let cache = std::env::temp_dir().join(format!("lumen-rate-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let check = || {
+        let o = lumen()
+            .args(["check", quickstart().to_str().unwrap(), "--backend", "cpu", "--json"])
+            .env("XDG_CACHE_HOME", &cache)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let (first, second) = (check(), check());
+    assert!(first["estimate_basis"].as_str().unwrap().contains("just now"), "{first}");
+    assert!(second["estimate_basis"].as_str().unwrap().contains("cached"), "{second}");
+    assert!(cache.join("lumen/rates.json").exists());
+    let rate = first["rate_cell_updates_per_s"].as_f64().unwrap();
+    assert!(rate > 1e6, "{first}");
+    let cells = first["cells"].as_f64().unwrap();
+    let steps = first["steps"].as_f64().unwrap();
+    let est = first["estimated_seconds"].as_f64().unwrap();
+    assert!((est - cells * steps / rate).abs() <= 1e-9 * est.max(1.0), "{first}");
+    let _ = std::fs::remove_dir_all(&cache);
+}
