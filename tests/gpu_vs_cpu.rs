@@ -238,3 +238,52 @@ fn twin_3d() {
     compare(Dimensions::Three, Faces::Walls);
     compare(Dimensions::Three, Faces::Wrap);
 }
+
+/// Rows long enough (>= 512 cells) that a CPU adapter dispatches the x CPML
+/// slabs as boxes of their own (src/gpu/stepper.rs `yee_boxes`): the same
+/// comparison on that path, in 2D TM and TE.
+#[test]
+fn twin_2d_long_rows() {
+    for pol in [Polarization::Tm, Polarization::Te] {
+        let dims = Dimensions::Two(pol);
+        let grid = Grid::new([52.0, 1.2, 0.0], 10.0, 0.5, dims).unwrap();
+        assert!(grid.nx >= 512);
+        let b = Boundaries::all(Boundary::Periodic).with_axis(0, Boundary::Pml(Pml::cells(16)));
+        let structure = Structure::new(Medium::VACUUM).with_block([20.0, 0.0, -1.0], [30.0, 1.2, 1.0], Medium::lossy(2.25, 0.05));
+        let pulse = TimeProfile::GaussianPulse {
+            wavelength_um: 1.0,
+            fwhm_frequency: 0.5,
+        };
+        let dir = if pol == Polarization::Tm {
+            [0.0, 0.0, 1.0]
+        } else {
+            [0.0, 1.0, 0.0]
+        };
+        let p = Simulation::new(grid, b, structure)
+            .with_source(Source::point_dipole([3.0, 0.6, 0.0], dir, pulse))
+            .prepare()
+            .unwrap();
+        let mut cpu = CpuStepper::new(p.clone());
+        // 1600 steps: the pulse reaches both x slabs (the far one ~54 um of optical path away).
+        cpu.run(1600).unwrap();
+        let fg = {
+            let _turn = common::gpu_turn();
+            let mut gpu = lumen_fdtd::gpu::GpuStepper::new(common::ctx(), &p).unwrap();
+            gpu.run(1600).unwrap();
+            gpu.fields().unwrap()
+        };
+        let fc = cpu.fields().unwrap();
+        for c in Component::ALL.iter().filter(|c| c.is_active(dims)) {
+            let (a, b) = (fc.get(*c), fg.get(*c));
+            let norm: f64 = a.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+            assert!(norm > 1e-3, "{c:?} stayed ~zero");
+            // The pulse must have reached both x slabs for the comparison to cover them.
+            for i in [2, p.grid.nx - 3] {
+                let edge: f64 = (0..p.grid.ny).map(|j| (a[j * p.grid.nx + i] as f64).abs()).sum();
+                assert!(edge > 1e-12, "{c:?}: the field never reached the x slab at i = {i}");
+            }
+            let e = common::rel_l2(a, b);
+            assert!(e < 1e-4, "{pol:?} {c:?}: GPU and CPU differ by {e:.3e}");
+        }
+    }
+}
