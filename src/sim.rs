@@ -314,6 +314,27 @@ impl Prepared {
         Ok(())
     }
 
+    /// Whether a stepper made for `self` can restart with `other`: the same
+    /// grid and the same number of samples in every source layer, DFT list
+    /// and waveform table (a set-up with sources moved in place by
+    /// [`Prepared::move_dipole`]); both engines check it before reusing
+    /// their arrays.
+    pub fn check_restart(&self, other: &Prepared) -> Result<()> {
+        let layers = |q: &Prepared| -> Vec<usize> { q.source_layers.iter().chain(&q.magnetic_layers).map(Vec::len).collect() };
+        if other.grid != self.grid
+            || layers(other) != layers(self)
+            || other.dft.samples.len() != self.dft.samples.len()
+            || other.profiles.len() != self.profiles.len()
+        {
+            return Err(Error::invalid(
+                "restart",
+                "a different set-up",
+                "a stepper restarts only with its own set-up, sources moved in place",
+            ));
+        }
+        Ok(())
+    }
+
     /// Move point dipole `source` to `position_um` with orientation
     /// `direction` (amplitude `amplitude`), in place: its source samples and
     /// the DFT samples of its source-power monitors follow. The dipole must

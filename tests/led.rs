@@ -68,32 +68,35 @@ fn restart_with_a_moved_dipole_matches_a_fresh_stepper() {
                 },
             ))
     };
-    let (a, b) = ([1.5, 1.0, 0.0], [2.3, 0.8, 0.0]);
-    let mut p = sim(a, [1.0, 0.0, 0.0]).prepare().unwrap();
-    let _turn = common::gpu_turn();
-    let mut s = common::stepper(&p);
-    s.run(400).unwrap();
-    p.move_dipole(0, b, [0.0, 1.0, 0.0], 1.0).unwrap();
-    s.restart(&p).unwrap();
-    s.run(400).unwrap();
-    let mut fresh = common::stepper(&sim(b, [0.0, 1.0, 0.0]).prepare().unwrap());
-    fresh.run(400).unwrap();
-    let (f1, f2) = (s.fields().unwrap(), fresh.fields().unwrap());
-    for c in 0..6 {
-        assert_eq!(f1.comps[c], f2.comps[c], "component {c} differs after restart");
+    // Both engines: each restarts into exactly what a fresh stepper computes.
+    for engine in [common::cpu_engine(), common::gpu_engine()] {
+        let (a, b) = ([1.5, 1.0, 0.0], [2.3, 0.8, 0.0]);
+        let mut p = sim(a, [1.0, 0.0, 0.0]).prepare().unwrap();
+        let _turn = common::gpu_turn();
+        let mut s = engine.stepper(&p).unwrap();
+        s.run(400).unwrap();
+        p.move_dipole(0, b, [0.0, 1.0, 0.0], 1.0).unwrap();
+        s.restart(&p).unwrap();
+        s.run(400).unwrap();
+        let mut fresh = engine.stepper(&sim(b, [0.0, 1.0, 0.0]).prepare().unwrap()).unwrap();
+        fresh.run(400).unwrap();
+        let (f1, f2) = (s.fields().unwrap(), fresh.fields().unwrap());
+        for c in 0..6 {
+            assert_eq!(f1.comps[c], f2.comps[c], "component {c} differs after restart");
+        }
+        let (r1, r2) = (s.monitor_results().unwrap(), fresh.monitor_results().unwrap());
+        for (x, y) in r1.iter().zip(&r2) {
+            let ((MonitorData::SourcePower { power: p1, .. }, MonitorData::SourcePower { power: p2, .. })
+            | (MonitorData::Flux { flux: p1, .. }, MonitorData::Flux { flux: p2, .. })) = (&x.data, &y.data)
+            else {
+                panic!("unexpected monitor kinds");
+            };
+            assert_eq!(p1, p2, "{} differs after restart", x.name);
+            assert!(p1.iter().all(|v| v.abs() > 0.0), "{}: no signal {p1:?}", x.name);
+        }
+        // A dipole with another number of samples cannot take the old buffers.
+        assert!(p.move_dipole(0, b, [1.0, 1.0, 0.0], 1.0).is_err());
     }
-    let (r1, r2) = (s.monitor_results().unwrap(), fresh.monitor_results().unwrap());
-    for (x, y) in r1.iter().zip(&r2) {
-        let ((MonitorData::SourcePower { power: p1, .. }, MonitorData::SourcePower { power: p2, .. })
-        | (MonitorData::Flux { flux: p1, .. }, MonitorData::Flux { flux: p2, .. })) = (&x.data, &y.data)
-        else {
-            panic!("unexpected monitor kinds");
-        };
-        assert_eq!(p1, p2, "{} differs after restart", x.name);
-        assert!(p1.iter().all(|v| v.abs() > 0.0), "{}: no signal {p1:?}", x.name);
-    }
-    // A dipole with another number of samples cannot take the old buffers.
-    assert!(p.move_dipole(0, b, [1.0, 1.0, 0.0], 1.0).is_err());
 }
 
 /// A GaN-like slab on glass with an LED plane, symmetric about x = 0.

@@ -29,7 +29,7 @@ use std::marker::PhantomData;
 
 use num_complex::Complex64;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::grid::{Component, Grid};
 use crate::monitor::dft::{phase_table_into, FLUSH_EVERY};
 use crate::sim::{source_waveforms_into, Fields, Prepared, Stepper};
@@ -241,18 +241,7 @@ impl CpuStepper {
     /// sources moved in place ([`Prepared::move_dipole`]), as for
     /// `GpuStepper::restart` (checked).
     pub fn restart(&mut self, p: &Prepared) -> Result<()> {
-        let layers = |q: &Prepared| -> Vec<usize> { q.source_layers.iter().chain(&q.magnetic_layers).map(Vec::len).collect() };
-        if p.grid != self.p.grid
-            || layers(p) != layers(&self.p)
-            || p.dft.samples.len() != self.p.dft.samples.len()
-            || p.profiles.len() != self.p.profiles.len()
-        {
-            return Err(Error::invalid(
-                "restart",
-                "a different set-up",
-                "a stepper restarts only with its own set-up, sources moved in place",
-            ));
-        }
+        self.p.check_restart(p)?;
         self.p.source_layers.clone_from(&p.source_layers);
         self.p.magnetic_layers.clone_from(&p.magnetic_layers);
         self.p.profiles.clone_from(&p.profiles);

@@ -1070,18 +1070,7 @@ impl GpuStepper {
     /// every source layer and DFT list (checked). Probe series, snapshots and
     /// DFT sums start afresh.
     pub fn restart(&mut self, p: &Prepared) -> Result<()> {
-        let layers = |q: &Prepared| -> Vec<usize> { q.source_layers.iter().chain(&q.magnetic_layers).map(Vec::len).collect() };
-        if p.grid != self.p.grid
-            || layers(p) != layers(&self.p)
-            || p.dft.samples.len() != self.p.dft.samples.len()
-            || p.profiles.len() != self.p.profiles.len()
-        {
-            return Err(Error::invalid(
-                "restart",
-                "a different set-up",
-                "a stepper restarts only with its own set-up, sources moved in place",
-            ));
-        }
+        self.p.check_restart(p)?;
         for (buf, layer) in self.source_cells.iter().zip(p.source_layers.iter().chain(&p.magnetic_layers)) {
             self.ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(layer));
         }
