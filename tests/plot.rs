@@ -428,6 +428,7 @@ fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
             monitors,
             normalized: &[],
             extra: &[],
+            warnings: &[],
         },
     )
     .unwrap();
