@@ -330,7 +330,9 @@ impl Ctx<'_> {
         if profiles.is_empty() {
             return Ok(());
         }
-        let mut lists: Vec<(String, Vec<(usize, TimeProfile)>, &[f64])> = Vec::new();
+        // Per monitor: its spectrum key, the sources it is compared with, its wavelengths.
+        type Checked<'w> = (String, Vec<(usize, TimeProfile)>, &'w [f64]);
+        let mut lists: Vec<Checked> = Vec::new();
         let key_of = |base: String, list: bool| format!("{base}.{}", if list { "wavelengths_um" } else { "wavelength_range_um" });
         for m in &self.sim.monitors {
             let (own, wavelengths) = match &m.kind {
@@ -533,7 +535,7 @@ impl Ctx<'_> {
                         if mat.sigma[c.axis()].get(idx).is_some_and(|&s| s != 0.0) {
                             return Err(fail(format!("a lossy medium at {} um outside the box", at(ijk))));
                         }
-                        if dispersive.contains(&(idx as u32, c.axis() as u32)) {
+                        if !dispersive.is_empty() && dispersive.contains(&(idx as u32, c.axis() as u32)) {
                             return Err(fail(format!("a dispersive medium at {} um outside the box", at(ijk))));
                         }
                     }
