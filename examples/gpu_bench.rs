@@ -20,18 +20,28 @@
 use std::time::Instant;
 
 use lumen_fdtd::gpu::{AdapterRequest, GpuContext, GpuStepper};
-use lumen_fdtd::{Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source, Stepper, Structure, TimeProfile};
+use lumen_fdtd::{
+    Boundaries, Boundary, Dimensions, Grid, Medium, Polarization, Prepared, Simulation, Source, Stepper, Structure, TimeProfile,
+};
 
 /// Cells per um; the wavelength is 1 um, so 20 cells per wavelength.
 const RESOLUTION: f64 = 20.0;
 const PML_CELLS: usize = 16;
 
 fn scene(n: usize, three: bool, vacuum: bool) -> Prepared {
-    let dims = if three { Dimensions::Three } else { Dimensions::Two(Polarization::Tm) };
+    let dims = if three {
+        Dimensions::Three
+    } else {
+        Dimensions::Two(Polarization::Tm)
+    };
     let dx = 1.0 / RESOLUTION;
     let size = [n as f64 * dx, n as f64 * dx, if three { n as f64 * dx } else { 0.0 }];
     let grid = Grid::new(size, RESOLUTION, 0.5, dims).expect("grid");
-    let mut b = if vacuum { Boundaries::all(Boundary::Periodic) } else { Boundaries::pml(PML_CELLS) };
+    let mut b = if vacuum {
+        Boundaries::all(Boundary::Periodic)
+    } else {
+        Boundaries::pml(PML_CELLS)
+    };
     if !three {
         b = b.with_axis(2, Boundary::Periodic);
     }

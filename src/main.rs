@@ -64,6 +64,9 @@ enum Command {
         /// Print a machine-readable summary as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Treat warnings (dubious set-ups, docs/scene-format.md) as errors (exit code 2).
+        #[arg(long)]
+        strict: bool,
         /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
         /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
         #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
@@ -78,6 +81,9 @@ enum Command {
         empty: bool,
         #[arg(long)]
         json: bool,
+        /// Treat warnings (dubious set-ups, docs/scene-format.md) as errors (exit code 2).
+        #[arg(long)]
+        strict: bool,
         /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
         /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
         #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
@@ -182,6 +188,10 @@ struct SweepArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Treat warnings (dubious set-ups, docs/scene-format.md) as errors: the
+    /// base scene's end the sweep (exit code 2), a variant's fail it.
+    #[arg(long)]
+    strict: bool,
     /// Engine: cpu (native, all cores), gpu (WGSL on a wgpu adapter) or auto
     /// (a hardware GPU if there is one, else cpu); default LUMEN_BACKEND, else auto.
     #[arg(long, value_name = "cpu|gpu|auto", value_parser = parse_backend)]
@@ -281,15 +291,17 @@ fn main() -> ExitCode {
             reference,
             quiet,
             json,
+            strict,
             backend,
-        } => cmd_run(scene, output, &overrides, empty, reference, quiet, json, backend),
+        } => cmd_run(scene, output, &overrides, empty, reference, quiet, json, strict, backend),
         Command::Check {
             scene,
             overrides,
             empty,
             json,
+            strict,
             backend,
-        } => cmd_check(scene, &overrides, empty, json, backend),
+        } => cmd_check(scene, &overrides, empty, json, strict, backend),
         Command::Devices { json } => cmd_devices(json),
         Command::Info { file, json } => cmd_info(file, json),
         Command::Plot(args) => cmd_plot(args),
@@ -304,6 +316,18 @@ fn load(path: &std::path::Path, overrides: &[String], empty: bool) -> Result<Sce
         eprintln!("error: {e}");
         ExitCode::from(EXIT_BAD_INPUT)
     })
+}
+
+/// Print `warnings` on stderr; with `strict`, they are errors (exit code 2).
+fn warn(warnings: &[scene::Warning], strict: bool) -> Result<(), ExitCode> {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if strict && !warnings.is_empty() {
+        eprintln!("error: {} warning(s) and --strict", warnings.len());
+        return Err(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    Ok(())
 }
 
 /// Mesa prints "error: XDG_RUNTIME_DIR is invalid or not set" (twice) when
@@ -351,12 +375,20 @@ fn cmd_run(
     reference: Option<PathBuf>,
     quiet: bool,
     json: bool,
+    strict: bool,
     backend: Option<Backend>,
 ) -> ExitCode {
-    let scene = match load(&path, overrides, empty) {
+    let mut scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
     };
+    if reference.is_some() {
+        let extra = scene.reference_warnings();
+        scene.warnings.extend(extra);
+    }
+    if let Err(c) = warn(&scene.warnings, strict) {
+        return c;
+    }
     let output = output.or_else(|| scene.output.clone()).unwrap_or_else(|| path.with_extension("h5"));
     let engine = match engine(backend, quiet) {
         Ok(e) => e,
@@ -391,6 +423,9 @@ fn cmd_run(
                 let mut j = outcome_json(&out);
                 if let (Some(r), Some(obj)) = (&out.report, j.as_object_mut()) {
                     obj.insert("coupling_report".into(), json!(r));
+                }
+                if let Some(obj) = j.as_object_mut() {
+                    obj.insert("warnings".into(), json!(scene.warnings));
                 }
                 println!("{j}");
             } else {
@@ -524,11 +559,14 @@ fn print_summary(out: &RunOutcome) {
     println!("results: {}", out.output.display());
 }
 
-fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backend: Option<Backend>) -> ExitCode {
+fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, strict: bool, backend: Option<Backend>) -> ExitCode {
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
     };
+    if let Err(c) = warn(&scene.warnings, strict) {
+        return c;
+    }
     let p = &*scene.prepared;
     let g = &p.grid;
     let (steps, bounded) = match scene.stop {
@@ -564,7 +602,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, backe
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
                 "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
-                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "runs": runs})
+                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "runs": runs, "warnings": scene.warnings})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -875,7 +913,19 @@ fn cmd_sweep(a: SweepArgs) -> ExitCode {
         let shard = a.shard.map(|s| format!(", shard {s}: {mine} of them")).unwrap_or_default();
         eprintln!("sweep: {n} variants{shard}; results in {}", output.display());
     }
+    if a.strict {
+        // The base scene's warnings end the sweep before anything runs.
+        match scene::load(&sw.base, &sw.set, false) {
+            Ok(base) => {
+                if let Err(c) = warn(&base.warnings, true) {
+                    return c;
+                }
+            }
+            Err(e) => return sweep_error(SweepError::BaseScene(e)),
+        }
+    }
     let opts = SweepOptions {
+        strict: a.strict,
         output,
         shard: a.shard,
         progress,

@@ -250,6 +250,13 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
     };
     let complete = failure.is_none();
     let adapter = engine.describe();
+    // The scene's warnings, and those of a normalisation (unless the caller added them).
+    let mut warnings = scene.warnings.clone();
+    if opts.reference.is_some() {
+        let extra: Vec<_> = scene.reference_warnings().into_iter().filter(|w| !warnings.contains(w)).collect();
+        warnings.extend(extra);
+    }
+    let warnings: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
     let record = RunRecord {
         program_version: env!("CARGO_PKG_VERSION"),
         scene_text: &scene.text,
@@ -265,6 +272,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         monitors: &monitors,
         normalized: &normalized,
         extra: &extra,
+        warnings: &warnings,
     };
     output::write(&opts.output, &record).map_err(|e| RunError::Runtime(e.to_string()))?;
     if let Some(f) = failure {

@@ -37,7 +37,7 @@ bandwidth_um = 0.1
 [[monitors]]
 name = "flux"
 type = "flux"
-center_um = [1.5, 0.0]
+center_um = [0.5, 0.0]
 size_um = [0.0, 3.0]
 wavelengths_um = [0.45]
 

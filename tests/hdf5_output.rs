@@ -39,6 +39,7 @@ impl Fixture {
             monitors: &self.monitors,
             normalized: &self.normalized,
             extra: &[],
+            warnings: &[],
         }
     }
 }
@@ -484,6 +485,7 @@ fn empty_run_writes_a_valid_file() {
         monitors: &monitors,
         normalized: &[],
         extra: &[],
+        warnings: &[],
     };
     let dir = test_dir("empty");
     let path = dir.join("empty.h5");

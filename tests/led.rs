@@ -119,10 +119,12 @@ x = "periodic"
 [materials.gan]
 index = 2.4
 
+# A GaN block (not a slab into the PML): the far-field box "sky" holds it
+# whole, with only vacuum outside, as a far-field projection needs.
 [[geometry]]
 type = "box"
-center_um = [0.0, -0.75]
-size_um = [inf, 1.5]
+center_um = [0.0, -0.45]
+size_um = [2.0, 0.9]
 material = "gan"
 
 [[sources]]
@@ -154,8 +156,8 @@ wavelengths_um = [0.95, 1.0, 1.05]
 [[monitors]]
 name = "sky"
 type = "far_field"
-center_um = [0.0, 0.9]
-size_um = [2.4, 0.6]
+center_um = [0.0, -0.35]
+size_um = [2.4, 1.2]
 na = 0.5
 wavelengths_um = [0.95, 1.0, 1.05]
 

@@ -30,7 +30,7 @@ bandwidth_um = 0.2
 [[monitors]]
 name = "up"
 type = "flux"
-center_um = [0.0, 1.0]
+center_um = [0.0, 0.3]
 size_um = [2.0, 0.0]
 wavelengths_um = [0.8]
 

@@ -430,6 +430,7 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
     w.attr_str(root, "adapter", rec.adapter)?;
     w.attr(root, "complete", u8::from(rec.complete))?;
     w.attr_str(root, "stop_reason", rec.stop_reason)?;
+    w.attr_str(root, "warnings", &rec.warnings.join("\n"))?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     w.attr_str(root, "created", &iso_utc(now))?;
 

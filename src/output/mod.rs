@@ -75,6 +75,9 @@ pub struct RunRecord<'a> {
     pub normalized: &'a [NormalizedFlux],
     /// Further groups of datasets (an LED's per-run table and report).
     pub extra: &'a [ExtraGroup],
+    /// The scene's warnings, one line each (`FILE:LINE: KEY: message`),
+    /// stored as the root attribute `warnings`.
+    pub warnings: &'a [String],
 }
 
 /// A group of f64 datasets at `path` (e.g. "led/report"); a dataset name

@@ -43,6 +43,26 @@ pub enum SceneError {
     },
 }
 
+/// A set-up that is well-formed and runs, but whose results are dubious
+/// (see docs/scene-format.md, "Checks of meaning"); printed as
+/// `warning: FILE:LINE: KEY: message` and stored in the result file.
+/// `--strict` makes any warning an error.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub file: String,
+    /// 1-based line in the resolved scene text, when known.
+    pub line: Option<usize>,
+    /// Dotted key path, array entries by index.
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}: {}{}", self.file, at_line(&self.line), key_prefix(&self.key), self.message)
+    }
+}
+
 fn at_line(line: &Option<usize>) -> String {
     line.map_or(String::new(), |l| format!(":{l}"))
 }
@@ -137,6 +157,22 @@ impl<'a> Doc<'a> {
         let key = key.into();
         let line = self.span_of(&key).map(|s| line_at(self.text, s.start));
         self.make(key, line, expected.into(), found.to_string())
+    }
+
+    /// A [`Warning`] at `key` (its line looked up in the text).
+    pub fn warning(&self, key: impl Into<String>, message: impl Into<String>) -> Warning {
+        let key = key.into();
+        let line = self.span_of(&key).map(|s| line_at(self.text, s.start));
+        let mut message = message.into();
+        if let Some(s) = self.sets.iter().find(|s| key == s.path || key.starts_with(&format!("{}.", s.path))) {
+            message = format!("{message} (from --set {})", s.arg);
+        }
+        Warning {
+            file: self.file.to_string(),
+            line,
+            key,
+            message,
+        }
     }
 
     fn make(&self, key: String, line: Option<usize>, expected: String, mut found: String) -> SceneError {

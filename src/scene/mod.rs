@@ -27,6 +27,7 @@ mod error;
 mod geometry;
 mod overrides;
 mod schema;
+mod trust;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -45,8 +46,9 @@ use crate::source::{Source, SourceShape, TimeProfile};
 use crate::units;
 
 use error::Doc;
-pub use error::SceneError;
+pub use error::{SceneError, Warning};
 use schema::*;
+pub use trust::{PML_MARGIN_CELLS, SPECTRUM_FLOOR, WAVELENGTH_FACTOR};
 
 /// Default PML thickness (um) where a face is "pml" without a thickness.
 pub const DEFAULT_PML_UM: f64 = 1.0;
@@ -84,6 +86,18 @@ pub struct Scene {
     /// The incoherent emitter, when the scene's source is an LED: its runs
     /// move `simulation.sources[led.source]` (see [`crate::led`]).
     pub led: Option<crate::led::Led>,
+    /// Dubious set-ups found when the scene was read (docs/scene-format.md,
+    /// "Checks of meaning"); `--strict` makes them errors.
+    pub warnings: Vec<Warning>,
+}
+
+impl Scene {
+    /// Warnings that apply when this scene is normalised by a reference run
+    /// (`run --reference`): a point source's "flux / incident flux" is no
+    /// transmission.
+    pub fn reference_warnings(&self) -> Vec<Warning> {
+        trust::reference_warnings(self)
+    }
 }
 
 /// How a flux monitor is normalised with a reference run (same scene, no
@@ -343,6 +357,16 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let prepared = simulation
         .prepare()
         .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs, &object_entry).as_deref(), e))?;
+    let mut warnings = Vec::new();
+    trust::Ctx {
+        b: &b,
+        sim: &simulation,
+        monitor_specs: &monitor_specs,
+        source_specs: &spec.sources,
+        probe_monitor: &m.probe_monitor,
+        led: led.as_ref(),
+    }
+    .check(&prepared, &mut warnings)?;
     Ok(Scene {
         path: path.to_path_buf(),
         text: String::new(),
@@ -354,6 +378,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         origin_offset_um: b.offset,
         probe_names: m.probe_names,
         led,
+        warnings,
     })
 }
 
@@ -382,7 +407,7 @@ fn engine_key(e: &crate::Error, probe_monitor: &[usize], monitors: &[MonitorSpec
     if let Some(rest) = name.strip_prefix("monitors.").or_else(|| name.strip_prefix("monitor `")) {
         let i = monitors
             .iter()
-            .position(|m| rest.starts_with(&format!("{}.", m.name())) || rest.starts_with(&format!("{}`", m.name())));
+            .position(|m| rest == m.name() || rest.starts_with(&format!("{}.", m.name())) || rest.starts_with(&format!("{}`", m.name())));
         return i.map(|i| format!("monitors.{i}"));
     }
     if name.starts_with("boundaries") {

@@ -79,6 +79,8 @@ pub struct SweepOptions {
     /// Set by a Ctrl-C handler: the running variant stops and is written
     /// incomplete, and the sweep ends.
     pub interrupt: Arc<AtomicBool>,
+    /// Warnings of a variant's scene fail it (`--strict`).
+    pub strict: bool,
     /// The backend asked for; the engine is opened on first need (a sweep
     /// whose variants are all done opens none) and shared by every variant.
     pub backend: Backend,
@@ -294,10 +296,24 @@ impl Runner<'_> {
         let sweep = self.sweep;
         let dir = &self.opts.output;
         let overrides = sweep.overrides(v);
-        let scene = match scene::load(&sweep.base, &overrides, false) {
+        let mut scene = match scene::load(&sweep.base, &overrides, false) {
             Ok(s) => s,
             Err(e) => return Ok((failed_row(v, e.to_string()), false)),
         };
+        if !matches!(sweep.reference, ReferenceRun::None) && !scene.flux_normalization.is_empty() {
+            let extra = scene.reference_warnings();
+            scene.warnings.extend(extra);
+        }
+        for w in &scene.warnings {
+            self.progress.say(format!("{}: warning: {w}", v.id));
+        }
+        if self.opts.strict && !scene.warnings.is_empty() {
+            let first = scene.warnings[0].to_string();
+            return Ok((
+                failed_row(v, format!("{} warning(s) and --strict: {first}", scene.warnings.len())),
+                false,
+            ));
+        }
         let output = dir.join(format!("{}.h5", v.id));
         // A result of the same values under another index (values were
         // added before it in the sweep file): take it over.

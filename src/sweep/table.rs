@@ -538,6 +538,7 @@ mod tests {
             monitors: &monitors,
             normalized: &normalized,
             extra: &[],
+            warnings: &[],
         };
         let dir = std::env::temp_dir().join(format!("lumen-metrics-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -1,0 +1,394 @@
+//! Checks of meaning (issue 11, "Trust"): well-formed set-ups whose results
+//! would be meaningless are refused, dubious ones warned about, each with the
+//! file, the line and the key. One test per case of the issue.
+//!
+//! The scenes are 2D, 6 x 6 um at 10 cells/um with a 1 um PML: the interior
+//! is x, y in [-2, 2] and the warning margin (3 cells) ends at |x| = 1.7.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lumen_fdtd::scene::{self, Scene, SceneError};
+
+const BASE: &str = r#"[simulation]
+dimensions = "2d"
+size_um = [6.0, 6.0]
+resolution = 10
+
+[boundaries]
+default = { type = "pml", thickness_um = 1.0 }
+
+[run]
+until_fs = 5
+"#;
+
+const DIPOLE: &str = r#"
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0]
+component = "Ez"
+wavelength_um = 1.0
+bandwidth_um = 0.2
+"#;
+
+fn parse(text: &str) -> Result<Scene, SceneError> {
+    scene::parse(text, "trust.toml", &[], false)
+}
+
+fn error(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// 1-based line of the `nth` (0-based) line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str, nth: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+        .unwrap_or_else(|| panic!("no `{needle}` #{nth} in\n{text}"))
+}
+
+/// The error names trust.toml at `line` and `key`.
+fn assert_at(msg: &str, line: usize, key: &str) {
+    assert!(
+        msg.contains(&format!("trust.toml:{line}: {key}: ")),
+        "expected trust.toml:{line}: {key}: in\n{msg}"
+    );
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    parse(text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect()
+}
+
+fn flux(center: &str, size: &str, wavelengths: &str) -> String {
+    format!("\n[[monitors]]\nname = \"m\"\ntype = \"flux\"\ncenter_um = {center}\nsize_um = {size}\nwavelengths_um = {wavelengths}\n")
+}
+
+fn far_field(center: &str, size: &str) -> String {
+    format!(
+        "\n[[monitors]]\nname = \"far\"\ntype = \"far_field\"\ncenter_um = {center}\nsize_um = {size}\nna = 0.5\nwavelengths_um = [1.0]\n"
+    )
+}
+
+#[test]
+fn sound_scene_has_no_warning() {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[0.0, 0.0]", "[2.0, 2.0]", "[0.95, 1.0, 1.05]"));
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+}
+
+// ---- far field -------------------------------------------------------------
+
+#[test]
+fn far_field_box_must_enclose_the_dipole() {
+    let text = format!("{BASE}{DIPOLE}{}", far_field("[1.0, 0.0]", "[1.0, 1.0]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "center_um = [1.0, 0.0]", 0), "monitors.0.center_um");
+    assert!(msg.contains("encloses every source") && msg.contains("sources.0"), "{msg}");
+}
+
+#[test]
+fn far_field_exterior_must_be_homogeneous() {
+    // Glass fills y < -1 (through the bottom PML); the box, y in [-0.5, 1.5],
+    // stays in air: its faces are homogeneous, its exterior is not.
+    let glass = "\n[materials.glass]\nindex = 1.5\n\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, -2.5]\nsize_um = [inf, 3.0]\nmaterial = \"glass\"\n";
+    let text = format!("{BASE}{glass}{DIPOLE}{}", far_field("[0.0, 0.5]", "[2.0, 2.0]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "[[monitors]]", 0), "monitors.0");
+    assert!(
+        msg.contains("homogeneous") && msg.contains("outside the box") && msg.contains("1.5"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn far_field_box_crossing_media_names_its_line() {
+    // The box (y in [-1.5, 0.5]) crosses the glass surface at y = -1.
+    let glass = "\n[materials.glass]\nindex = 1.5\n\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, -2.5]\nsize_um = [inf, 3.0]\nmaterial = \"glass\"\n";
+    let text = format!("{BASE}{glass}{DIPOLE}{}", far_field("[0.0, -0.5]", "[2.0, 2.0]"));
+    let msg = error(&text);
+    let line = line_of(&text, "[[monitors]]", 0);
+    assert!(msg.starts_with(&format!("trust.toml:{line}: ")), "{msg}");
+    assert!(msg.contains("monitors.far") && msg.contains("homogeneous"), "{msg}");
+}
+
+// ---- PML -------------------------------------------------------------------
+
+#[test]
+fn flux_plane_inside_the_pml() {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[2.5, 0.0]", "[0.0, 2.0]", "[1.0]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "center_um = [2.5, 0.0]", 0), "monitors.0.center_um");
+    assert!(msg.contains("xmax PML"), "{msg}");
+}
+
+#[test]
+fn closed_flux_box_reaching_into_the_pml() {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[0.0, 0.0]", "[4.6, 2.0]", "[1.0]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "center_um = [0.0, 0.0]", 0), "monitors.0.center_um");
+}
+
+#[test]
+fn dipole_inside_the_pml() {
+    let text = format!("{BASE}{}", DIPOLE.replace("[0.0, 0.0]", "[0.0, -2.6]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "position_um", 0), "sources.0.position_um");
+    assert!(msg.contains("ymin PML"), "{msg}");
+}
+
+#[test]
+fn probe_inside_the_pml() {
+    let probe = "\n[[monitors]]\nname = \"p\"\ntype = \"probe\"\nposition_um = [-2.9, 0.0]\ncomponents = [\"Ez\"]\n";
+    let text = format!("{BASE}{DIPOLE}{probe}");
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "position_um = [-2.9", 0), "monitors.0.position_um");
+}
+
+#[test]
+fn monitor_near_the_pml_is_warned_about() {
+    // x = 1.85 is 1.5 cells from the PML at x = 2 (margin: 3 cells).
+    let text = format!("{BASE}{DIPOLE}{}", flux("[1.85, 0.0]", "[0.0, 2.0]", "[1.0]"));
+    let w = warnings(&text);
+    let line = line_of(&text, "center_um = [1.85", 0);
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with(&format!("trust.toml:{line}: monitors.0.center_um: ")) && w.contains("1.5 cells")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn flux_plane_across_a_transverse_pml_is_warned_about() {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[1.0, 0.0]", "[0.0, inf]", "[1.0]"));
+    let w = warnings(&text);
+    let line = line_of(&text, "center_um = [1.0, 0.0]", 0);
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with(&format!("trust.toml:{line}: monitors.0.center_um: ")) && w.contains("reaches into")),
+        "{w:?}"
+    );
+}
+
+// ---- spectra ---------------------------------------------------------------
+
+#[test]
+fn source_wavelength_in_nanometres() {
+    let src = DIPOLE
+        .replace("wavelength_um = 1.0", "wavelength_um = 500")
+        .replace("bandwidth_um = 0.2", "bandwidth_um = 100");
+    let text = format!("{BASE}{src}{}", flux("[0.0, 0.0]", "[2.0, 2.0]", "[0.5]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "wavelengths_um", 0), "monitors.0.wavelengths_um");
+    assert!(msg.contains("sources.0") && msg.contains("did you mean 0.5 um"), "{msg}");
+}
+
+#[test]
+fn monitor_range_in_nanometres() {
+    let mon =
+        "\n[[monitors]]\nname = \"m\"\ntype = \"flux\"\ncenter_um = [0.0, 0.0]\nsize_um = [2.0, 2.0]\nwavelength_range_um = [450, 550]\n";
+    let src = DIPOLE
+        .replace("wavelength_um = 1.0", "wavelength_um = 0.5")
+        .replace("bandwidth_um = 0.2", "bandwidth_um = 0.1");
+    let text = format!("{BASE}{src}{mon}");
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "wavelength_range_um", 0), "monitors.0.wavelength_range_um");
+    assert!(msg.contains("did you mean 0.45-0.55 um"), "{msg}");
+}
+
+#[test]
+fn monitor_where_the_pulse_carries_no_power() {
+    // Pulse at 1 um, half power over 0.9-1.1 um; at 0.6 um its power
+    // spectrum is exp(-4 ln2 (0.667/0.202)^2) ~ 1e-13 of the peak, below 1e-6.
+    let text = format!("{BASE}{DIPOLE}{}", flux("[0.0, 0.0]", "[2.0, 2.0]", "[0.6, 1.0]"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "wavelengths_um", 0), "monitors.0.wavelengths_um");
+    assert!(msg.contains("0.6 um") && msg.contains("of its peak"), "{msg}");
+}
+
+#[test]
+fn monitor_an_order_of_magnitude_from_a_cw_source() {
+    // A continuous wave has no spectral floor to test; 12 um against 1 um is
+    // beyond the factor of 10.
+    let src = DIPOLE.replace("bandwidth_um = 0.2", "profile = \"cw\"");
+    let text = format!("{BASE}{src}{}", flux("[0.0, 0.0]", "[2.0, 2.0]", "[12.0]"));
+    let w = warnings(&text);
+    let line = line_of(&text, "wavelengths_um", 0);
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with(&format!("trust.toml:{line}: monitors.0.wavelengths_um: ")) && w.contains("12x away")),
+        "{w:?}"
+    );
+}
+
+// ---- normalisation -----------------------------------------------------------
+
+#[test]
+fn dipole_normalised_by_a_reference_run() {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[0.0, 0.0]", "[2.0, 2.0]", "[1.0]"));
+    let s = parse(&text).unwrap();
+    assert!(s.warnings.is_empty());
+    let w: Vec<String> = s.reference_warnings().iter().map(|w| w.to_string()).collect();
+    let line = line_of(&text, "type = \"dipole\"", 0);
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with(&format!("trust.toml:{line}: sources.0.type: ")) && w.contains("not a transmission")),
+        "{w:?}"
+    );
+}
+
+// ---- the command line: printing, --strict, --json, the result file -----------
+
+fn lumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lumen"))
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lumen-trust-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A scene with one warning (a flux plane 1.5 cells from the PML), written to `dir`.
+fn warned_scene(dir: &Path) -> (PathBuf, usize) {
+    let text = format!("{BASE}{DIPOLE}{}", flux("[1.85, 0.0]", "[0.0, 2.0]", "[1.0]"));
+    let path = dir.join("warned.toml");
+    std::fs::write(&path, &text).unwrap();
+    (path, line_of(&text, "center_um = [1.85", 0))
+}
+
+#[test]
+fn check_prints_warnings_and_strict_refuses() {
+    let dir = workdir("check");
+    let (path, line) = warned_scene(&dir);
+    let expect = format!("warning: {}:{line}: monitors.0.center_um: ", path.display());
+    let o = lumen().arg("check").arg(&path).args(["--backend", "cpu"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains(&expect), "{err}");
+
+    let o = lumen()
+        .arg("check")
+        .arg(&path)
+        .args(["--backend", "cpu", "--strict"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&expect) && err.contains("--strict"), "{err}");
+
+    let o = lumen()
+        .arg("check")
+        .arg(&path)
+        .args(["--backend", "cpu", "--json"])
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = &j["warnings"][0];
+    assert_eq!(w["key"], "monitors.0.center_um", "{j}");
+    assert_eq!(w["line"], line, "{j}");
+}
+
+#[test]
+fn run_strict_refuses_before_running() {
+    let dir = workdir("run-strict");
+    let (path, _) = warned_scene(&dir);
+    let out = dir.join("out.h5");
+    let o = lumen()
+        .arg("run")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .args(["--backend", "cpu", "--quiet", "--strict"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.exists());
+}
+
+#[test]
+fn sweep_strict_refuses_a_warned_base_scene() {
+    let dir = workdir("sweep-strict");
+    let (path, _) = warned_scene(&dir);
+    let o = lumen()
+        .arg("sweep")
+        .arg("--base")
+        .arg(&path)
+        .args([
+            "--vary",
+            "sources.0.wavelength_um=1.0,1.02",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--strict",
+            "-o",
+        ])
+        .arg(dir.join("sweep"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("warning: ") && err.contains("monitors.0.center_um"), "{err}");
+}
+
+#[test]
+fn run_with_reference_warns_and_stores_warnings() {
+    // An empty-domain reference run of a dipole, then the dipole normalised
+    // by it: warned about, on stderr and in the result file.
+    let dir = workdir("reference");
+    let (path, line) = warned_scene(&dir);
+    let reference = dir.join("ref.h5");
+    let o = lumen()
+        .arg("run")
+        .arg(&path)
+        .arg("--empty")
+        .arg("-o")
+        .arg(&reference)
+        .args(["--backend", "cpu", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.join("out.h5");
+    let o = lumen()
+        .arg("run")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .arg("--reference")
+        .arg(&reference)
+        .args(["--backend", "cpu", "--quiet", "--json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let src = format!(
+        "{}:{}: sources.0.type: ",
+        path.display(),
+        line_of(&std::fs::read_to_string(&path).unwrap(), "type = \"dipole\"", 0)
+    );
+    assert!(
+        err.contains(&format!("warning: {src}")) && err.contains("not a transmission"),
+        "{err}"
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["warnings"].as_array().map(Vec::len), Some(2), "{j}");
+
+    let f = hdf5::File::open(&out).unwrap();
+    let stored: hdf5::types::VarLenUnicode = f.attr("warnings").unwrap().read_scalar().unwrap();
+    let stored = stored.as_str().to_string();
+    assert_eq!(stored.lines().count(), 2, "{stored}");
+    assert!(
+        stored.contains(&format!("{}:{line}: monitors.0.center_um: ", path.display())),
+        "{stored}"
+    );
+    assert!(stored.contains(&src), "{stored}");
+}
