@@ -43,7 +43,7 @@ pub fn rate(engine: &Engine, p: &Prepared) -> Result<Rate> {
     let (shape, pml) = stand_in_shape(p);
     let kind = format!(
         "{} {} with{} CPML",
-        dims_name(p.grid.dims),
+        p.grid.dims.name(),
         shape
             .iter()
             .take(p.grid.dims.count())
@@ -67,14 +67,6 @@ pub fn rate(engine: &Engine, p: &Prepared) -> Result<Rate> {
         cell_updates_per_s: r,
         basis: format!("measured on this engine just now, {kind}"),
     })
-}
-
-fn dims_name(d: Dimensions) -> &'static str {
-    match d {
-        Dimensions::Three => "3D",
-        Dimensions::Two(crate::grid::Polarization::Tm) => "2D TM",
-        Dimensions::Two(crate::grid::Polarization::Te) => "2D TE",
-    }
 }
 
 /// The stand-in grid's shape (a square or cube, rounded to a power of two

@@ -37,6 +37,14 @@ pub enum Dimensions {
 }
 
 impl Dimensions {
+    /// "2D TM", "2D TE" or "3D", as printed for users.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimensions::Two(Polarization::Tm) => "2D TM",
+            Dimensions::Two(Polarization::Te) => "2D TE",
+            Dimensions::Three => "3D",
+        }
+    }
     pub fn count(self) -> usize {
         match self {
             Dimensions::Two(_) => 2,

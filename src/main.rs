@@ -607,21 +607,28 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     } else {
         println!("scene:     {}", path.display());
         println!(
-            "grid:      {} x {} x {} = {} cells, dx = {} um ({:?})",
+            "grid:      {} x {} x {} = {} cells, dx = {} um ({})",
             g.nx,
             g.ny,
             g.nz,
             g.cells(),
-            g.dx,
-            g.dims
+            units::short(g.dx, 6),
+            g.dims.name()
         );
-        println!("time step: {:.5} fs (Courant {})", units::time_to_fs(g.dt), g.courant());
+        println!(
+            "time step: {:.5} fs (Courant {})",
+            units::time_to_fs(g.dt),
+            units::short(g.courant(), 6)
+        );
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
         if let Some(l) = &scene.led {
             println!(
-                "LED:       {runs} dipole runs ({} positions x {} orientations{})",
+                "LED:       {runs} dipole run{} ({} position{} x {} orientation{}{})",
+                if runs == 1 { "" } else { "s" },
                 l.positions_um.len(),
+                if l.positions_um.len() == 1 { "" } else { "s" },
                 l.orientations.len(),
+                if l.orientations.len() == 1 { "" } else { "s" },
                 if runs < l.run_count_without_symmetry() {
                     format!(", {} without the declared symmetry", l.run_count_without_symmetry())
                 } else {

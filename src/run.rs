@@ -160,12 +160,13 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
                     break;
                 }
                 if opts.progress != ProgressMode::None {
+                    let list = |v: &[f64]| v.iter().map(|&x| units::short(x + 0.0, 6)).collect::<Vec<_>>().join(", ");
                     eprintln!(
-                        "LED run {}/{}: dipole at {:?} um along {:?}",
+                        "LED run {}/{}: dipole at ({}) um along ({})",
                         k + 1,
                         runs.len(),
-                        [0, 1, 2].map(|a| run.position_um[a] - scene.origin_offset_um[a]),
-                        run.orientation
+                        list(&[0, 1, 2].map(|a| run.position_um[a] - scene.origin_offset_um[a])[..grid.dims.count()]),
+                        list(&run.orientation)
                     );
                 }
                 out = step_to_stop(stepper.as_mut(), scene, target_steps, decay, user_probes, opts, &progress, started);

@@ -54,3 +54,19 @@ mod tests {
         assert!((conductivity_from_si(2654.418) - 1.0).abs() < 1e-5);
     }
 }
+
+/// A length, time or ratio for people: at most `digits` significant digits,
+/// no trailing zeros, no float noise (1/60 um prints as 0.0166667, 0.5 as 0.5).
+pub fn short(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - mag).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}

@@ -152,3 +152,43 @@ fn check_measures_its_rate_once_and_caches_it() {
     assert!((est - cells * steps / rate).abs() <= 1e-9 * est.max(1.0), "{first}");
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// What `check` and `run` print is for people: no float noise
+/// (`0.016666666666666666`), no Rust debug names (`Two(Te)`), singular
+/// where there is one.
+#[test]
+fn human_output_without_float_noise_or_debug_names() {
+    let scene = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/microled_waveguide_2d.toml");
+    let o = lumen().arg("check").arg(&scene).args(["--backend", "cpu"]).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    // 60 cells/um: dx = 1/60 um.
+    assert!(text.contains("dx = 0.0166667 um (2D TE)"), "{text}");
+    assert!(text.contains("x 1 orientation)"), "{text}");
+    for bad in ["66666666", "Two(", "Three", "1 orientations"] {
+        assert!(!text.contains(bad), "`{bad}` in:\n{text}");
+    }
+    let o = lumen()
+        .arg("run")
+        .arg(&scene)
+        .arg("-o")
+        .arg(out("human"))
+        .args(["--backend", "cpu", "--set", "run.until_fs=5"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("LED run 1/5: dipole at (-1.4, 0.7) um along (1, 0, 0)"), "{err}");
+    assert!(!err.contains("0000000"), "{err}");
+}
+
+#[test]
+fn short_numbers() {
+    use lumen_fdtd::units::short;
+    assert_eq!(short(1.0 / 60.0, 6), "0.0166667");
+    assert_eq!(short(0.47000000000000003, 6), "0.47");
+    assert_eq!(short(-1.2000000000000002, 6), "-1.2");
+    assert_eq!(short(0.5, 6), "0.5");
+    assert_eq!(short(250.0, 6), "250");
+    assert_eq!(short(0.0, 6), "0");
+}
