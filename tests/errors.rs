@@ -203,3 +203,49 @@ until_fs = 10
         "{err}"
     );
 }
+
+/// A misspelt key gets the closest valid one suggested; MEEP's way of
+/// writing a 2D cell ([x, y, 0]) is refused with how to write it here.
+#[test]
+fn newcomer_mistakes_get_a_way_out() {
+    let scene = |size: &str, key: &str| {
+        format!(
+            r#"
+[simulation]
+dimensions = "2d"
+size_um = {size}
+resolution = 10
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0]
+component = "Ez"
+{key} = 1.0
+bandwidth_um = 0.3
+
+[run]
+until_fs = 10
+"#
+        )
+    };
+    let err = lumen_fdtd::scene::parse(&scene("[6.0, 5.0]", "wavelenght_um"), "typo.toml", &[], false)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("typo.toml:11") && err.contains("did you mean `wavelength_um`?"),
+        "{err}"
+    );
+    // Nothing close: no suggestion.
+    let err = lumen_fdtd::scene::parse(&scene("[6.0, 5.0]", "colour"), "far.toml", &[], false)
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("unknown key `colour`") && !err.contains("did you mean"), "{err}");
+    let err = lumen_fdtd::scene::parse(&scene("[6.0, 5.0, 0.0]", "wavelength_um"), "meep.toml", &[], false)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("meep.toml:4") && err.contains("two sizes [x, y] for a 2D run"),
+        "{err}"
+    );
+    lumen_fdtd::scene::parse(&scene("[6.0, 5.0]", "wavelength_um"), "ok.toml", &[], false).expect("the corrected scene parses");
+}

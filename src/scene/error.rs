@@ -112,7 +112,31 @@ pub(super) fn split_message(msg: &str) -> (String, String) {
         x if x.starts_with("struct ") => "a table".to_string(),
         x => x.to_string(),
     };
+    let found = match did_you_mean(&expected, &found) {
+        Some(m) => format!("{found}: did you mean `{m}`?"),
+        None => found,
+    };
     (expected, found)
+}
+
+/// For "unknown key `wavelenght_um`" against "one of `type`, ...,
+/// `wavelength_um`, ...": the listed name closest to the unknown one, when it
+/// is close (Jaro-Winkler similarity of at least 0.85: one or two letters
+/// swapped, missing or extra in a word of this length).
+fn did_you_mean(expected: &str, found: &str) -> Option<String> {
+    let unknown = found
+        .strip_prefix("unknown key `")
+        .or_else(|| found.strip_prefix("unknown value `"))?
+        .split('`')
+        .next()?;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| (strsim::jaro_winkler(unknown, c), c))
+        .filter(|(score, c)| *score >= 0.85 && *c != unknown)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
 }
 
 /// A TOML syntax error, before any key tree exists.

@@ -431,6 +431,14 @@ struct Monitors {
 
 impl<'a> Build<'a> {
     fn new(doc: &'a Doc<'a>, s: &SimulationSpec) -> Result<Build<'a>, SceneError> {
+        // MEEP writes a 2D cell as [x, y, 0]: say how to write it here.
+        if s.size_um.len() == 3 && s.size_um[2] == 0.0 && s.dimensions != Some(DimensionsName::Three) {
+            return Err(doc.invalid(
+                "simulation.size_um",
+                "two sizes [x, y] for a 2D run (a zero z size, MEEP's way of writing 2D, is not used: give two sizes and dimensions = \"2d\")",
+                fmt_nums(&s.size_um),
+            ));
+        }
         let d = match (s.dimensions, s.size_um.len()) {
             (Some(DimensionsName::Two), _) | (None, 2) => 2,
             (Some(DimensionsName::Three), _) | (None, 3) => 3,
