@@ -123,9 +123,10 @@ enum Command {
 #[derive(Args)]
 struct ModesArgs {
     scene: PathBuf,
-    /// The port: the name of a `type = "mode"` monitor of the scene.
+    /// The port: the name of a `type = "mode"` monitor of the scene (may be
+    /// left out when the scene has exactly one).
     #[arg(long)]
-    port: String,
+    port: Option<String>,
     /// Solve at this wavelength only (default: the monitor's wavelengths).
     #[arg(long = "wavelength-um", value_name = "UM")]
     wavelength_um: Option<f64>,
@@ -1006,13 +1007,36 @@ fn cmd_modes(a: ModesArgs) -> ExitCode {
         Ok(s) => s,
         Err(c) => return c,
     };
+    let port = match a.port.clone() {
+        Some(p) => p,
+        None => {
+            let names = lumen_fdtd::modes::report::port_names(&scene);
+            match names.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return fail(ReportError::Input(format!(
+                        "{}: the scene has no `mode` monitors",
+                        a.scene.display()
+                    )))
+                }
+                many => {
+                    return fail(ReportError::Input(format!(
+                        "{} has {} ports: name one with --port ({})",
+                        a.scene.display(),
+                        many.len(),
+                        many.join(", ")
+                    )))
+                }
+            }
+        }
+    };
     let wl = a.wavelength_um.map(|w| vec![w]);
-    let report = match solve_port(&scene, &a.port, wl.as_deref(), a.modes) {
+    let report = match solve_port(&scene, &port, wl.as_deref(), a.modes) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     print!("{}", report.table());
-    let output = a.output.unwrap_or_else(|| PortReport::default_output(&a.scene, &a.port));
+    let output = a.output.unwrap_or_else(|| PortReport::default_output(&a.scene, &port));
     if let Err(e) = report.write_hdf5(&output) {
         return fail(e);
     }

@@ -216,3 +216,23 @@ fn core_port_3d() {
     assert!(dir.join("core_out_modes.h5").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--port` may be left out when the scene has exactly one port; with
+/// several, the error lists them.
+#[test]
+fn the_only_port_needs_no_name() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = temp_dir("noport");
+    let one = root.join("examples/waveguide_modes_2d.toml");
+    let out = dir.join("one.h5");
+    let o = lumen(&["modes", one.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(!printed_n_eff(&stdout).is_empty(), "{stdout}");
+    assert!(out.exists());
+    let two = root.join("examples/microled_waveguide_2d.toml");
+    let o = lumen(&["modes", two.to_str().unwrap(), "-o", dir.join("two.h5").to_str().unwrap()]);
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("2 ports") && stderr.contains("guide, guide_back"), "{stderr}");
+}
