@@ -560,7 +560,77 @@ fn print_summary(out: &RunOutcome) {
     println!("results: {}", out.output.display());
 }
 
+/// Whether `path` is a sweep file (a `base` scene and what to vary) rather
+/// than a scene.
+fn is_sweep_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base") && !t.contains_key("simulation"))
+}
+
+/// `lumen check` on a sweep file: the sweep itself, then every variant's
+/// scene (its errors and warnings), without running anything.
+fn cmd_check_sweep(path: &std::path::Path, overrides: &[String], json: bool, strict: bool) -> ExitCode {
+    let mut sw = match Sweep::load(path) {
+        Ok(s) => s,
+        Err(e) => return sweep_error(e),
+    };
+    sw.set.extend(overrides.iter().cloned());
+    let mut rows = Vec::new();
+    let mut bad = 0;
+    for v in &sw.variants {
+        let (status, detail) = match scene::load(&sw.base, &sw.overrides(v), false) {
+            Ok(s) if s.warnings.is_empty() => ("ok", String::new()),
+            Ok(s) => {
+                if strict {
+                    bad += 1;
+                }
+                ("warnings", s.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("; "))
+            }
+            Err(e) => {
+                bad += 1;
+                ("error", e.to_string())
+            }
+        };
+        rows.push((v.id.clone(), sw.describe(v), status, detail));
+    }
+    if json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, values, status, detail)| json!({"variant": id, "values": values, "status": status, "detail": detail}))
+            .collect();
+        println!("{}", json!({"sweep": path, "base": sw.base, "variants": v, "failed": bad}));
+    } else {
+        println!(
+            "sweep:     {} (a sweep file: {} variants of {})",
+            path.display(),
+            sw.variants.len(),
+            sw.base.display()
+        );
+        for (id, values, status, detail) in &rows {
+            println!(
+                "  {id}  {values}  {status}{}",
+                if detail.is_empty() { String::new() } else { format!(": {detail}") }
+            );
+        }
+        println!(
+            "run it with `lumen sweep {}`; `lumen check {}` checks the base scene alone",
+            path.display(),
+            sw.base.display()
+        );
+    }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
 fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, strict: bool, backend: Option<Backend>) -> ExitCode {
+    if is_sweep_file(&path) {
+        return cmd_check_sweep(&path, overrides, json, strict);
+    }
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,

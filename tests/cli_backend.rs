@@ -192,3 +192,31 @@ fn short_numbers() {
     assert_eq!(short(250.0, 6), "250");
     assert_eq!(short(0.0, 6), "0");
 }
+
+/// `lumen check` on a sweep file says it is one and checks every variant's
+/// scene: a variant the scene checks refuse fails the check (exit 2) with
+/// its error, the others are listed ok.
+#[test]
+fn check_on_a_sweep_file_checks_its_variants() {
+    let dir = std::env::temp_dir().join(format!("lumen-check-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sweep = dir.join("s.toml");
+    let base = quickstart();
+    std::fs::write(
+        &sweep,
+        format!(
+            "base = {:?}\n\n[[parameters]]\nkey = \"materials.glass.index\"\nvalues = [1.5, -2.0]\n",
+            base.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = lumen().args(["check", sweep.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(2), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("a sweep file: 2 variants of"), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("materials.glass.index=")).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].ends_with(" ok"), "{text}");
+    assert!(lines[1].contains("error") && lines[1].contains("materials.glass"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
