@@ -384,7 +384,7 @@ until_fs = 20
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        text.contains("LED:       2 dipole runs (4 positions x 1 orientations, 4 without the declared symmetry)"),
+        text.contains("LED:       2 dipole runs (4 positions x 1 orientation, 4 without the declared symmetry)"),
         "{text}"
     );
     let v = run_json(&scene, &d.join("led.h5"), &[]);
