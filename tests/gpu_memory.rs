@@ -16,14 +16,6 @@ use lumen_fdtd::{
     Stepper, Structure, TimeProfile,
 };
 
-/// Resident set size of this process in bytes (Linux: /proc/self/status).
-fn rss_bytes() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// 240 x 240 cells, a 16-cell CPML, a dielectric block, a pulsed dipole, a
 /// probe and a flux box (the leak showed with these CPML slabs on lavapipe).
 fn scene() -> Simulation {
@@ -70,7 +62,7 @@ fn host_memory_stays_flat_over_100000_steps() {
 }
 
 fn flat_over(target: usize, limit: Option<Duration>) {
-    let Some(_) = rss_bytes() else {
+    let Some(_) = common::rss_bytes() else {
         eprintln!("no /proc/self/status: skipping");
         return;
     };
@@ -82,16 +74,16 @@ fn flat_over(target: usize, limit: Option<Duration>) {
     for _ in 0..8 {
         s.run(chunk).unwrap();
     }
-    let before = rss_bytes().unwrap();
+    let before = common::rss_bytes().unwrap();
     let t = Instant::now();
     let mut done = 0;
     let mut peak = before;
     while done < target && limit.is_none_or(|l| t.elapsed() < l) {
         s.run(chunk).unwrap();
         done += chunk;
-        peak = peak.max(rss_bytes().unwrap());
+        peak = peak.max(common::rss_bytes().unwrap());
     }
-    let after = rss_bytes().unwrap();
+    let after = common::rss_bytes().unwrap();
     let grown = peak.saturating_sub(before) as f64 / 1e6;
     eprintln!(
         "adapter {}: {done} steps ({chunk} per submission) in {:.1} s; RSS {:.1} MB -> {:.1} MB (peak growth {grown:.1} MB)",

@@ -5,6 +5,8 @@
 //! A counting global allocator sees every heap allocation of this test
 //! binary; the stepping happens on rayon's threads and on this one.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -85,20 +87,6 @@ fn stepper() -> CpuStepper {
     CpuStepper::new(p)
 }
 
-fn rss_bytes() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    let kb: u64 = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    kb * 1024
-}
-
 #[test]
 fn the_step_loop_allocates_nothing_and_memory_stays_flat() {
     let mut s = stepper();
@@ -113,11 +101,11 @@ fn the_step_loop_allocates_nothing_and_memory_stays_flat() {
     assert!(during <= 4, "{during} allocations in 2000 steps: the step loop allocates");
 
     if cfg!(target_os = "linux") {
-        let warm = rss_bytes();
+        let warm = common::rss_bytes().expect("VmRSS");
         let mut peak = warm;
         for _ in 0..97 {
             s.run(1000).unwrap();
-            peak = peak.max(rss_bytes());
+            peak = peak.max(common::rss_bytes().expect("VmRSS"));
         }
         assert_eq!(s.steps_done(), 100_000);
         let grown = peak.saturating_sub(warm);

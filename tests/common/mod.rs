@@ -91,3 +91,11 @@ pub fn amplitude_at(series: &[f32], t0: f64, dt: f64, f: f64, periods: usize) ->
     }
     (2.0 * re / count as f64, 2.0 * im / count as f64)
 }
+
+/// Resident set size of this process in bytes (Linux: /proc/self/status).
+pub fn rss_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
