@@ -19,6 +19,7 @@ use lumen_fdtd::engine::{self, Backend, Engine};
 use lumen_fdtd::gpu::context::list_adapters;
 use lumen_fdtd::gpu::AdapterRequest;
 use lumen_fdtd::grid::Component;
+use lumen_fdtd::modes;
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::plot::{self, PlotError, Quantity, ResultPlotOptions, ScenePlotOptions, Slice};
 use lumen_fdtd::run::{run_scene, ProgressMode, RunError, RunOptions, RunOutcome};
@@ -136,7 +137,8 @@ struct ModesArgs {
     /// The HDF5 file (default: SCENE-STEM_PORT_modes.h5 beside the scene).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// PNG maps PREFIX_wl{i}_mode{m}.png, 3D ports only (default: OUTPUT without .h5).
+    /// Pictures: PREFIX_wl{i}_mode{m}.png maps (3D ports) or PREFIX_wl{i}.png
+    /// profiles (2D ports) (default: OUTPUT without .h5).
     #[arg(long, value_name = "PREFIX")]
     png: Option<PathBuf>,
     /// Override a scene value, as for `run` (repeatable).
@@ -461,7 +463,8 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
             MonitorData::FarField { wavelengths_um, flux, total, na, na_fraction, .. } => Some(json!({"name": m.name, "type": "far_field",
                 "wavelengths_um": wavelengths_um, "flux": flux, "total": total, "na": na, "na_fraction": na_fraction})),
             MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux, .. } => Some(json!({"name": m.name, "type": "mode",
-                "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux})),
+                "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux,
+                "mode_names": (0..n_eff.iter().map(Vec::len).max().unwrap_or(0)).map(|k| modes::mode_name(k, out.mode_family)).collect::<Vec<_>>()})),
             MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
                 let per_unit: Vec<f64> = power.iter().zip(source_spectrum).map(|(p, s)| p / s.norm_sqr()).collect();
                 Some(json!({"name": m.name, "type": "source_power", "wavelengths_um": wavelengths_um, "power": power, "power_per_unit_source": per_unit}))
@@ -535,10 +538,21 @@ fn print_summary(out: &RunOutcome) {
                 flux,
                 ..
             } => {
-                println!("mode port `{}` (power per guided mode, forward / backward):", m.name);
+                println!(
+                    "mode port `{}` (power per guided mode, forward / backward; mode 1 = fundamental):",
+                    m.name
+                );
                 for (f, w) in wavelengths_um.iter().enumerate() {
                     let modes: Vec<String> = (0..n_eff[f].len())
-                        .map(|k| format!("m{k} n_eff {:.5}: {:.4e} / {:.4e}", n_eff[f][k], forward[f][k], backward[f][k]))
+                        .map(|k| {
+                            format!(
+                                "{} n_eff {:.5}: {:.4e} / {:.4e}",
+                                modes::mode_name(k, out.mode_family),
+                                n_eff[f][k],
+                                forward[f][k],
+                                backward[f][k]
+                            )
+                        })
                         .collect();
                     println!("  {w:>10.5} um  flux {:.4e}  {}", flux[f], modes.join("; "));
                 }
@@ -1111,18 +1125,15 @@ fn cmd_modes(a: ModesArgs) -> ExitCode {
         return fail(e);
     }
     println!("modes: {}", output.display());
-    if report.three_d {
-        let prefix = a.png.unwrap_or_else(|| output.with_extension(""));
-        match report.write_pngs(&prefix) {
-            Ok(files) => {
-                for f in files {
-                    println!("map: {}", f.display());
-                }
+    let prefix = a.png.unwrap_or_else(|| output.with_extension(""));
+    let what = if report.three_d { "map" } else { "profiles" };
+    match report.write_pngs(&prefix) {
+        Ok(files) => {
+            for f in files {
+                println!("{what}: {}", f.display());
             }
-            Err(e) => return fail(e),
         }
-    } else {
-        println!("(2D port: a line, no maps drawn; the profiles are in the HDF5 file)");
+        Err(e) => return fail(e),
     }
     ExitCode::SUCCESS
 }

@@ -85,6 +85,9 @@ pub struct RunOutcome {
     pub normalized: Vec<NormalizedFlux>,
     /// The coupling report of an LED scene (text table).
     pub report: Option<String>,
+    /// The polarisation family of the ports' guided modes (2D), for naming
+    /// them: see [`crate::modes`] (mode numbering).
+    pub mode_family: Option<&'static str>,
 }
 
 /// Steps to the end of the last pulsed source (0 when all are continuous).
@@ -296,6 +299,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         monitors,
         normalized,
         report,
+        mode_family: crate::modes::family(grid.dims),
     })
 }
 

@@ -395,3 +395,30 @@ until_fs = 20
     );
     assert!(monitor(&v, "chip_source_power")["power"][0].as_f64().unwrap() > 0.0);
 }
+
+/// One mode numbering (src/modes/mod.rs): mode 1 is the fundamental, with the
+/// slab family's textbook name, in the printed summary, the JSON summary, the
+/// result file and sweep-table columns alike. A TM run (Ez) couples to the
+/// slab's TE modes; the 0.6 um n = 1.5 slab at 0.75-0.85 um guides two.
+#[test]
+fn modes_are_numbered_from_1_everywhere() {
+    let dir = workdir("mode-names");
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/waveguide_modes_2d.toml");
+    let out = dir.join("r.h5");
+    let o = lumen().arg("run").arg(&scene).arg("-o").arg(&out).arg("--quiet").output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("mode 1 (TE0) n_eff") && text.contains("mode 2 (TE1) n_eff"), "{text}");
+    assert!(!text.contains("m0 ") && !text.contains("TE-1"), "{text}");
+
+    let v = run_json(&scene, &out, &[]);
+    let names = monitor(&v, "guided")["mode_names"].as_array().unwrap().clone();
+    assert_eq!(names[0], "mode 1 (TE0)", "{v}");
+    assert_eq!(names[1], "mode 2 (TE1)", "{v}");
+
+    let f = hdf5::File::open(&out).unwrap();
+    let a: Vec<hdf5::types::VarLenUnicode> = f.group("monitors/guided").unwrap().attr("mode_names").unwrap().read_raw().unwrap();
+    let a: Vec<&str> = a.iter().map(|s| s.as_str()).collect();
+    assert_eq!(&a[..2], &["mode 1 (TE0)", "mode 2 (TE1)"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

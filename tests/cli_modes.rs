@@ -112,7 +112,8 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
-/// n_eff of the table rows (mode number, n_eff) printed for each wavelength.
+/// n_eff of the table rows (`mode 1 (TE0)` or `mode 1`, then n_eff) printed
+/// for each wavelength.
 fn printed_n_eff(stdout: &str) -> Vec<Vec<f64>> {
     let mut out: Vec<Vec<f64>> = Vec::new();
     for line in stdout.lines() {
@@ -121,8 +122,9 @@ fn printed_n_eff(stdout: &str) -> Vec<Vec<f64>> {
             continue;
         }
         let w: Vec<&str> = line.split_whitespace().collect();
-        if w.len() >= 2 && w[0].parse::<usize>().is_ok() {
-            if let (Some(last), Ok(n)) = (out.last_mut(), w[1].parse::<f64>()) {
+        if w.len() >= 3 && w[0] == "mode" && w[1].parse::<usize>().is_ok() {
+            let n = w[2..].iter().find(|x| !x.starts_with('(')).and_then(|x| x.parse::<f64>().ok());
+            if let (Some(last), Some(n)) = (out.last_mut(), n) {
                 last.push(n);
             }
         }
@@ -174,6 +176,9 @@ fn slab_port_2d() {
     assert!((n[0][0] - EXACT_TE0).abs() < 2e-3, "n_eff {} vs {EXACT_TE0}\n{out}", n[0][0]);
     assert!(n.iter().all(|m| m.len() == 2 && m.iter().all(|&x| x > 1.45 && x < 2.0)), "{out}");
     assert!(out.contains("Ez 1.000"), "TM run: Ez-polarised\n{out}");
+    // One numbering: mode 1 is the fundamental, with its slab family name.
+    assert!(out.contains("mode 1 (TE0)") && out.contains("mode 2 (TE1)"), "{out}");
+    assert!(out.contains("(wl1)") && out.contains("(wl2)") && !out.contains("(wl0)"), "{out}");
 
     let h5 = dir.join("slab_port_modes.h5");
     assert!(h5.exists(), "{out}");
@@ -181,8 +186,25 @@ fn slab_port_2d() {
     let ne: ndarray::Array2<f64> = f.dataset("n_eff").unwrap().read_2d().unwrap();
     assert_eq!(ne.shape(), &[2, 2]);
     assert!((ne[[0, 0]] - n[0][0]).abs() < 1e-6);
-    let e2: ndarray::Array2<f64> = f.dataset("wl0/mode1/E2").unwrap().read_2d().unwrap();
+    let e2: ndarray::Array2<f64> = f.dataset("wl1/mode1/E2").unwrap().read_2d().unwrap();
     assert!(e2.iter().any(|v| v.abs() > 0.0));
+    let name: hdf5::types::VarLenUnicode = f.group("wl1/mode2").unwrap().attr("name").unwrap().read_scalar().unwrap();
+    assert_eq!(name.as_str(), "mode 2 (TE1)");
+
+    // A 2D port gets a profile plot per wavelength: both modes' curves drawn.
+    for wl in [1, 2] {
+        let png = dir.join(format!("slab_port_modes_wl{wl}.png"));
+        assert!(out.contains(&format!("profiles: {}", png.display())), "{out}");
+        let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+        let mut reader = dec.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let rgb = &buf[..info.buffer_size()];
+        for c in &lumen_fdtd::plot::figure::SERIES_COLORS[..2] {
+            let n = rgb.chunks(3).filter(|p| p == c).count();
+            assert!(n > 100, "{}: {n} pixels of mode colour {c:?}", png.display());
+        }
+    }
 
     // A wrong port name, and a monitor that is not a port: bad input, naming the ports.
     for name in ["nope", "flux"] {
@@ -209,7 +231,7 @@ fn core_port_3d() {
     // The guide is wider along y: the fundamental is y-polarised.
     assert!(out.contains("Ey 0.9"), "{out}");
     for m in 1..=2 {
-        let png = dir.join(format!("core_out_modes_wl0_mode{m}.png"));
+        let png = dir.join(format!("core_out_modes_wl1_mode{m}.png"));
         let meta = std::fs::metadata(&png).unwrap_or_else(|e| panic!("{}: {e}\n{out}", png.display()));
         assert!(meta.len() > 1000);
     }

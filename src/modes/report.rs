@@ -55,6 +55,8 @@ pub struct PortReport {
     pub port: String,
     pub axis: usize,
     pub three_d: bool,
+    /// The modes' polarisation family (`"TE"`, `"TM"`) in 2D; none in 3D.
+    pub family: Option<&'static str>,
     pub wavelengths_um: Vec<f64>,
     /// Scene coordinates (um) of the Eu samples along u and along v.
     pub u_um: Vec<f64>,
@@ -123,11 +125,7 @@ pub fn solve_port(scene: &Scene, port: &str, wavelengths_um: Option<&[f64]>, max
         .map(|i| (window.lo[v] as f64 + i as f64 + eu[v]) * grid.dx - off[v])
         .collect();
     let plane_um = window.lo[window.axis] as f64 * grid.dx - off[window.axis];
-    let eps_u = if three_d {
-        mode::cross_section(grid, materials, &window).eps[0].clone()
-    } else {
-        Vec::new()
-    };
+    let eps_u = mode::cross_section(grid, materials, &window).eps[0].clone();
     let da = if three_d { grid.dx * grid.dx } else { grid.dx };
     let modes = solved
         .modes
@@ -170,6 +168,7 @@ pub fn solve_port(scene: &Scene, port: &str, wavelengths_um: Option<&[f64]>, max
         port: port.to_string(),
         axis: window.axis,
         three_d,
+        family: super::family(grid.dims),
         wavelengths_um: wls,
         u_um,
         v_um,
@@ -213,13 +212,13 @@ impl PortReport {
         }
         let area = if self.three_d { "area_um2" } else { "width_um" };
         for (i, (w, ms)) in self.wavelengths_um.iter().zip(&self.modes).enumerate() {
-            let _ = writeln!(s, "wavelength {w} um (wl{i}): {} guided mode(s)", ms.len());
+            let _ = writeln!(s, "wavelength {w} um (wl{}): {} guided mode(s)", i + 1, ms.len());
             if ms.is_empty() {
                 continue;
             }
             let _ = writeln!(
                 s,
-                "  {:>4} {:>10} {:>12} {:>10} {:>8}",
+                "  {:>12} {:>10} {:>12} {:>10} {:>8}",
                 "mode", "n_eff", "polarisation", area, "power"
             );
             for (k, m) in ms.iter().enumerate() {
@@ -230,8 +229,8 @@ impl PortReport {
                 };
                 let _ = writeln!(
                     s,
-                    "  {:>4} {:>10.6} {:>12} {:>10.4} {:>8.4}",
-                    k + 1,
+                    "  {:>12} {:>10.6} {:>12} {:>10.4} {:>8.4}",
+                    super::mode_name(k, self.family),
                     m.n_eff,
                     format!("E{c} {f:.3}"),
                     m.area,
@@ -328,13 +327,23 @@ impl PortReport {
             file.new_dataset_builder().with_data(&a).create("eps_u").map_err(err("eps_u"))?;
         }
         for (i, ms) in self.modes.iter().enumerate() {
-            let gw = file.create_group(&format!("wl{i}")).map_err(err("group"))?;
+            let gw = file.create_group(&format!("wl{}", i + 1)).map_err(err("group"))?;
             gw.new_attr::<f64>()
                 .create("wavelength_um")
                 .and_then(|a| a.write_scalar(&self.wavelengths_um[i]))
                 .map_err(err("wavelength_um"))?;
             for (k, m) in ms.iter().enumerate() {
                 let g = gw.create_group(&format!("mode{}", k + 1)).map_err(err("group"))?;
+                g.new_attr::<hdf5::types::VarLenUnicode>()
+                    .create("name")
+                    .and_then(|a| {
+                        a.write_scalar(
+                            &super::mode_name(k, self.family)
+                                .parse::<hdf5::types::VarLenUnicode>()
+                                .expect("ascii"),
+                        )
+                    })
+                    .map_err(err("name"))?;
                 for (name, val) in [
                     ("n_eff", m.n_eff),
                     ("u_fraction", m.u_fraction),
@@ -355,18 +364,45 @@ impl PortReport {
         file.close().map_err(err("close file"))
     }
 
-    /// One PNG per mode and wavelength, `<prefix>_wl{i}_mode{m}.png` (3D ports
-    /// only: a 2D port is a line). Returns the files written.
+    /// Pictures of the modes, numbered from 1: in 3D one map per mode and
+    /// wavelength, `<prefix>_wl{i}_mode{m}.png`; in 2D (a port line) one
+    /// profile plot of all modes per wavelength, `<prefix>_wl{i}.png`.
+    /// Returns the files written.
     pub fn write_pngs(&self, prefix: &Path) -> Res<Vec<PathBuf>> {
         let mut out = Vec::new();
         if !self.three_d {
+            let (pos, along_u) = if self.u_um.len() > 1 {
+                (&self.u_um, true)
+            } else {
+                (&self.v_um, false)
+            };
+            let c = AXES[if along_u { self.u_axis() } else { self.v_axis() }];
+            for (i, (w, ms)) in self.wavelengths_um.iter().zip(&self.modes).enumerate() {
+                let mut p = prefix.as_os_str().to_owned();
+                p.push(format!("_wl{}.png", i + 1));
+                let p = PathBuf::from(p);
+                // The transverse E of the run: Eu in a TE run, Ev (= Ez) in a TM run.
+                let curves: Vec<(String, Vec<f64>)> = ms
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| {
+                        let e = if m.u_fraction >= 0.5 { &m.fields[0] } else { &m.fields[1] };
+                        (format!("{}: n_eff {:.4}", super::mode_name(k, self.family), m.n_eff), e.clone())
+                    })
+                    .collect();
+                let title = format!("port {} at {w} µm: {} guided mode(s) along {c}", self.port, ms.len());
+                let eps = (self.eps_u.len() == pos.len()).then_some(&self.eps_u[..]);
+                crate::plot::mode::mode_profile(&p, &title, pos, &curves, eps)
+                    .map_err(|e| ReportError::Runtime(format!("{}: {e}", p.display())))?;
+                out.push(p);
+            }
             return Ok(out);
         }
         let (cu, cv) = (AXES[self.u_axis()], AXES[self.v_axis()]);
         for (i, (w, ms)) in self.wavelengths_um.iter().zip(&self.modes).enumerate() {
             for (k, m) in ms.iter().enumerate() {
                 let mut p = prefix.as_os_str().to_owned();
-                p.push(format!("_wl{i}_mode{}.png", k + 1));
+                p.push(format!("_wl{}_mode{}.png", i + 1, k + 1));
                 let p = PathBuf::from(p);
                 let values: Vec<f64> = m.fields[0].iter().zip(&m.fields[1]).map(|(a, b)| a * a + b * b).collect();
                 let (c, f) = if m.u_fraction >= 0.5 {
@@ -374,7 +410,7 @@ impl PortReport {
                 } else {
                     (cv, 1.0 - m.u_fraction)
                 };
-                let title = format!("port {} mode {} at {w} um: |E_t|^2", self.port, k + 1);
+                let title = format!("port {} {} at {w} um: |E_t|^2", self.port, super::mode_name(k, self.family));
                 let footer = format!("n_eff {:.5}, E{c} {f:.3}; horizontal {cu}, vertical {cv} (um)", m.n_eff);
                 crate::plot::mode_map(&p, &title, &footer, &self.u_um, &self.v_um, &values, Some(&self.eps_u))
                     .map_err(|e| ReportError::Runtime(format!("{}: {e}", p.display())))?;

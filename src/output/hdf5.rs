@@ -306,6 +306,26 @@ impl Writer<'_> {
             .map_err(h5err(self.path, format!("create group `{name}` in {}", parent.name())))
     }
 
+    /// A 1D string attribute (one entry per column of a table, say).
+    fn attr_strs(&self, loc: &Location, name: &str, values: &[String]) -> Res<()> {
+        let v = values
+            .iter()
+            .map(|s| s.parse::<VarLenUnicode>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                invalid(
+                    self.path,
+                    format!("attribute `{name}` of {}", loc.name()),
+                    format!("not storable as an HDF5 string: {e}"),
+                )
+            })?;
+        loc.new_attr::<VarLenUnicode>()
+            .shape(v.len())
+            .create(name)
+            .and_then(|a| a.write_raw(&v))
+            .map_err(h5err(self.path, format!("write attribute `{name}` of {}", loc.name())))
+    }
+
     fn attr_str(&self, loc: &Location, name: &str, value: &str) -> Res<()> {
         let v: VarLenUnicode = value.parse().map_err(|e| {
             invalid(
@@ -521,6 +541,11 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
             } => {
                 w.attr_str(&mg, "type", "mode")?;
                 w.spectrum_axes(&mg, wavelengths_um)?;
+                let family = crate::modes::family(g.dims);
+                let names: Vec<String> = (0..n_eff.iter().map(Vec::len).max().unwrap_or(0))
+                    .map(|k| crate::modes::mode_name(k, family))
+                    .collect();
+                w.attr_strs(&mg, "mode_names", &names)?;
                 w.vec(&mg, "flux", flux)?;
                 // [wavelength][mode], NaN where a wavelength has fewer guided modes.
                 let modes = n_eff.iter().map(Vec::len).max().unwrap_or(0);

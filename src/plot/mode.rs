@@ -34,9 +34,9 @@ pub(super) fn mode_plot(path: &Path, file: &str, s: &FileSummary, m: &MonitorSum
         ));
     }
     let family = match s.polarization.as_str() {
-        "tm" => "TE",
-        "te" => "TM",
-        _ => "mode ",
+        "tm" => Some("TE"),
+        "te" => Some("TM"),
+        _ => None,
     };
     let mid = (nf - 1) / 2;
     let line = |col: &[f64]| -> Vec<(f64, f64)> { d.wavelengths_um.iter().copied().zip(col.iter().copied()).collect() };
@@ -47,14 +47,11 @@ pub(super) fn mode_plot(path: &Path, file: &str, s: &FileSummary, m: &MonitorSum
         let n_eff = d.n_eff.column(k);
         // n_eff at the middle wavelength, or at the nearest one where the mode is guided.
         let guided = (0..nf).filter(|&f| n_eff[f].is_finite()).min_by_key(|&f| f.abs_diff(mid));
+        let name = crate::modes::mode_name(k, family);
         let label = match guided {
-            Some(f) if f == mid => format!("{family}{k}: n_eff {}", fmt_num(round4(n_eff[f]))),
-            Some(f) => format!(
-                "{family}{k}: n_eff {} at {} µm",
-                fmt_num(round4(n_eff[f])),
-                fmt_num(d.wavelengths_um[f])
-            ),
-            None => format!("{family}{k}: not guided"),
+            Some(f) if f == mid => format!("{name}: n_eff {}", fmt_num(round4(n_eff[f]))),
+            Some(f) => format!("{name}: n_eff {} at {} µm", fmt_num(round4(n_eff[f])), fmt_num(d.wavelengths_um[f])),
+            None => format!("{name}: not guided"),
         };
         series.push(Series {
             label: Some(label),
@@ -258,6 +255,80 @@ fn index_steps(xe: &[f64], ye: &[f64], eps: &[f64]) -> Vec<Vec<(f64, f64)>> {
         }
     }
     lines
+}
+
+/// The guided modes of a 2D port (a line) at one wavelength, as a PNG at
+/// `path`: each mode's transverse E against position along the port, scaled
+/// to a peak |E| of 1 (signs as solved: the largest sample positive), and the
+/// refractive index along the line, dashed grey, scaled from its lowest
+/// (0) to its highest value (1), the range given in the footer.
+///
+/// - `pos_um`: sample positions (um, strictly ascending);
+/// - `modes`: (legend name, E at each position);
+/// - `eps`: relative permittivity at the positions (none: no index line).
+pub fn mode_profile(path: &Path, title: &str, pos_um: &[f64], modes: &[(String, Vec<f64>)], eps: Option<&[f64]>) -> Result<(), PlotError> {
+    mode_profile_image(title, pos_um, modes, eps)?.write_png(path)
+}
+
+/// [`mode_profile`] without writing: the picture.
+pub fn mode_profile_image(title: &str, pos_um: &[f64], modes: &[(String, Vec<f64>)], eps: Option<&[f64]>) -> Result<Image, PlotError> {
+    if let Some(i) = (0..pos_um.len()).find(|&i| !pos_um[i].is_finite() || (i > 0 && pos_um[i] <= pos_um[i - 1])) {
+        return Err(PlotError::invalid(
+            "mode profile positions",
+            format!("must be finite and strictly ascending; value {i} is {}", pos_um[i]),
+        ));
+    }
+    let lens = modes.iter().map(|(_, e)| e.len()).chain(eps.map(<[f64]>::len));
+    if let Some(len) = lens.into_iter().find(|&l| l != pos_um.len()) {
+        return Err(PlotError::invalid(
+            "mode profile",
+            format!("{len} values for {} positions", pos_um.len()),
+        ));
+    }
+    let mut series: Vec<Series> = modes
+        .iter()
+        .enumerate()
+        .map(|(k, (name, e))| {
+            let peak = e.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let scale = if peak > 0.0 { 1.0 / peak } else { 0.0 };
+            Series {
+                label: Some(name.clone()),
+                color: SERIES_COLORS[k % SERIES_COLORS.len()],
+                points: pos_um.iter().zip(e).map(|(&x, &v)| (x, v * scale)).collect(),
+                dashed: false,
+                markers: false,
+            }
+        })
+        .collect();
+    let mut footer = "E along the port line, each mode scaled to a peak |E| of 1".to_string();
+    if let Some(eps) = eps {
+        let n: Vec<f64> = eps.iter().map(|e| e.max(0.0).sqrt()).collect();
+        let lo = n.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        footer = format!(
+            "{footer}; dashed grey: refractive index, {} (0) to {} (1)",
+            fmt_num(round4(lo)),
+            fmt_num(round4(hi))
+        );
+        series.push(Series {
+            label: Some("index (scaled)".into()),
+            color: FLUX_GREY,
+            points: pos_um.iter().zip(&n).map(|(&x, &v)| (x, (v - lo) / span)).collect(),
+            dashed: true,
+            markers: false,
+        });
+    }
+    figure::render_plot(&PlotFigure {
+        title: title.to_string(),
+        x_desc: "position along the port (µm)".into(),
+        y_desc: "E (peak 1)".into(),
+        series,
+        vlines: Vec::new(),
+        x_range: None,
+        log_y: false,
+        footer: Some(footer),
+    })
 }
 
 #[cfg(test)]

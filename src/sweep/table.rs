@@ -99,7 +99,7 @@ pub fn metrics_from_file(path: &Path) -> Result<(FileSummary, Vec<(String, f64)>
             out.extend(labels.iter().zip(v).map(|(l, x)| (format!("{}.{q}@{l}", m.name), x)));
         }
         if m.kind == "mode" {
-            // Power per guided mode, fundamental first: `forward0`, `forward1`, ...
+            // Power per guided mode, numbered from 1 (the fundamental): `forward1`, `forward2`, ...
             for q in ["forward", "backward"] {
                 let per_mode = read_modes(path, &m.name, q, labels.len())?;
                 for k in 0..per_mode.ncols() {
@@ -107,7 +107,7 @@ pub fn metrics_from_file(path: &Path) -> Result<(FileSummary, Vec<(String, f64)>
                         labels
                             .iter()
                             .enumerate()
-                            .map(|(f, l)| (format!("{}.{q}{k}@{l}", m.name), per_mode[[f, k]])),
+                            .map(|(f, l)| (format!("{}.{q}{}@{l}", m.name, k + 1), per_mode[[f, k]])),
                     );
                 }
             }
@@ -557,10 +557,10 @@ mod tests {
         assert_eq!(get("src.power@0.6um"), 8.0);
         assert_eq!(get("src.power_per_unit_source@0.5um"), 1.0);
         assert_eq!(get("port.flux@0.5um"), 0.9);
-        assert_eq!(get("port.forward0@0.6um"), 0.6);
-        assert_eq!(get("port.forward1@0.5um"), 0.1);
-        assert!(get("port.forward1@0.6um").is_nan());
-        assert_eq!(get("port.backward1@0.5um"), 0.02);
+        assert_eq!(get("port.forward1@0.6um"), 0.6);
+        assert_eq!(get("port.forward2@0.5um"), 0.1);
+        assert!(get("port.forward2@0.6um").is_nan());
+        assert_eq!(get("port.backward2@0.5um"), 0.02);
         assert_eq!(get("far.total@0.6um"), 3.5);
         assert_eq!(get("far.na_fraction@0.6um"), 0.75);
         assert!(!m.iter().any(|(k, _)| k.starts_with("far.intensity")));
