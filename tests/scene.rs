@@ -491,7 +491,12 @@ fn engine_errors_name_the_entry() {
     let text = with_line(15, "type = \"plane\"").replace("position_um = [0.0, 0.5]", "center_um = [-1.76, 0.0]\nsize_um = [0.06, 1.0]");
     let e = parse(&text, &[]).unwrap_err();
     assert!(matches!(e, SceneError::Engine { line: Some(14), .. }), "{e}");
-    assert!(e.to_string().starts_with("scene.toml:14: invalid parameter `sources[0]"), "{e}");
+    // In the file's terms: the entry's index and keys, not the engine's.
+    assert!(
+        e.to_string()
+            .starts_with("scene.toml:14: invalid parameter `sources.0.center_um/size_um`: contains no grid sample"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -33,7 +33,10 @@ fn library_materials_dispersive_and_at_one_wavelength() {
     // Rakic's silver has ultraviolet poles: at 40 cells/um the leapfrog would
     // be unstable and the scene is refused, with the resolution that works.
     let err = parse("[materials.m]\nlibrary = \"Ag\"\n").expect_err("refused").to_string();
-    assert!(err.contains("at least 51 cells/um") && err.contains("m.toml:"), "{err}");
+    assert!(err.contains("at least 51 cells/um") && err.contains("m.toml:6:"), "{err}");
+    // In the file's terms: the material and the geometry entry using it, not
+    // the engine's object list.
+    assert!(err.contains("materials.m.poles (geometry.0)") && !err.contains("objects["), "{err}");
     let text = BASE.replace("MATERIALS", "[materials.m]\nlibrary = \"Ag\"\n");
     let s = scene::parse(&text, "m.toml", &["simulation.resolution=60".to_string()], false).unwrap();
     let m = medium(&s);

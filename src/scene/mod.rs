@@ -354,9 +354,17 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     };
     let output = output.map(|o| path.parent().unwrap_or(Path::new("")).join(o));
 
-    let prepared = simulation
-        .prepare()
-        .map_err(|e| doc.engine(engine_key(&e, &m.probe_monitor, &monitor_specs, &object_entry).as_deref(), e))?;
+    let prepared = simulation.prepare().map_err(|e| {
+        let names = EngineNames {
+            probe_monitor: &m.probe_monitor,
+            monitors: &monitor_specs,
+            object_entry: &object_entry,
+            objects: &simulation.structure.objects,
+            media: &media,
+        };
+        let (key, e) = names.user_terms(e);
+        doc.engine(key.as_deref(), e)
+    })?;
     let mut warnings = Vec::new();
     trust::Ctx {
         b: &b,
@@ -380,6 +388,100 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         led,
         warnings,
     })
+}
+
+/// What the engine's names (`objects[2]`, `probes[0]`, ...) stand for in the
+/// scene file.
+struct EngineNames<'a> {
+    probe_monitor: &'a [usize],
+    monitors: &'a [MonitorSpec],
+    /// Per object of the structure, its `[[geometry]]` entry.
+    object_entry: &'a [usize],
+    objects: &'a [crate::material::Object],
+    /// The scene's materials by name.
+    media: &'a BTreeMap<String, Medium>,
+}
+
+impl EngineNames<'_> {
+    /// An engine error in the user's terms: the key (for the line) and the
+    /// error with its parameter named as the scene file names it:
+    /// `objects[2].poles[0]` becomes `materials.silver.poles.0 (geometry.4)`
+    /// for a material's property, `objects[2].radius` `geometry.4.radius`,
+    /// `sources[1]` `sources.1`.
+    fn user_terms(&self, e: crate::Error) -> (Option<String>, crate::Error) {
+        let key = engine_key(&e, self.probe_monitor, self.monitors, self.object_entry);
+        let rename = |name: &str| -> Option<(Option<String>, String)> {
+            let dotted = |s: &str| s.replace('[', ".").replace(']', "").replace('/', ".");
+            let (i, rest) = name
+                .strip_prefix("objects[")
+                .or_else(|| name.strip_prefix("blocks["))?
+                .split_once(']')?;
+            let i: usize = i.parse().ok()?;
+            let g = *self.object_entry.get(i)?;
+            let material_property = [".poles", ".eps", ".sigma"].iter().any(|p| rest.starts_with(p));
+            let material = self.objects.get(i).and_then(|o| {
+                self.media
+                    .iter()
+                    .find(|(n, m)| **m == o.medium && !matches!(n.as_str(), "air" | "vacuum"))
+            });
+            Some(match (material_property, material) {
+                (true, Some((n, _))) => (
+                    Some(format!("materials.{n}")),
+                    format!("materials.{n}{} (geometry.{g})", dotted(rest)),
+                ),
+                _ => (Some(format!("geometry.{g}")), format!("geometry.{g}{}", dotted(rest))),
+            })
+        };
+        let renamed = |name: &str| -> Option<(Option<String>, String)> {
+            if let Some(r) = rename(name) {
+                return Some(r);
+            }
+            let (i, rest) = name.strip_prefix("sources[")?.split_once(']')?;
+            Some((
+                None,
+                format!("sources.{i}{}", rest.replace('[', ".").replace(']', "").replace('/', ".")),
+            ))
+        };
+        match e {
+            crate::Error::InvalidParameter { name, found, reason } => match renamed(&name) {
+                // The engine's regions are corner to corner from the domain's
+                // lower corner; the file gives a centre and a size.
+                Some((k, name)) if name.ends_with(".min_um.max_um") => (
+                    k.or(key),
+                    crate::Error::InvalidParameter {
+                        name: name.replace(".min_um.max_um", ".center_um/size_um"),
+                        found: format!("the region from {found} um (from the domain's lower corner)"),
+                        reason,
+                    },
+                ),
+                Some((k, name)) => (k.or(key), crate::Error::InvalidParameter { name, found, reason }),
+                None => (key, crate::Error::InvalidParameter { name, found, reason }),
+            },
+            crate::Error::OutsideDomain {
+                what,
+                position_um,
+                size_um,
+            } => match renamed(&what) {
+                Some((k, what)) => (
+                    k.or(key),
+                    crate::Error::OutsideDomain {
+                        what,
+                        position_um,
+                        size_um,
+                    },
+                ),
+                None => (
+                    key,
+                    crate::Error::OutsideDomain {
+                        what,
+                        position_um,
+                        size_um,
+                    },
+                ),
+            },
+            e => (key, e),
+        }
+    }
 }
 
 /// The scene key an engine error is about, from the names the engine uses.
