@@ -180,7 +180,7 @@ fn sweep_matches_single_runs_resumes_shards_and_compares() {
             }
         }
     }
-    expected.extend(["file", "error"].map(String::from));
+    expected.extend(["file", "error", "warnings"].map(String::from));
     assert_eq!(header, expected);
     assert_eq!(rows.len(), 6);
     assert_eq!(column(&header, &rows, "index"), ["0", "1", "2", "3", "4", "5"]);
@@ -406,6 +406,67 @@ fn a_failed_variant_is_recorded_and_the_others_complete() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Warnings are per variant: a flux plane moved to 1 cell from the PML warns
+/// in that variant only. The summary's `warnings` column and `lumen info` of
+/// its result file carry the warning; with `--strict` that variant fails (its
+/// row says why) and the others still run.
+#[test]
+fn warnings_are_recorded_per_variant_and_strict_fails_only_that_one() {
+    let d = workdir("warn");
+    std::fs::write(d.join("scene.toml"), SCENE).unwrap();
+    let sweep = |out: &Path, strict: bool| {
+        let mut cmd = lumen();
+        cmd.arg("sweep").arg("--base").arg(d.join("scene.toml")).args([
+            "--vary",
+            "monitors.0.center_um.1=0.75,0.95",
+            "--set",
+            "run.until_fs=10",
+            "--json",
+            "--quiet",
+        ]);
+        if strict {
+            cmd.arg("--strict");
+        }
+        run(cmd.arg("-o").arg(out))
+    };
+
+    let out = d.join("plain");
+    let o = sweep(&out, false);
+    assert!(o.status.success(), "warnings alone do not fail a sweep");
+    let (header, rows) = read_csv(&out.join("summary.csv"));
+    assert_eq!(column(&header, &rows, "status"), ["ok", "ok"]);
+    let warnings = column(&header, &rows, "warnings");
+    assert_eq!(warnings[0], "", "the first variant is clean");
+    assert!(
+        warnings[1].contains("monitors.0.center_um") && warnings[1].contains("ymax PML"),
+        "{warnings:?}"
+    );
+    let file = out.join(&column(&header, &rows, "file")[1]);
+    let info = lumen().arg("info").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        text.contains("warnings (1, from the scene when it ran):") && text.contains("ymax PML"),
+        "{text}"
+    );
+    let info = lumen()
+        .arg("info")
+        .arg(out.join(&column(&header, &rows, "file")[0]))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&info.stdout).contains("warnings"));
+
+    let out = d.join("strict");
+    let o = sweep(&out, true);
+    assert_eq!(o.status.code(), Some(4), "a variant failed: exit code 4");
+    let (header, rows) = read_csv(&out.join("summary.csv"));
+    assert_eq!(column(&header, &rows, "status"), ["ok", "failed"]);
+    let error = &column(&header, &rows, "error")[1];
+    assert!(error.contains("1 warning(s) and --strict") && error.contains("ymax PML"), "{error}");
+    assert!(column(&header, &rows, "warnings")[1].contains("ymax PML"));
+    assert_eq!(column(&header, &rows, "file")[1], "", "nothing ran for it");
     let _ = std::fs::remove_dir_all(&d);
 }
 

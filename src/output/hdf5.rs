@@ -817,6 +817,15 @@ pub fn read_summary(path: &Path) -> Result<FileSummary, OutputError> {
         program,
         probes: Vec::new(),
         monitors: Vec::new(),
+        warnings: if r.has_attr(root, "warnings")? {
+            r.attr_str(root, "warnings")?
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     let probes = r.group(&file, "probes")?;
     for name in r.member_names(&probes)? {

@@ -188,6 +188,9 @@ pub struct FileSummary {
     pub created: String,
     pub probes: Vec<ProbeSummary>,
     pub monitors: Vec<MonitorSummary>,
+    /// The scene's warnings when it ran (`FILE:LINE: KEY: message`), from
+    /// the root attribute `warnings`; empty when there were none.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -262,6 +265,12 @@ impl fmt::Display for FileSummary {
             self.steps, self.dt_fs, self.simulated_time_fs, self.wall_time_s, self.adapter
         )?;
         writeln!(f, "  created: {}", self.created)?;
+        if !self.warnings.is_empty() {
+            writeln!(f, "  warnings ({}, from the scene when it ran):", self.warnings.len())?;
+            for w in &self.warnings {
+                writeln!(f, "    {w}")?;
+            }
+        }
         if !self.probes.is_empty() {
             writeln!(f, "  probes:")?;
             for p in &self.probes {

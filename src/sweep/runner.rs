@@ -162,6 +162,7 @@ fn missing_row(v: &Variant) -> Row {
         metrics: Vec::new(),
         file: String::new(),
         error: String::new(),
+        warnings: String::new(),
     }
 }
 
@@ -188,6 +189,7 @@ fn file_row(v: &Variant, dir: &Path, error: Option<String>) -> Row {
             } else {
                 error.unwrap_or(s.stop_reason)
             },
+            warnings: s.warnings.join("\n"),
             ..missing_row(v)
         },
         Err(e) => Row {
@@ -310,7 +312,10 @@ impl Runner<'_> {
         if self.opts.strict && !scene.warnings.is_empty() {
             let first = scene.warnings[0].to_string();
             return Ok((
-                failed_row(v, format!("{} warning(s) and --strict: {first}", scene.warnings.len())),
+                Row {
+                    warnings: scene.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("\n"),
+                    ..failed_row(v, format!("{} warning(s) and --strict: {first}", scene.warnings.len()))
+                },
                 false,
             ));
         }

@@ -16,7 +16,7 @@ use super::{fmt_f64, stable_hash, SweepError};
 pub const MAX_VARIANTS: usize = 1_000_000;
 
 /// Columns of the summary table a parameter's name may not take.
-pub const RESERVED_COLUMNS: [&str; 6] = ["index", "variant", "status", "wall_time_s", "file", "error"];
+pub const RESERVED_COLUMNS: [&str; 7] = ["index", "variant", "status", "wall_time_s", "file", "error", "warnings"];
 
 /// A sweep: the base scene, what varies, and where results go.
 #[derive(Clone, Debug)]

@@ -3,7 +3,8 @@
 //!
 //! Columns, in order: `index`, `variant`, one per parameter, `status`,
 //! `wall_time_s`, the results (in order of first appearance over the rows),
-//! `file`, `error`. A result column is `MONITOR.QUANTITY@WLum`, e.g.
+//! `file`, `error`, `warnings` (the scene's warnings, one per line). A
+//! result column is `MONITOR.QUANTITY@WLum`, e.g.
 //! `trans.ratio@0.6um`, with the wavelength in um to 6 decimals, trailing
 //! zeros dropped. Numbers are written as the shortest text that reads back
 //! to the same f64, so a table read back is bit for bit the one written.
@@ -40,6 +41,8 @@ pub struct Row {
     /// The result file, relative to the output folder; empty when none.
     pub file: String,
     pub error: String,
+    /// The variant scene's warnings, one per line; empty when none.
+    pub warnings: String,
 }
 
 /// A summary table.
@@ -161,7 +164,7 @@ impl Table {
         c.extend(self.params.iter().cloned());
         c.extend(["status", "wall_time_s"].map(String::from));
         c.extend(self.metric_columns());
-        c.extend(["file", "error"].map(String::from));
+        c.extend(["file", "error", "warnings"].map(String::from));
         c
     }
 
@@ -197,6 +200,7 @@ impl Table {
                 );
                 c.push(r.file.clone());
                 c.push(r.error.clone());
+                c.push(r.warnings.clone());
                 c
             })
             .collect()
@@ -258,7 +262,15 @@ impl Table {
         ) else {
             return Err(bad(format!("expected the columns of a lumen sweep summary (index, variant, ..., status, wall_time_s, ..., file, error), found {header:?}")));
         };
-        if !(st >= 2 && wt == st + 1 && fi > wt && er == fi + 1 && er + 1 == header.len()) {
+        // `warnings` came later: tables without it read as without warnings.
+        let wa = pos("warnings");
+        if !(st >= 2
+            && wt == st + 1
+            && fi > wt
+            && er == fi + 1
+            && er + 1 + usize::from(wa.is_some()) == header.len()
+            && wa.is_none_or(|w| w == er + 1))
+        {
             return Err(bad(format!("columns out of order: {header:?}")));
         }
         let num = |s: &str, col: &str, line: usize| -> Result<Option<f64>, SweepError> {
@@ -292,6 +304,7 @@ impl Table {
                 metrics,
                 file: cell(fi),
                 error: cell(er),
+                warnings: wa.map(cell).unwrap_or_default(),
             });
         }
         Ok(Table {
@@ -348,7 +361,7 @@ impl Table {
             let cells = self.cells();
             for (i, name) in columns.iter().enumerate() {
                 let col: Vec<&str> = cells.iter().map(|r| r[i].as_str()).collect();
-                let numeric = !matches!(name.as_str(), "variant" | "status" | "file" | "error")
+                let numeric = !matches!(name.as_str(), "variant" | "status" | "file" | "error" | "warnings")
                     && col.iter().all(|c| c.is_empty() || c.parse::<f64>().is_ok());
                 let made = if name == "index" {
                     let v: Vec<i64> = self.rows.iter().map(|r| r.index as i64).collect();
@@ -399,6 +412,7 @@ mod tests {
                     metrics: vec![("up.flux@0.45um".into(), 0.1 + 0.2), ("up.ratio@0.45um".into(), 1e-9)],
                     file: "0000-aaaaaaaa.h5".into(),
                     error: String::new(),
+                    warnings: String::new(),
                 },
                 Row {
                     index: 1,
@@ -409,6 +423,7 @@ mod tests {
                     metrics: vec![],
                     file: String::new(),
                     error: "s.toml:3: sources.0.wavelength_um: expected a positive number, found -0.5\nsecond line".into(),
+                    warnings: String::new(),
                 },
                 Row {
                     index: 2,
@@ -419,6 +434,7 @@ mod tests {
                     metrics: vec![("down.flux@0.5um".into(), -3.0), ("up.flux@0.45um".into(), f64::NAN)],
                     file: "0002-cccccccc.h5".into(),
                     error: String::new(),
+                    warnings: "s.toml:9: monitors.0.center_um: 1.0 cells from the ymax PML\nanother, \"quoted\"".into(),
                 },
             ],
         }
@@ -443,7 +459,8 @@ mod tests {
                 "up.ratio@0.45um",
                 "down.flux@0.5um",
                 "file",
-                "error"
+                "error",
+                "warnings"
             ]
         );
         t.write_csv(&p).unwrap();
@@ -460,6 +477,21 @@ mod tests {
         assert_eq!(idx, [0, 1, 2]);
         let err: Vec<VarLenUnicode> = f.dataset("table/error").unwrap().read_raw().unwrap();
         assert!(err[1].as_str().ends_with("second line"));
+        let warn: Vec<VarLenUnicode> = f.dataset("table/warnings").unwrap().read_raw().unwrap();
+        assert!(warn[2].as_str().ends_with("\"quoted\"") && warn[0].is_empty());
+        // A summary written before the `warnings` column reads as without warnings.
+        let old = dir.join("old.csv");
+        let mut w = csv::Writer::from_path(&old).unwrap();
+        let columns = t.columns();
+        w.write_record(&columns[..columns.len() - 1]).unwrap();
+        for row in t.cells() {
+            w.write_record(&row[..row.len() - 1]).unwrap();
+        }
+        w.flush().unwrap();
+        drop(w);
+        let back = Table::read_csv(&old).unwrap();
+        assert_eq!(back.rows[0].error, "");
+        assert!(back.rows.iter().all(|r| r.warnings.is_empty()));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
