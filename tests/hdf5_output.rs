@@ -386,13 +386,18 @@ with h5py.File(path, "r") as f:
     np.testing.assert_array_equal(t["flux"][:], [1.5, 2.5])
     f0 = t["faces/0"]
     assert f0.attrs["axis"] == 2 and f0.attrs["axis_name"] == "z" and f0.attrs["sign"] == -1.0
-    assert f0.attrs["components"] == "Ex,Ey,Hx,Hy"
+    assert f0.attrs["components"] == "E1=Ex,E2=Ey,H1=Hx,H2=Hy"
     for slot, name in enumerate(["E1", "E2", "H1", "H2"]):
         d = f0[name][...]
         assert d.dtype == np.complex128, d.dtype
         fq, s = np.meshgrid(np.arange(2), np.arange(6), indexing="ij")
         np.testing.assert_array_equal(d, (fq + s / 3.0) + 1j * (slot - s / 7.0))
     assert sorted(t["faces/1"].keys()) == ["E1", "H2"], list(t["faces/1"].keys())
+    # The attribute lists only what is there.
+    f1 = t["faces/1"]
+    listed = dict(p.split("=") for p in f1.attrs["components"].split(","))
+    assert sorted(listed) == ["E1", "H2"], f1.attrs["components"]
+    assert all(f1[k].attrs["component"] == v for k, v in listed.items())
     np.testing.assert_array_equal(t["incident_flux"][:], [3.0, 5.0])
     np.testing.assert_array_equal(t["scattered_flux"][:], [0.25, 0.5])
     np.testing.assert_array_equal(t["ratio"][:], [0.5, 0.5])

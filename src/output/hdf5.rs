@@ -622,7 +622,12 @@ fn write_face(w: &Writer, faces: &Group, k: usize, face: &FaceFields) -> Res<()>
         Component::magnetic(c1),
         Component::magnetic(c2),
     ];
-    w.attr_str(&g, "components", &comps.map(|c| c.name()).join(","))?;
+    // Only the datasets present (a 2D run evolves two of the four).
+    let present: Vec<String> = (0..4)
+        .filter(|&s| !face.fields[s].is_empty())
+        .map(|s| format!("{}={}", FACE_FIELDS[s], comps[s].name()))
+        .collect();
+    w.attr_str(&g, "components", &present.join(","))?;
     for (slot, rows) in face.fields.iter().enumerate() {
         if rows.is_empty() {
             continue;
