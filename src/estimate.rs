@@ -148,15 +148,20 @@ fn write_cache(c: &BTreeMap<String, f64>) {
 
 /// Steps a run that stops when its fields have decayed typically takes: the
 /// end of the last pulsed source, then light crossing the domain three
-/// times at the slowest phase velocity (n_max), the time the pulse takes to
-/// leave through the boundaries in a structure without strong resonances.
-/// A resonator (a high-Q cavity, a long waveguide bounded by reflectors)
-/// rings longer; the cap (`max_fs`) bounds that.
-pub fn typical_decay_steps(sim: &Simulation) -> usize {
+/// times at the domain's mean index (the mean of sqrt(eps) over the cells:
+/// a thin slab in a long air-filled domain barely slows the pulse, a domain
+/// filled with glass does), the time the pulse takes to leave through the
+/// boundaries in a structure without strong resonances. A resonator (a
+/// high-Q cavity, a long waveguide bounded by reflectors) rings longer; the
+/// cap (`max_fs`) bounds that.
+pub fn typical_decay_steps(sim: &Simulation, p: &Prepared) -> usize {
     let g = &sim.grid;
-    let n_max = sim.structure.media().iter().map(|m| m.eps.max(1.0).sqrt()).fold(1.0, f64::max);
+    let eps = p.materials.eps.iter().find(|e| !e.is_empty());
+    let n_mean = eps.map_or(1.0, |e| {
+        e.iter().map(|&x| f64::from(x).max(1.0).sqrt()).sum::<f64>() / e.len().max(1) as f64
+    });
     let end = sim.sources.iter().filter_map(|s| s.profile.end_time()).fold(0.0, f64::max);
     let size = g.size_um();
     let diagonal = size.iter().take(g.dims.count()).map(|s| s * s).sum::<f64>().sqrt();
-    ((end + 3.0 * diagonal * n_max) / g.dt).ceil() as usize
+    ((end + 3.0 * diagonal * n_mean) / g.dt).ceil() as usize
 }

@@ -645,6 +645,9 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     if is_sweep_file(&path) {
         return cmd_check_sweep(&path, overrides, json, strict);
     }
+    // What a run repeats before its first step (parse, rasterise, prepare,
+    // open the engine), timed: part of the estimate.
+    let setup_started = std::time::Instant::now();
     let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
@@ -662,6 +665,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
         Ok(e) => e,
         Err(c) => return c,
     };
+    let setup_s = setup_started.elapsed().as_secs_f64();
     let (mem, limit, total_limit, limit_name) = engine.memory(p);
     let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
     // The step rate, measured on this engine (a short calibration, cached).
@@ -673,21 +677,21 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
         }
     };
     let typical = match scene.stop {
-        StopCondition::Decay { .. } => Some(lumen_fdtd::estimate::typical_decay_steps(&scene.simulation).min(steps)),
+        StopCondition::Decay { .. } => Some(lumen_fdtd::estimate::typical_decay_steps(&scene.simulation, p).min(steps)),
         StopCondition::Time { .. } => None,
     };
     // An LED runs once per (position, orientation) left after its symmetry.
     let runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
     let cell_updates = g.cells() as f64 * steps as f64 * runs as f64;
-    let est = cell_updates / rate.cell_updates_per_s;
-    let typical_s = typical.map(|t| g.cells() as f64 * t as f64 * runs as f64 / rate.cell_updates_per_s);
+    let est = setup_s + cell_updates / rate.cell_updates_per_s;
+    let typical_s = typical.map(|t| setup_s + g.cells() as f64 * t as f64 * runs as f64 / rate.cell_updates_per_s);
     if json {
         println!(
             "{}",
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
                 "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
-                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "runs": runs, "warnings": scene.warnings})
+                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "setup_seconds": setup_s, "runs": runs, "warnings": scene.warnings})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -737,7 +741,15 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             ),
         }
         println!("engine:    {}", engine.describe());
-        let secs = |x: f64| if x < 10.0 { format!("{x:.1}") } else { format!("{x:.0}") };
+        let secs = |x: f64| {
+            if x < 1.0 {
+                format!("{x:.2}")
+            } else if x < 10.0 {
+                format!("{x:.1}")
+            } else {
+                format!("{x:.0}")
+            }
+        };
         match typical_s {
             Some(t) => println!(
                 "estimate:  typically ~{} s (~{} steps: the source, then 3 light crossings of the domain), at most ~{} s (the max_fs cap)",
@@ -747,6 +759,10 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             ),
             None => println!("estimate:  ~{} s ({cell_updates:.2e} cell updates)", secs(est)),
         }
+        println!(
+            "           (includes {} s of set-up: reading, rasterising, preparing, opening the engine)",
+            secs(setup_s)
+        );
         println!("rate:      {:.3e} cell updates/s, {}", rate.cell_updates_per_s, rate.basis);
     }
     if fits {
