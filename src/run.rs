@@ -15,6 +15,7 @@ use crate::monitor::dft::{face_flux, subtract_faces, MonitorData, MonitorResult}
 use crate::monitor::Probe;
 use crate::output::{self, NormalizedFlux, ProbeRecord, RunRecord};
 use crate::scene::{Scene, StopCondition};
+use crate::sim::Prepared;
 use crate::units;
 
 /// How the run reports progress.
@@ -306,6 +307,54 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
 const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a dispersive material inside \
      the PML (keep metals and other poles out of it) or a time step too long for a dispersive material \
      (`lumen check` tests the bulk condition); the results are written, marked incomplete";
+/// The same causes, after a place and time.
+const DIVERGED_CAUSES: &str = "Usual causes: a dispersive material inside the PML (keep metals and other poles \
+     out of it), a time step too long for a dispersive material (`lumen check` tests the bulk condition), or a \
+     material with gain; the results are written, marked incomplete";
+
+/// Steps between two looks for diverging fields, at least.
+const BLOWUP_EVERY: usize = 200;
+
+/// What a run that blew up says: when (between the last healthy check and
+/// now), where (scene coordinates, and whether that is in a PML), and the
+/// usual causes.
+fn blowup_error(p: &Prepared, offset: &[f64; 3], b: &crate::sim::Blowup, healthy_at: usize, now: usize) -> String {
+    let g = &p.grid;
+    let pos = g.position_um(b.component, b.cell);
+    let d = g.dims.count();
+    let at: Vec<String> = (0..d).map(|a| units::short(pos[a] - offset[a], 4)).collect();
+    let pml: Vec<String> = (0..d)
+        .filter_map(|a| {
+            let (n, q) = ([g.nx, g.ny, g.nz][a], &p.pml[a]);
+            let axis = ["x", "y", "z"][a];
+            if b.cell[a] < q.lo {
+                Some(format!("{axis}min"))
+            } else if b.cell[a] >= n.saturating_sub(q.hi) && q.hi > 0 {
+                Some(format!("{axis}max"))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let place = if pml.is_empty() {
+        "outside the PMLs".to_string()
+    } else {
+        format!("inside the {} PML", pml.join(" / "))
+    };
+    let eps = p.materials.eps[b.component.index() % 3]
+        .get(g.index(b.cell[0], b.cell[1], b.cell[2]))
+        .copied();
+    let medium = match (b.component.index() < 3, eps) {
+        (true, Some(e)) => format!(", where eps_inf = {}", units::short(f64::from(e), 4)),
+        _ => String::new(),
+    };
+    format!(
+        "the fields diverged between steps {healthy_at} and {now}: |{}| = {:.3e} at ({}) um, {place}{medium}. {DIVERGED_CAUSES}",
+        b.component.name(),
+        b.value.abs(),
+        at.join(", ")
+    )
+}
 
 /// An error when any monitor holds non-finite values.
 fn diverged(results: &[MonitorResult]) -> Option<Error> {
@@ -346,6 +395,7 @@ fn step_to_stop(
     let chunk = decay
         .map_or(usize::MAX, |(_, every)| every)
         .min(stepper.steps_per_submission())
+        .min(BLOWUP_EVERY)
         .max(1);
     let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
     let mut peak = 0.0f64;
@@ -353,6 +403,10 @@ fn step_to_stop(
     let run_started = Instant::now();
     let first = stepper.steps_done();
     let mut failure: Option<RunError> = None;
+    // Divergence is looked for while the run goes on: every BLOWUP_EVERY
+    // steps at least, and no more often than keeps the scan (a copy of the
+    // fields on a GPU) under 2% of the stepping time.
+    let mut last_check = (first, Instant::now(), Duration::ZERO);
     while stepper.steps_done() < target_steps {
         if opts.interrupt.load(Ordering::SeqCst) {
             stop_reason = "interrupted (Ctrl-C)".into();
@@ -366,6 +420,25 @@ fn step_to_stop(
             break;
         }
         let done = stepper.steps_done();
+        let (at, when, cost) = last_check;
+        if (done >= at + BLOWUP_EVERY && when.elapsed() >= 50 * cost) || done >= target_steps {
+            let t = Instant::now();
+            match stepper.blowup() {
+                Ok(Some(b)) => {
+                    let e = blowup_error(stepper.prepared(), &scene.origin_offset_um, &b, at, done);
+                    stop_reason = format!("failed: {e}");
+                    failure = Some(RunError::Runtime(e));
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    stop_reason = format!("failed: {e}");
+                    failure = Some(e.into());
+                    break;
+                }
+            }
+            last_check = (done, Instant::now(), t.elapsed());
+        }
         if let Some((decay_by, every)) = decay {
             let series = &stepper.probe_series()[user_probes];
             let last = series.len().saturating_sub(every);

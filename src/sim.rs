@@ -629,6 +629,15 @@ pub trait Stepper {
     /// The rasterised run this stepper executes.
     fn prepared(&self) -> &Prepared;
 
+    /// Where the fields have blown up, if they have: a value that is not
+    /// finite or above [`BLOWUP_LEVEL`] (see [`find_blowup`]). The default
+    /// copies the fields to the host; an engine that holds them there scans
+    /// them in place.
+    fn blowup(&mut self) -> Result<Option<Blowup>> {
+        let f = self.fields()?;
+        Ok(find_blowup(&f.grid, &f.comps))
+    }
+
     /// Results of the DFT-based and snapshot monitors so far.
     fn monitor_results(&mut self) -> Result<Vec<MonitorResult>> {
         let acc = self.dft_sums()?;
@@ -636,6 +645,54 @@ pub trait Stepper {
         let p = self.prepared();
         Ok(p.dft.results(&p.grid, &acc, steps, self.snapshots()))
     }
+}
+
+/// A field magnitude no stable run reaches: sources are of order 1 and a
+/// point source's field peaks at ~1/dx^3 (1e9 at 1000 cells/um), while an
+/// unstable run grows exponentially and passes this value a few hundred
+/// steps before f32 overflows, which keeps the place it started in view.
+pub const BLOWUP_LEVEL: f32 = 1e18;
+
+/// Where a run's fields blew up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Blowup {
+    pub component: Component,
+    /// Grid indices of the sample.
+    pub cell: [usize; 3],
+    /// Its value (may be infinite or NaN).
+    pub value: f32,
+}
+
+/// Where the fields blew up when any sample is not finite or above
+/// [`BLOWUP_LEVEL`]: the largest finite sample above the level (the growth
+/// is fastest where it started), else the first NaN or infinity in memory
+/// order (once everything has overflowed the place is lost: checks come
+/// often enough that it rarely is). `None` for healthy fields. Scans in
+/// parallel; the search for the place runs only once the fields blew up.
+pub fn find_blowup(grid: &Grid, comps: &[Vec<f32>; 6]) -> Option<Blowup> {
+    use rayon::prelude::*;
+    let healthy = |v: &Vec<f32>| v.par_chunks(1 << 16).all(|c| c.iter().all(|x| x.abs() <= BLOWUP_LEVEL));
+    if comps.iter().all(healthy) {
+        return None;
+    }
+    let mut largest: Option<(usize, usize, f32)> = None;
+    let mut first_bad: Option<(usize, usize, f32)> = None;
+    for (c, v) in comps.iter().enumerate() {
+        for (i, &x) in v.iter().enumerate() {
+            if !x.is_finite() {
+                first_bad.get_or_insert((c, i, x));
+            } else if x.abs() > BLOWUP_LEVEL && largest.is_none_or(|(_, _, b)| x.abs() > b.abs()) {
+                largest = Some((c, i, x));
+            }
+        }
+    }
+    let (c, i, value) = largest.or(first_bad)?;
+    let (nx, ny) = (grid.nx, grid.ny);
+    Some(Blowup {
+        component: Component::ALL[c],
+        cell: [i % nx, (i / nx) % ny, i / (nx * ny)],
+        value,
+    })
 }
 
 /// Waveform values of every profile at the source time of each step in

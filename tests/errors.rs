@@ -156,7 +156,7 @@ size_um = [1.6, 1.6]
 wavelengths_um = [1.0]
 
 [run]
-until_fs = 1500
+until_fs = 100000
 "#;
     let scene = lumen_fdtd::scene::parse(text, "gain.toml", &[], false).expect("parses");
     let out = std::env::temp_dir().join(format!("lumen-diverge-{}.h5", std::process::id()));
@@ -170,9 +170,27 @@ until_fs = 1500
     let err = lumen_fdtd::run::run_scene(&scene, &engine, &opts)
         .expect_err("an error")
         .to_string();
-    assert!(err.contains("diverged") && err.contains("out"), "{err}");
+    // Caught while the run goes on (not after 100 000 fs), with when and where:
+    // the gain block is |x|, |y| <= 0.5 um.
+    assert!(err.contains("the fields diverged between steps"), "{err}");
+    assert!(err.contains("outside the PMLs, where eps_inf = 1"), "{err}");
+    let at = err.split(" at (").nth(1).and_then(|s| s.split(") um").next()).expect("a position");
+    let xy: Vec<f64> = at.split(", ").map(|v| v.parse().unwrap()).collect();
+    assert!(xy.len() == 2 && xy.iter().all(|v| v.abs() <= 0.55), "{err}");
     let summary = lumen_fdtd::output::read_summary(&out).expect("partial results written");
     assert!(!summary.complete, "marked incomplete");
+    let dt_fs = summary.dt_fs;
+    assert!(
+        (summary.steps as f64) * dt_fs < 20000.0,
+        "stopped soon after it blew up: {} steps of {dt_fs} fs",
+        summary.steps
+    );
+    let (from, to) = {
+        let s = err.split("between steps ").nth(1).unwrap();
+        let mut w = s.split([' ', ':']);
+        (w.next().unwrap().parse::<u64>().unwrap(), w.nth(1).unwrap().parse::<u64>().unwrap())
+    };
+    assert!(from < to && to == summary.steps, "{err} / {} steps", summary.steps);
 }
 
 /// A grid of more than 2^32 cells is refused before anything is allocated,

@@ -423,6 +423,9 @@ impl Stepper for CpuStepper {
             comps: self.f.clone(),
         })
     }
+    fn blowup(&mut self) -> Result<Option<crate::sim::Blowup>> {
+        Ok(crate::sim::find_blowup(&self.p.grid, &self.f))
+    }
     fn probe_series(&self) -> &[Vec<f32>] {
         &self.probes
     }
