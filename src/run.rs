@@ -395,8 +395,7 @@ fn step_to_stop(
     let chunk = decay
         .map_or(usize::MAX, |(_, every)| every)
         .min(stepper.steps_per_submission())
-        .min(BLOWUP_EVERY)
-        .max(1);
+        .clamp(1, BLOWUP_EVERY);
     let mut stop_reason = format!("reached {:.1} fs", units::time_to_fs(target_steps as f64 * dt));
     let mut peak = 0.0f64;
     let mut level = f64::NAN;
