@@ -457,6 +457,18 @@ fn far_field_result(dirs: &Directions, wavelengths_um: Vec<f64>, intensity: Vec<
     }
 }
 
+/// A line plot with a legend: the plot's size, widened by the legend's
+/// column right of the plot area.
+fn assert_legend_beside(png: &Png) {
+    let (w, h) = plot_figure_size(true);
+    assert_eq!(png.height, h, "a line plot's height");
+    assert!(
+        png.width > w + 100,
+        "a legend column beside the plot: {} px wide, {w} without",
+        png.width
+    );
+}
+
 fn near(c: [u8; 3], want: [u8; 3], tol: i32) -> bool {
     c.iter().zip(want).all(|(&a, b)| (a as i32 - b as i32).abs() <= tol)
 }
@@ -636,7 +648,7 @@ fn mode_powers_over_wavelength_on_a_log_axis() {
         String::from_utf8_lossy(&o.stdout)
     );
     let png = Png::read(&dir.join("m.port.png"));
-    assert_eq!((png.width, png.height), plot_figure_size(true));
+    assert_legend_beside(&png);
     // Between the first two wavelengths, each curve is a horizontal line;
     // collect the rows of the plot area where each colour appears.
     let png = &png;
@@ -744,7 +756,7 @@ until_fs = 20
     );
     ok(&plot(&[r, "--monitor", "port"]));
     let p = Png::read(&dir.join("w.port.png"));
-    assert_eq!((p.width, p.height), plot_figure_size(true));
+    assert_legend_beside(&p);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -806,4 +818,74 @@ fn mode_map_draws_the_profile_and_the_index_outline() {
     let e = lumen_fdtd::plot::mode_map(&bare, "t", "f", &u, &v, &values[1..], None).unwrap_err();
     assert!(e.to_string().contains("3320 values for 81 x 41"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------ what a newcomer trips on
+
+/// Legends go in a column right of the plot area: with curves through all
+/// four corners, where a legend inside the plot would sit, every point's
+/// marker is still drawn in its curve's colour.
+#[test]
+fn legends_sit_beside_the_data() {
+    use lumen_fdtd::plot::figure::{plot_layout, render_plot, PlotFigure, Series};
+    let rising = vec![(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)];
+    let falling = vec![(0.0, 1.0), (0.5, 0.5), (1.0, 0.0)];
+    let series = |label: &str, color, points: &Vec<(f64, f64)>, dashed| Series {
+        label: Some(label.to_string()),
+        color,
+        points: points.clone(),
+        dashed,
+        markers: true,
+    };
+    let fig = PlotFigure {
+        title: "corners".into(),
+        x_desc: "x".into(),
+        y_desc: "y".into(),
+        series: vec![
+            series("rising, with a rather long legend entry", SERIES_COLORS[0], &rising, false),
+            series("falling", SERIES_COLORS[1], &falling, true),
+        ],
+        vlines: Vec::new(),
+        x_range: None,
+        log_y: false,
+        footer: None,
+    };
+    let img = render_plot(&fig).unwrap();
+    let layout = plot_layout(&fig);
+    assert_eq!((img.width, img.height), (layout.width, layout.height));
+    let (px, py, pw, ph) = layout.plot_area;
+    let (lx, ly, lw, lh) = layout.legend.expect("labelled curves get a legend");
+    assert!(
+        lx >= px + pw,
+        "the legend box ({lx}..) starts right of the plot area (..{})",
+        px + pw
+    );
+    assert!(lx + lw <= img.width && ly + lh <= img.height, "the legend box lies in the image");
+    // Data span 0..1 on both axes, padded by 5 % each side.
+    let at = |x: f64, y: f64| {
+        (
+            (px as f64 + (x + 0.05) / 1.1 * pw as f64) as u32,
+            (py as f64 + (1.05 - y) / 1.1 * ph as f64) as u32,
+        )
+    };
+    let shows = |p: (u32, u32), c: [u8; 3]| (p.1 - 2..=p.1 + 2).any(|y| (p.0 - 2..=p.0 + 2).any(|x| img.pixel(x, y) == c));
+    for (pts, c) in [(&rising, SERIES_COLORS[0]), (&falling, SERIES_COLORS[1])] {
+        for &(x, y) in pts.iter().filter(|p| p.0 != 0.5) {
+            assert!(shows(at(x, y), c), "the point ({x}, {y}) is drawn, not covered");
+        }
+    }
+    // The legend box holds both line samples; the plot area has no box border.
+    let in_box = |c: [u8; 3]| (ly..ly + lh).any(|y| (lx..lx + lw).any(|x| img.pixel(x, y) == c));
+    assert!(
+        in_box(SERIES_COLORS[0]) && in_box(SERIES_COLORS[1]),
+        "both entries in the legend box"
+    );
+    // Without labels: no legend, the plain size.
+    let bare = PlotFigure {
+        series: fig.series.iter().map(|s| Series { label: None, ..s.clone() }).collect(),
+        ..fig.clone()
+    };
+    let l = plot_layout(&bare);
+    assert_eq!(l.legend, None);
+    assert_eq!((l.width, l.height), plot_figure_size(false));
 }
