@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lumen_fdtd::plot::figure::{line_figure_size, map_figure_size, panel_rect};
+use lumen_fdtd::plot::figure::{line_figure_size, map_figure_size, map_figure_size_lines, panel_rect};
 
 fn lumen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lumen"))
@@ -89,6 +89,12 @@ fn pixel(rect: (u32, u32, u32, u32), xr: (f64, f64), yr: (f64, f64), u: f64, v: 
     (x as u32, y as u32)
 }
 
+/// Whether a pixel of the structure outline's colour lies within `r` px of `p`.
+fn has_outline_near(png: &Png, p: (u32, u32), r: u32) -> bool {
+    let outline = lumen_fdtd::plot::structure::OUTLINE_COLOR;
+    (p.1.saturating_sub(r)..=p.1 + r).any(|y| (p.0.saturating_sub(r)..=p.0 + r).any(|x| png.at(x, y) == outline))
+}
+
 /// 4 x 3 um, a 1 x 1 um block of n = 3 in the middle, PML 0.5 um, a dipole
 /// off the block, a flux line and a DFT monitor over the whole plane.
 const SCENE_2D: &str = r#"
@@ -151,7 +157,7 @@ fn scene_2d_shows_block_sources_monitors_and_pml() {
     // Default name: the scene's, with .png.
     let png = Png::read(&dir.join("s.png"));
     let extents = [(4.0, 3.0)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     let rect = panel_rect(&extents, 0);
     assert!(
         (rect.2 as f64 / rect.3 as f64 - 4.0 / 3.0).abs() < 0.01,
@@ -234,7 +240,7 @@ until_fs = 10
     let png = Png::read(&out);
     // xy, xz, yz side by side.
     let extents = [(2.0, 1.6), (2.0, 1.2), (1.6, 1.2)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     for (i, e) in extents.iter().enumerate() {
         let r = panel_rect(&extents, i);
         let centre = pixel(r, (-e.0 / 2.0, e.0 / 2.0), (-e.1 / 2.0, e.1 / 2.0), 0.05, -0.05);
@@ -250,7 +256,7 @@ until_fs = 10
     let out = dir.join("one.png");
     ok(&plot(&[scene.to_str().unwrap(), "--slice", "z=0.25", "-o", out.to_str().unwrap()]));
     let one = Png::read(&out);
-    assert_eq!((one.width, one.height), map_figure_size(&[(2.0, 1.6)], true));
+    assert_eq!((one.width, one.height), map_figure_size_lines(&[(2.0, 1.6)], 2));
     let r = panel_rect(&[(2.0, 1.6)], 0);
     let c = pixel(r, (-1.0, 1.0), (-0.8, 0.8), 0.05, -0.05);
     assert_eq!(one.at(c.0, c.1), [255, 255, 255], "no block at z = 0.25 um");
@@ -888,4 +894,232 @@ fn legends_sit_beside_the_data() {
     let l = plot_layout(&bare);
     assert_eq!(l.legend, None);
     assert_eq!((l.width, l.height), plot_figure_size(false));
+}
+
+/// The pixel of (u, v) um in a 2D scene plot of a `w` x `h` um domain.
+fn scene_pixel(w: f64, h: f64, u: f64, v: f64) -> (u32, u32) {
+    let rect = panel_rect(&[(w, h)], 0);
+    pixel(rect, (-0.5 * w, 0.5 * w), (-0.5 * h, 0.5 * h), u, v)
+}
+
+/// A 4 x 3 um scene of `background` with `geometry` (TOML), no PML.
+fn small_scene(materials: &str, background: &str, geometry: &str) -> String {
+    format!(
+        r#"
+[simulation]
+size_um = [4.0, 3.0]
+resolution = 20
+background = "{background}"
+
+[boundaries]
+default = {{ type = "pml", thickness_um = 0.3 }}
+
+{materials}
+
+{geometry}
+
+[[sources]]
+type = "dipole"
+position_um = [-1.5, -1.0]
+wavelength_um = 0.45
+bandwidth_um = 0.05
+
+[run]
+until_fs = 10
+"#
+    )
+}
+
+const CORE_CLAD: &str = r#"
+[materials.clad]
+index = 1.45
+[materials.core]
+index = 1.50
+[materials.gan]
+index = 2.45
+[materials.silver]
+eps = 1.0
+poles = [{ type = "drude", frequency = 7.26, gamma = 0.0145, sigma = 1.0 }]
+"#;
+
+const CORE_BOX: &str = r#"
+[[geometry]]
+type = "box"
+center_um = [0.0, 0.0]
+size_um = [2.0, 0.6]
+material = "core"
+"#;
+
+/// The permittivity scale spans the scene's own values: a 1.50 core in
+/// 1.45 cladding is white against dark grey, not two near-identical greys;
+/// with a GaN block stretching the range, the steps between media are still
+/// outlined.
+#[test]
+fn a_small_index_step_is_visible() {
+    let dir = workdir("step");
+    let scene = dir.join("core.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "clad", CORE_BOX)).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("core.png"));
+    let (core, clad) = (scene_pixel(4.0, 3.0, 0.3, 0.1), scene_pixel(4.0, 3.0, 0.3, 0.8));
+    assert_eq!(png.at(clad.0, clad.1), [255, 255, 255], "the cladding, the lowest ε, is white");
+    let (b_core, b_clad) = (png.brightness(core), png.brightness(clad));
+    assert!(b_clad > b_core + 400, "core ({b_core}) far darker than the cladding ({b_clad})");
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 1.0, 0.0), 2),
+        "the core's edge outlined"
+    );
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 0.0, 0.3), 2),
+        "the core's top outlined"
+    );
+    assert!(
+        !has_outline_near(&png, scene_pixel(4.0, 3.0, 0.5, 0.8), 3),
+        "no line in uniform cladding"
+    );
+
+    let with_gan = format!("{CORE_BOX}\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, 1.0]\nsize_um = [1.0, 0.4]\nmaterial = \"gan\"\n");
+    let scene = dir.join("gan.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "clad", &with_gan)).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("gan.png"));
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 1.0, 0.0), 2),
+        "the core outlined next to GaN"
+    );
+    let gan = scene_pixel(4.0, 3.0, 0.1, 1.05);
+    assert!(png.brightness(gan) < png.brightness(core), "GaN the darkest");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Drude metal is drawn hatched gold, not as its eps_inf = 1 (vacuum);
+/// the metal does not stretch the permittivity scale.
+#[test]
+fn metals_are_drawn_as_metals() {
+    use lumen_fdtd::plot::structure::{METAL_FILL, METAL_HATCH};
+    let dir = workdir("metal");
+    let mirror = r#"
+[[geometry]]
+type = "box"
+center_um = [0.0, -0.8]
+size_um = [3.0, 0.4]
+material = "silver"
+"#;
+    let scene = dir.join("m.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "vacuum", &format!("{CORE_BOX}{mirror}"))).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("m.png"));
+    let (x0, y0) = scene_pixel(4.0, 3.0, -1.0, -0.7);
+    let (x1, y1) = scene_pixel(4.0, 3.0, 1.0, -0.9);
+    let (mut fill, mut hatch, mut other) = (0, 0, 0);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            match png.at(x, y) {
+                c if c == METAL_FILL => fill += 1,
+                c if c == METAL_HATCH => hatch += 1,
+                _ => other += 1,
+            }
+        }
+    }
+    assert!(
+        fill > 0 && hatch > 0 && other == 0,
+        "the mirror: {fill} fill, {hatch} hatch, {other} other pixels"
+    );
+    assert!(hatch * 2 < fill, "hatch lines, not a hatch colour fill: {hatch} vs {fill}");
+    let vac = scene_pixel(4.0, 3.0, 0.5, 0.9);
+    assert_eq!(png.at(vac.0, vac.1), [255, 255, 255], "vacuum white");
+    // The same block as a dielectric of eps 1 is not gold.
+    let glass = dir.join("g.toml");
+    std::fs::write(
+        &glass,
+        small_scene(CORE_CLAD, "vacuum", &format!("{CORE_BOX}{}", mirror.replace("silver", "clad"))),
+    )
+    .unwrap();
+    ok(&plot(&[glass.to_str().unwrap()]));
+    let g = Png::read(&dir.join("g.png"));
+    let c = scene_pixel(4.0, 3.0, 0.1, -0.8);
+    assert!(g.at(c.0, c.1) != METAL_FILL && g.at(c.0, c.1) != METAL_HATCH);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An LED scene: its whole active region and every dipole position are
+/// drawn, not only the first dipole.
+const LED_SCENE: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "te"
+size_um = [4.0, 3.0]
+resolution = 20
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[materials.core]
+index = 2.0
+
+[[geometry]]
+type = "box"
+center_um = [0.0, -0.6]
+size_um = [6.0, 0.4]
+material = "core"
+
+[[sources]]
+name = "led"
+type = "led"
+center_um = [0.0, 0.2]
+size_um = [1.6, 0.4]
+positions = [4, 2]
+orientations = ["x"]
+wavelength_um = 0.6
+bandwidth_um = 0.05
+wavelength_range_um = [0.55, 0.65]
+points = 3
+target_port = "guide"
+extraction_monitor = "box"
+
+[[monitors]]
+name = "guide"
+type = "mode"
+center_um = [1.3, -0.6]
+size_um = [0.0, 1.6]
+modes = 2
+wavelength_range_um = [0.55, 0.65]
+points = 3
+
+[[monitors]]
+name = "box"
+type = "flux"
+center_um = [0.0, 0.2]
+size_um = [2.0, 0.8]
+wavelength_range_um = [0.55, 0.65]
+points = 3
+
+[run]
+until_fs = 30
+"#;
+
+#[test]
+fn an_led_is_drawn_whole() {
+    let dir = workdir("ledscene");
+    let scene = dir.join("led.toml");
+    std::fs::write(&scene, LED_SCENE).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("led.png"));
+    let red = |c: [u8; 3]| c[0] > 180 && c[1] < 90 && c[2] < 90;
+    let red_near = |p: (u32, u32), r: u32| (p.1 - r..=p.1 + r).any(|y| (p.0 - r..=p.0 + r).any(|x| red(png.at(x, y))));
+    // Dipoles on a 4 x 2 grid, cell-centred in the 1.6 x 0.4 um region: x
+    // = -0.6, -0.2, 0.2, 0.6 and y = 0.1, 0.3. The first and the last.
+    for (u, v) in [(-0.6, 0.1), (0.6, 0.3), (0.2, 0.1)] {
+        assert!(red_near(scene_pixel(4.0, 3.0, u, v), 1), "a dot at the dipole ({u}, {v})");
+    }
+    // The region's edges (x = +-0.8, y = 0 and 0.4) and its tinted inside.
+    for (u, v) in [(0.8, 0.2), (-0.8, 0.2), (0.0, 0.4), (0.0, 0.0)] {
+        assert!(red_near(scene_pixel(4.0, 3.0, u, v), 2), "the region's edge at ({u}, {v})");
+    }
+    let inside = scene_pixel(4.0, 3.0, 0.0, 0.2);
+    let c = png.at(inside.0, inside.1);
+    assert!(c[0] as i32 > c[1] as i32 + 30 && c[1] > 120, "the region tinted red: {c:?}");
+    let outside = scene_pixel(4.0, 3.0, 0.0, 0.7);
+    assert!(!red_near(outside, 3), "nothing red above the region");
+    let _ = std::fs::remove_dir_all(&dir);
 }

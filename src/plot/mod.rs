@@ -44,6 +44,7 @@ pub mod figure;
 pub mod mode;
 pub mod result;
 pub mod scene;
+pub mod structure;
 
 use std::path::PathBuf;
 use std::str::FromStr;
