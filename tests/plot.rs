@@ -336,7 +336,7 @@ fn result_maps_spectra_and_errors() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("0.6"), "reports the wavelength");
     let png = Png::read(&dir.join("r.field.png"));
     let extents = [(4.0, 3.0)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     let rect = panel_rect(&extents, 0);
     assert!(png.colours_in(rect) > 20, "a field map, not a flat colour");
     // Inferno: brightest near the source, dark deep in the PML.
@@ -344,6 +344,27 @@ fn result_maps_spectra_and_errors() {
     let near = png.brightness(at(-1.0, 0.6));
     let far = png.brightness(at(1.9, -1.4));
     assert!(near > far + 150, "|E|^2 near the source ({near}) > in the far PML corner ({far})");
+    // The structure from the stored scene: the block's edges (Ez samples
+    // at x = -2 + 0.1 i, so its right edge lies between the samples at 0.4
+    // and 0.5: x = 0.45) drawn in cyan, one line, not in the open. The map's
+    // cells are centred on the samples: it spans x from -2.05 to 1.95 um.
+    let on_map = |u, v| pixel(rect, (-2.05, 1.95), (-1.55, 1.45), u, v);
+    assert!(
+        has_outline_near(&png, on_map(0.45, 0.0), 2),
+        "the block's right edge drawn over |E|^2"
+    );
+    assert!(
+        has_outline_near(&png, on_map(0.0, 0.45), 2),
+        "the block's top edge drawn over |E|^2"
+    );
+    assert!(!has_outline_near(&png, on_map(1.0, 0.0), 3), "no outline where nothing changes");
+    // The PML (0.5 um each side) shaded green; the interior not.
+    for (u, v) in [(1.8, 0.0), (0.0, -1.3)] {
+        let c = png.at(at(u, v).0, at(u, v).1);
+        assert!(c[1] > c[0] + 20 && c[1] > c[2] + 10, "PML at ({u}, {v}) shaded green: {c:?}");
+    }
+    let c = png.at(at(1.2, -0.8).0, at(1.2, -0.8).1);
+    assert!(c[1] < 20, "no PML shade inside: {c:?}");
 
     // A component, a wavelength, a quantity.
     let out = dir.join("re.png");
@@ -379,6 +400,10 @@ fn result_maps_spectra_and_errors() {
     ok(&plot(&[r, "--monitor", "snap", "--frame", "2"]));
     let snap = Png::read(&dir.join("r.snap.png"));
     assert!(snap.colours_in(rect) > 20, "a snapshot frame, not a flat colour");
+    assert!(
+        has_outline_near(&snap, on_map(0.45, 0.0), 2),
+        "the block's edge over the snapshot too"
+    );
 
     // Bad requests: exit code 2 and what would be accepted.
     let err = fails_with(&plot(&[r, "--monitor", "nope"]), 2);
