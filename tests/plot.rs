@@ -411,8 +411,14 @@ fn result_maps_spectra_and_errors() {
         err.contains("field (dft_fields)") && err.contains("trans (flux)") && err.contains("snap (snapshot)"),
         "lists the monitors: {err}"
     );
-    let err = fails_with(&plot(&[r]), 2);
-    assert!(err.contains("name the monitor"), "{err}");
+    // Options of one monitor without --monitor, in a file of several: refused.
+    let err = fails_with(&plot(&[r, "--frame", "1"]), 2);
+    assert!(
+        err.contains("--frame") && err.contains("--monitor NAME") && err.contains("field, trans, snap"),
+        "{err}"
+    );
+    let err = fails_with(&plot(&[r, "-o", dir.join("x.png").to_str().unwrap()]), 2);
+    assert!(err.contains("--output"), "{err}");
     let err = fails_with(&plot(&[r, "--monitor", "field", "--wavelength-um", "0.9"]), 2);
     assert!(err.contains("outside") && err.contains("0.55") && err.contains("0.65"), "{err}");
     let err = fails_with(&plot(&[r, "--monitor", "field", "--component", "Hz"]), 2);

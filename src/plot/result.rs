@@ -50,6 +50,19 @@ pub struct ResultPlot {
 /// Monitor types `lumen plot` draws.
 const PLOTTABLE: [&str; 6] = ["dft_fields", "snapshot", "flux", "source_power", "far_field", "mode"];
 
+/// What `lumen plot RESULT.h5` draws without `--monitor`: every monitor
+/// that can be drawn, in the file's order.
+pub fn plot_targets(path: &Path) -> Result<Vec<String>, PlotError> {
+    let s = output::read_summary(path)?;
+    let v: Vec<String> = s
+        .monitors
+        .iter()
+        .filter(|m| PLOTTABLE.contains(&m.kind.as_str()))
+        .map(|m| m.name.clone())
+        .collect();
+    Ok(v)
+}
+
 /// Read the monitor and draw it.
 pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, PlotError> {
     let summary = output::read_summary(path)?;
