@@ -255,8 +255,8 @@ struct PlotArgs {
     /// Ex, Ey, Ez per cell). Result: draw this component (default: |E|^2).
     #[arg(long, value_name = "Ex..Hz", value_parser = parse_component)]
     component: Option<Component>,
-    /// Result: the monitor to draw (default: every monitor, one image each as
-    /// RESULT.NAME.png).
+    /// Result: the monitor to draw, or `led` for an LED's coupling report (default:
+    /// every monitor and the LED report, one image each as RESULT.NAME.png).
     #[arg(long)]
     monitor: Option<String>,
     /// Result, dft_fields: the recorded wavelength nearest this one (default: the

@@ -405,6 +405,30 @@ fn result_maps_spectra_and_errors() {
         "the block's edge over the snapshot too"
     );
 
+    // Without --monitor: every monitor, one image each, names printed.
+    let all_dir = dir.join("all");
+    std::fs::create_dir_all(&all_dir).unwrap();
+    let a = all_dir.join("a.h5");
+    std::fs::copy(&h5, &a).unwrap();
+    let o = plot(&[a.to_str().unwrap()]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("drawing 3 pictures (field, trans, snap)"), "{out}");
+    let mut made: Vec<String> = std::fs::read_dir(&all_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    made.sort();
+    assert_eq!(made, ["a.field.png", "a.snap.png", "a.trans.png"], "{out}");
+    for m in &made {
+        assert!(out.contains(m.as_str()), "{m} named in the output: {out}");
+    }
+    let field_all = Png::read(&all_dir.join("a.field.png"));
+    let same = (rect.1..rect.1 + rect.3).all(|y| (rect.0..rect.0 + rect.2).all(|x| field_all.at(x, y) == png.at(x, y)));
+    assert!(same, "the same map as with --monitor field");
+    assert_eq!((Png::read(&all_dir.join("a.trans.png")).width, flux.height), line_figure_size());
+
     // Bad requests: exit code 2 and what would be accepted.
     let err = fails_with(&plot(&[r, "--monitor", "nope"]), 2);
     assert!(
@@ -448,6 +472,11 @@ use lumen_fdtd::{Dimensions, Grid, Polarization};
 /// without running anything (the data is made up so that the picture's
 /// content follows from it).
 fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
+    write_result_with(path, grid, monitors, &[]);
+}
+
+/// [`write_result`] with further groups (an LED's report).
+fn write_result_with(path: &Path, grid: &Grid, monitors: &[MonitorResult], extra: &[lumen_fdtd::output::ExtraGroup]) {
     lumen_fdtd::output::write(
         path,
         &RunRecord {
@@ -464,7 +493,7 @@ fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
             probes: &[],
             monitors,
             normalized: &[],
-            extra: &[],
+            extra,
             warnings: &[],
         },
     )
@@ -1153,4 +1182,91 @@ fn an_led_is_drawn_whole() {
     let outside = scene_pixel(4.0, 3.0, 0.0, 0.7);
     assert!(!red_near(outside, 3), "nothing red above the region");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The LED coupling report: one curve per port (fundamental solid, all
+/// guided dashed) and the extraction, against wavelength, legend beside.
+/// Synthetic values, so the picture's rows follow from them; then a real
+/// LED run, drawn with everything else when no --monitor is given.
+#[test]
+fn led_coupling_report() {
+    use lumen_fdtd::output::ExtraGroup;
+    let dir = workdir("ledreport");
+    let h5 = dir.join("rep.h5");
+    let grid = Grid::new([4.0, 3.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Te)).unwrap();
+    let nan = f64::NAN;
+    let col = |v: [f64; 4]| ndarray::Array1::from(v.to_vec()).into_dyn();
+    let mut report = ExtraGroup::new("led/report");
+    report.datasets = vec![
+        ("wavelength_um".into(), col([0.44, 0.45, 0.46, nan])),
+        ("source_power".into(), col([1.0, 2.0, 1.0, nan])),
+        ("extraction".into(), col([0.6, 0.6, 0.6, 0.6])),
+        ("guide/fundamental".into(), col([0.1, 0.1, 0.1, 0.1])),
+        ("guide/guided".into(), col([0.3, 0.3, 0.3, 0.3])),
+    ];
+    write_result_with(&h5, &grid, &[], &[report]);
+    let r = h5.to_str().unwrap();
+    let o = plot(&[r, "--monitor", "led"]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("LED coupling report: ports guide, extraction over 3 wavelengths"),
+        "{out}"
+    );
+    let png = &Png::read(&dir.join("rep.led.png"));
+    assert_legend_beside(png);
+    // Rows of each colour between the first two wavelengths (left of the legend).
+    let rows = |c: [u8; 3]| -> Vec<u32> {
+        let mut v: Vec<u32> = (200..400)
+            .flat_map(|x| (0..png.height - 100).filter(move |&y| near(png.at(x, y), c, 6)))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mean = |v: &[u32]| v.iter().map(|&y| y as f64).sum::<f64>() / v.len().max(1) as f64;
+    let extraction = mean(&rows([60, 60, 60]));
+    let guide = rows(SERIES_COLORS[0]);
+    assert!(!guide.is_empty(), "the port's curves drawn");
+    let mid = (guide[0] + guide[guide.len() - 1]) / 2;
+    let (upper, lower): (Vec<u32>, Vec<u32>) = guide.into_iter().partition(|&y| y < mid);
+    let (guided, fundamental) = (mean(&upper), mean(&lower));
+    assert!(
+        extraction < guided && guided < fundamental,
+        "top to bottom: extraction 0.6 ({extraction}), all guided 0.3 ({guided}), fundamental 0.1 ({fundamental})"
+    );
+    // A linear axis (values within two decades): equal steps, equal heights.
+    let ratio = (fundamental - guided) / (guided - extraction);
+    assert!((ratio - 2.0 / 3.0).abs() < 0.05, "0.3 - 0.1 over 0.6 - 0.3: {ratio:.3}");
+    let err = fails_with(&plot(&[r, "--monitor", "led", "--frame", "1"]), 2);
+    assert!(err.contains("LED report"), "{err}");
+
+    // A real LED run: the report drawn with the monitors.
+    let scene = dir.join("led.toml");
+    std::fs::write(&scene, LED_SCENE).unwrap();
+    let run_h5 = dir.join("led.h5");
+    let run = lumen()
+        .args(["run", scene.to_str().unwrap(), "-o", run_h5.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "lumen run: {}", String::from_utf8_lossy(&run.stderr));
+    let o = plot(&[run_h5.to_str().unwrap()]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("(guide, box, led_source_power, led)"), "{out}");
+    assert!(
+        out.contains("LED coupling report: ports guide, extraction over 3 wavelengths"),
+        "{out}"
+    );
+    let rep = Png::read(&dir.join("led.led.png"));
+    assert_legend_beside(&rep);
+    assert!(!rows_of(&rep, SERIES_COLORS[0]).is_empty(), "the port's curves drawn");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rows of the image holding colour `c` (within 6 per channel).
+fn rows_of(png: &Png, c: [u8; 3]) -> Vec<u32> {
+    (0..png.height)
+        .filter(|&y| (0..png.width).any(|x| near(png.at(x, y), c, 6)))
+        .collect()
 }

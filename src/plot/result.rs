@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array2, Array3};
 
 use super::figure::{self, ColorScale, Colormap, Heatmap, Image, LineFigure, MapFigure, Overlay, Panel};
+use super::led::{has_led_report, LED_REPORT, LED_REPORT_PATH};
 use super::scene::PML_COLOR;
 use super::structure::{pml_overlays, StructureView};
 use super::{on_plane_tolerance, PlotError, Quantity, Slice, AXIS_NAMES};
@@ -50,16 +51,34 @@ pub struct ResultPlot {
 /// Monitor types `lumen plot` draws.
 const PLOTTABLE: [&str; 6] = ["dft_fields", "snapshot", "flux", "source_power", "far_field", "mode"];
 
+/// Whether `--monitor NAME` asks for the LED report: "/led/report", or
+/// "led" when no monitor has that name.
+fn is_led_report(s: &FileSummary, name: Option<&str>) -> bool {
+    match name {
+        Some(LED_REPORT_PATH) => true,
+        Some(LED_REPORT) => !s.monitors.iter().any(|m| m.name == LED_REPORT),
+        _ => false,
+    }
+}
+
 /// What `lumen plot RESULT.h5` draws without `--monitor`: every monitor
-/// that can be drawn, in the file's order.
+/// that can be drawn, in the file's order, then the LED report when the
+/// file has one ("led", or "/led/report" when a monitor is called "led").
 pub fn plot_targets(path: &Path) -> Result<Vec<String>, PlotError> {
     let s = output::read_summary(path)?;
-    let v: Vec<String> = s
+    let mut v: Vec<String> = s
         .monitors
         .iter()
         .filter(|m| PLOTTABLE.contains(&m.kind.as_str()))
         .map(|m| m.name.clone())
         .collect();
+    if has_led_report(path)? {
+        v.push(if is_led_report(&s, Some(LED_REPORT)) {
+            LED_REPORT.to_string()
+        } else {
+            LED_REPORT_PATH.to_string()
+        });
+    }
     Ok(v)
 }
 
@@ -67,6 +86,28 @@ pub fn plot_targets(path: &Path) -> Result<Vec<String>, PlotError> {
 pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, PlotError> {
     let summary = output::read_summary(path)?;
     let name = file_name(path);
+    if is_led_report(&summary, opts.monitor.as_deref()) && has_led_report(path)? {
+        for (given, option) in [
+            (opts.wavelength_um.is_some(), "--wavelength-um"),
+            (opts.component.is_some(), "--component"),
+            (opts.quantity.is_some(), "--quantity"),
+            (opts.frame.is_some(), "--frame"),
+            (opts.slice.is_some(), "--slice"),
+        ] {
+            if given {
+                return Err(PlotError::invalid(
+                    option,
+                    "does not apply: the LED report is drawn over all its wavelengths",
+                ));
+            }
+        }
+        let (image, description) = super::led::led_report_plot(path, &name)?;
+        return Ok(ResultPlot {
+            image,
+            monitor: "led".to_string(),
+            description,
+        });
+    }
     let m = pick_monitor(path, &summary, opts.monitor.as_deref())?;
     let (image, description) = match m.kind.as_str() {
         "dft_fields" => {
