@@ -233,8 +233,8 @@ pub enum Overlay {
         width: u32,
         label: Option<String>,
     },
-    /// Cells of a rectilinear grid (`mask[[j, i]]` covers [x_edges[i],
-    /// x_edges[i+1]) x [y_edges[j], y_edges[j+1]), um) drawn with diagonal
+    /// Cells of a rectilinear grid (`mask[[j, i]]` covers `[x_edges[i],
+    /// x_edges[i+1]) x [y_edges[j], y_edges[j+1])`, um) drawn with diagonal
     /// hatching in `color`: over a solid fill of `fill` when given, else
     /// over the map (which stays visible between the hatch lines). Metals.
     Cells {
