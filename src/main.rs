@@ -239,7 +239,8 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 struct PlotArgs {
     /// A scene file (.toml) or a result file (.h5); told apart by their content.
     input: PathBuf,
-    /// The image file (default: SCENE.png, or RESULT.MONITOR.png, beside the input).
+    /// The image file (default: SCENE.png, or RESULT.MONITOR.png, beside the input;
+    /// only with --monitor when a result file has several things to draw).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Scene: override a scene value, as for `run` (repeatable).
@@ -254,7 +255,8 @@ struct PlotArgs {
     /// Ex, Ey, Ez per cell). Result: draw this component (default: |E|^2).
     #[arg(long, value_name = "Ex..Hz", value_parser = parse_component)]
     component: Option<Component>,
-    /// Result: the monitor to draw (may be left out if the file has only one).
+    /// Result: the monitor to draw, or `led` for an LED's coupling report (default:
+    /// every monitor and the LED report, one image each as RESULT.NAME.png).
     #[arg(long)]
     monitor: Option<String>,
     /// Result, dft_fields: the recorded wavelength nearest this one (default: the
@@ -894,6 +896,13 @@ fn cmd_plot(a: PlotArgs) -> ExitCode {
         eprintln!("error: {opt} applies to {applies}; {} is {this}", a.input.display());
         return ExitCode::from(EXIT_BAD_INPUT);
     }
+    if is_result && a.monitor.is_none() {
+        match plot::result::plot_targets(&a.input) {
+            Ok(t) if t.len() > 1 => return plot_all(&a, &t),
+            Ok(_) => {}
+            Err(e) => return plot_error(e),
+        }
+    }
     let (image, out, what) = if is_result {
         let opts = ResultPlotOptions {
             monitor: a.monitor,
@@ -931,6 +940,61 @@ fn cmd_plot(a: PlotArgs) -> ExitCode {
         return plot_error(e);
     }
     println!("{} ({} x {} px): {what}", out.display(), image.width, image.height);
+    ExitCode::SUCCESS
+}
+
+/// `lumen plot RESULT.h5` without `--monitor` when the file holds several
+/// things to draw: one image each, beside the result file. Options that
+/// pick a wavelength, component, frame or plane belong to one monitor and
+/// are refused; a monitor that cannot be drawn is reported and skipped.
+fn plot_all(a: &PlotArgs, targets: &[String]) -> ExitCode {
+    let one_monitor = [
+        (a.output.is_some(), "--output"),
+        (a.wavelength_um.is_some(), "--wavelength-um"),
+        (a.component.is_some(), "--component"),
+        (a.quantity.is_some(), "--quantity"),
+        (a.frame.is_some(), "--frame"),
+        (a.slice.is_some(), "--slice"),
+    ];
+    if let Some((_, opt)) = one_monitor.iter().find(|(given, _)| *given) {
+        eprintln!(
+            "error: {opt} applies to one picture; {} has {} ({}): name one with --monitor NAME",
+            a.input.display(),
+            targets.len(),
+            targets.join(", ")
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    println!("{}: drawing {} pictures ({})", a.input.display(), targets.len(), targets.join(", "));
+    let mut drawn = 0;
+    for name in targets {
+        let opts = ResultPlotOptions {
+            monitor: Some(name.clone()),
+            ..Default::default()
+        };
+        let r = match plot::result::plot_result(&a.input, &opts) {
+            Ok(r) => r,
+            Err(e) if e.is_bad_input() => {
+                eprintln!("{name}: not drawn: {e}");
+                continue;
+            }
+            Err(e) => return plot_error(e),
+        };
+        let out = plot::result::default_output(&a.input, &r.monitor);
+        if let Err(e) = r.image.write_png(&out) {
+            return plot_error(e);
+        }
+        println!("{} ({} x {} px): {}", out.display(), r.image.width, r.image.height, r.description);
+        drawn += 1;
+    }
+    if drawn == 0 {
+        eprintln!("error: {}: nothing could be drawn", a.input.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    println!(
+        "one picture: lumen plot {} --monitor NAME (with its options, see lumen plot --help)",
+        a.input.display()
+    );
     ExitCode::SUCCESS
 }
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lumen_fdtd::plot::figure::{line_figure_size, map_figure_size, panel_rect};
+use lumen_fdtd::plot::figure::{line_figure_size, map_figure_size, map_figure_size_lines, panel_rect};
 
 fn lumen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lumen"))
@@ -89,6 +89,12 @@ fn pixel(rect: (u32, u32, u32, u32), xr: (f64, f64), yr: (f64, f64), u: f64, v: 
     (x as u32, y as u32)
 }
 
+/// Whether a pixel of the structure outline's colour lies within `r` px of `p`.
+fn has_outline_near(png: &Png, p: (u32, u32), r: u32) -> bool {
+    let outline = lumen_fdtd::plot::structure::OUTLINE_COLOR;
+    (p.1.saturating_sub(r)..=p.1 + r).any(|y| (p.0.saturating_sub(r)..=p.0 + r).any(|x| png.at(x, y) == outline))
+}
+
 /// 4 x 3 um, a 1 x 1 um block of n = 3 in the middle, PML 0.5 um, a dipole
 /// off the block, a flux line and a DFT monitor over the whole plane.
 const SCENE_2D: &str = r#"
@@ -151,7 +157,7 @@ fn scene_2d_shows_block_sources_monitors_and_pml() {
     // Default name: the scene's, with .png.
     let png = Png::read(&dir.join("s.png"));
     let extents = [(4.0, 3.0)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     let rect = panel_rect(&extents, 0);
     assert!(
         (rect.2 as f64 / rect.3 as f64 - 4.0 / 3.0).abs() < 0.01,
@@ -234,7 +240,7 @@ until_fs = 10
     let png = Png::read(&out);
     // xy, xz, yz side by side.
     let extents = [(2.0, 1.6), (2.0, 1.2), (1.6, 1.2)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     for (i, e) in extents.iter().enumerate() {
         let r = panel_rect(&extents, i);
         let centre = pixel(r, (-e.0 / 2.0, e.0 / 2.0), (-e.1 / 2.0, e.1 / 2.0), 0.05, -0.05);
@@ -250,7 +256,7 @@ until_fs = 10
     let out = dir.join("one.png");
     ok(&plot(&[scene.to_str().unwrap(), "--slice", "z=0.25", "-o", out.to_str().unwrap()]));
     let one = Png::read(&out);
-    assert_eq!((one.width, one.height), map_figure_size(&[(2.0, 1.6)], true));
+    assert_eq!((one.width, one.height), map_figure_size_lines(&[(2.0, 1.6)], 2));
     let r = panel_rect(&[(2.0, 1.6)], 0);
     let c = pixel(r, (-1.0, 1.0), (-0.8, 0.8), 0.05, -0.05);
     assert_eq!(one.at(c.0, c.1), [255, 255, 255], "no block at z = 0.25 um");
@@ -330,7 +336,7 @@ fn result_maps_spectra_and_errors() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("0.6"), "reports the wavelength");
     let png = Png::read(&dir.join("r.field.png"));
     let extents = [(4.0, 3.0)];
-    assert_eq!((png.width, png.height), map_figure_size(&extents, true));
+    assert_eq!((png.width, png.height), map_figure_size_lines(&extents, 2));
     let rect = panel_rect(&extents, 0);
     assert!(png.colours_in(rect) > 20, "a field map, not a flat colour");
     // Inferno: brightest near the source, dark deep in the PML.
@@ -338,6 +344,27 @@ fn result_maps_spectra_and_errors() {
     let near = png.brightness(at(-1.0, 0.6));
     let far = png.brightness(at(1.9, -1.4));
     assert!(near > far + 150, "|E|^2 near the source ({near}) > in the far PML corner ({far})");
+    // The structure from the stored scene: the block's edges (Ez samples
+    // at x = -2 + 0.1 i, so its right edge lies between the samples at 0.4
+    // and 0.5: x = 0.45) drawn in cyan, one line, not in the open. The map's
+    // cells are centred on the samples: it spans x from -2.05 to 1.95 um.
+    let on_map = |u, v| pixel(rect, (-2.05, 1.95), (-1.55, 1.45), u, v);
+    assert!(
+        has_outline_near(&png, on_map(0.45, 0.0), 2),
+        "the block's right edge drawn over |E|^2"
+    );
+    assert!(
+        has_outline_near(&png, on_map(0.0, 0.45), 2),
+        "the block's top edge drawn over |E|^2"
+    );
+    assert!(!has_outline_near(&png, on_map(1.0, 0.0), 3), "no outline where nothing changes");
+    // The PML (0.5 um each side) shaded green; the interior not.
+    for (u, v) in [(1.8, 0.0), (0.0, -1.3)] {
+        let c = png.at(at(u, v).0, at(u, v).1);
+        assert!(c[1] > c[0] + 20 && c[1] > c[2] + 10, "PML at ({u}, {v}) shaded green: {c:?}");
+    }
+    let c = png.at(at(1.2, -0.8).0, at(1.2, -0.8).1);
+    assert!(c[1] < 20, "no PML shade inside: {c:?}");
 
     // A component, a wavelength, a quantity.
     let out = dir.join("re.png");
@@ -373,6 +400,34 @@ fn result_maps_spectra_and_errors() {
     ok(&plot(&[r, "--monitor", "snap", "--frame", "2"]));
     let snap = Png::read(&dir.join("r.snap.png"));
     assert!(snap.colours_in(rect) > 20, "a snapshot frame, not a flat colour");
+    assert!(
+        has_outline_near(&snap, on_map(0.45, 0.0), 2),
+        "the block's edge over the snapshot too"
+    );
+
+    // Without --monitor: every monitor, one image each, names printed.
+    let all_dir = dir.join("all");
+    std::fs::create_dir_all(&all_dir).unwrap();
+    let a = all_dir.join("a.h5");
+    std::fs::copy(&h5, &a).unwrap();
+    let o = plot(&[a.to_str().unwrap()]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("drawing 3 pictures (field, trans, snap)"), "{out}");
+    let mut made: Vec<String> = std::fs::read_dir(&all_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    made.sort();
+    assert_eq!(made, ["a.field.png", "a.snap.png", "a.trans.png"], "{out}");
+    for m in &made {
+        assert!(out.contains(m.as_str()), "{m} named in the output: {out}");
+    }
+    let field_all = Png::read(&all_dir.join("a.field.png"));
+    let same = (rect.1..rect.1 + rect.3).all(|y| (rect.0..rect.0 + rect.2).all(|x| field_all.at(x, y) == png.at(x, y)));
+    assert!(same, "the same map as with --monitor field");
+    assert_eq!((Png::read(&all_dir.join("a.trans.png")).width, flux.height), line_figure_size());
 
     // Bad requests: exit code 2 and what would be accepted.
     let err = fails_with(&plot(&[r, "--monitor", "nope"]), 2);
@@ -380,8 +435,14 @@ fn result_maps_spectra_and_errors() {
         err.contains("field (dft_fields)") && err.contains("trans (flux)") && err.contains("snap (snapshot)"),
         "lists the monitors: {err}"
     );
-    let err = fails_with(&plot(&[r]), 2);
-    assert!(err.contains("name the monitor"), "{err}");
+    // Options of one monitor without --monitor, in a file of several: refused.
+    let err = fails_with(&plot(&[r, "--frame", "1"]), 2);
+    assert!(
+        err.contains("--frame") && err.contains("--monitor NAME") && err.contains("field, trans, snap"),
+        "{err}"
+    );
+    let err = fails_with(&plot(&[r, "-o", dir.join("x.png").to_str().unwrap()]), 2);
+    assert!(err.contains("--output"), "{err}");
     let err = fails_with(&plot(&[r, "--monitor", "field", "--wavelength-um", "0.9"]), 2);
     assert!(err.contains("outside") && err.contains("0.55") && err.contains("0.65"), "{err}");
     let err = fails_with(&plot(&[r, "--monitor", "field", "--component", "Hz"]), 2);
@@ -411,6 +472,11 @@ use lumen_fdtd::{Dimensions, Grid, Polarization};
 /// without running anything (the data is made up so that the picture's
 /// content follows from it).
 fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
+    write_result_with(path, grid, monitors, &[]);
+}
+
+/// [`write_result`] with further groups (an LED's report).
+fn write_result_with(path: &Path, grid: &Grid, monitors: &[MonitorResult], extra: &[lumen_fdtd::output::ExtraGroup]) {
     lumen_fdtd::output::write(
         path,
         &RunRecord {
@@ -427,7 +493,7 @@ fn write_result(path: &Path, grid: &Grid, monitors: &[MonitorResult]) {
             probes: &[],
             monitors,
             normalized: &[],
-            extra: &[],
+            extra,
             warnings: &[],
         },
     )
@@ -455,6 +521,18 @@ fn far_field_result(dirs: &Directions, wavelengths_um: Vec<f64>, intensity: Vec<
             n_background: 1.0,
         },
     }
+}
+
+/// A line plot with a legend: the plot's size, widened by the legend's
+/// column right of the plot area.
+fn assert_legend_beside(png: &Png) {
+    let (w, h) = plot_figure_size(true);
+    assert_eq!(png.height, h, "a line plot's height");
+    assert!(
+        png.width > w + 100,
+        "a legend column beside the plot: {} px wide, {w} without",
+        png.width
+    );
 }
 
 fn near(c: [u8; 3], want: [u8; 3], tol: i32) -> bool {
@@ -636,7 +714,7 @@ fn mode_powers_over_wavelength_on_a_log_axis() {
         String::from_utf8_lossy(&o.stdout)
     );
     let png = Png::read(&dir.join("m.port.png"));
-    assert_eq!((png.width, png.height), plot_figure_size(true));
+    assert_legend_beside(&png);
     // Between the first two wavelengths, each curve is a horizontal line;
     // collect the rows of the plot area where each colour appears.
     let png = &png;
@@ -744,7 +822,7 @@ until_fs = 20
     );
     ok(&plot(&[r, "--monitor", "port"]));
     let p = Png::read(&dir.join("w.port.png"));
-    assert_eq!((p.width, p.height), plot_figure_size(true));
+    assert_legend_beside(&p);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -806,4 +884,389 @@ fn mode_map_draws_the_profile_and_the_index_outline() {
     let e = lumen_fdtd::plot::mode_map(&bare, "t", "f", &u, &v, &values[1..], None).unwrap_err();
     assert!(e.to_string().contains("3320 values for 81 x 41"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------ what a newcomer trips on
+
+/// Legends go in a column right of the plot area: with curves through all
+/// four corners, where a legend inside the plot would sit, every point's
+/// marker is still drawn in its curve's colour.
+#[test]
+fn legends_sit_beside_the_data() {
+    use lumen_fdtd::plot::figure::{plot_layout, render_plot, PlotFigure, Series};
+    let rising = vec![(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)];
+    let falling = vec![(0.0, 1.0), (0.5, 0.5), (1.0, 0.0)];
+    let series = |label: &str, color, points: &Vec<(f64, f64)>, dashed| Series {
+        label: Some(label.to_string()),
+        color,
+        points: points.clone(),
+        dashed,
+        markers: true,
+    };
+    let fig = PlotFigure {
+        title: "corners".into(),
+        x_desc: "x".into(),
+        y_desc: "y".into(),
+        series: vec![
+            series("rising, with a rather long legend entry", SERIES_COLORS[0], &rising, false),
+            series("falling", SERIES_COLORS[1], &falling, true),
+        ],
+        vlines: Vec::new(),
+        x_range: None,
+        log_y: false,
+        footer: None,
+    };
+    let img = render_plot(&fig).unwrap();
+    let layout = plot_layout(&fig);
+    assert_eq!((img.width, img.height), (layout.width, layout.height));
+    let (px, py, pw, ph) = layout.plot_area;
+    let (lx, ly, lw, lh) = layout.legend.expect("labelled curves get a legend");
+    assert!(
+        lx >= px + pw,
+        "the legend box ({lx}..) starts right of the plot area (..{})",
+        px + pw
+    );
+    assert!(lx + lw <= img.width && ly + lh <= img.height, "the legend box lies in the image");
+    // Data span 0..1 on both axes, padded by 5 % each side.
+    let at = |x: f64, y: f64| {
+        (
+            (px as f64 + (x + 0.05) / 1.1 * pw as f64) as u32,
+            (py as f64 + (1.05 - y) / 1.1 * ph as f64) as u32,
+        )
+    };
+    let shows = |p: (u32, u32), c: [u8; 3]| (p.1 - 2..=p.1 + 2).any(|y| (p.0 - 2..=p.0 + 2).any(|x| img.pixel(x, y) == c));
+    for (pts, c) in [(&rising, SERIES_COLORS[0]), (&falling, SERIES_COLORS[1])] {
+        for &(x, y) in pts.iter().filter(|p| p.0 != 0.5) {
+            assert!(shows(at(x, y), c), "the point ({x}, {y}) is drawn, not covered");
+        }
+    }
+    // The legend box holds both line samples; the plot area has no box border.
+    let in_box = |c: [u8; 3]| (ly..ly + lh).any(|y| (lx..lx + lw).any(|x| img.pixel(x, y) == c));
+    assert!(
+        in_box(SERIES_COLORS[0]) && in_box(SERIES_COLORS[1]),
+        "both entries in the legend box"
+    );
+    // Without labels: no legend, the plain size.
+    let bare = PlotFigure {
+        series: fig.series.iter().map(|s| Series { label: None, ..s.clone() }).collect(),
+        ..fig.clone()
+    };
+    let l = plot_layout(&bare);
+    assert_eq!(l.legend, None);
+    assert_eq!((l.width, l.height), plot_figure_size(false));
+}
+
+/// The pixel of (u, v) um in a 2D scene plot of a `w` x `h` um domain.
+fn scene_pixel(w: f64, h: f64, u: f64, v: f64) -> (u32, u32) {
+    let rect = panel_rect(&[(w, h)], 0);
+    pixel(rect, (-0.5 * w, 0.5 * w), (-0.5 * h, 0.5 * h), u, v)
+}
+
+/// A 4 x 3 um scene of `background` with `geometry` (TOML), no PML.
+fn small_scene(materials: &str, background: &str, geometry: &str) -> String {
+    format!(
+        r#"
+[simulation]
+size_um = [4.0, 3.0]
+resolution = 20
+background = "{background}"
+
+[boundaries]
+default = {{ type = "pml", thickness_um = 0.3 }}
+
+{materials}
+
+{geometry}
+
+[[sources]]
+type = "dipole"
+position_um = [-1.5, -1.0]
+wavelength_um = 0.45
+bandwidth_um = 0.05
+
+[run]
+until_fs = 10
+"#
+    )
+}
+
+const CORE_CLAD: &str = r#"
+[materials.clad]
+index = 1.45
+[materials.core]
+index = 1.50
+[materials.gan]
+index = 2.45
+[materials.silver]
+eps = 1.0
+poles = [{ type = "drude", frequency = 7.26, gamma = 0.0145, sigma = 1.0 }]
+"#;
+
+const CORE_BOX: &str = r#"
+[[geometry]]
+type = "box"
+center_um = [0.0, 0.0]
+size_um = [2.0, 0.6]
+material = "core"
+"#;
+
+/// The permittivity scale spans the scene's own values: a 1.50 core in
+/// 1.45 cladding is white against dark grey, not two near-identical greys;
+/// with a GaN block stretching the range, the steps between media are still
+/// outlined.
+#[test]
+fn a_small_index_step_is_visible() {
+    let dir = workdir("step");
+    let scene = dir.join("core.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "clad", CORE_BOX)).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("core.png"));
+    let (core, clad) = (scene_pixel(4.0, 3.0, 0.3, 0.1), scene_pixel(4.0, 3.0, 0.3, 0.8));
+    assert_eq!(png.at(clad.0, clad.1), [255, 255, 255], "the cladding, the lowest ε, is white");
+    let (b_core, b_clad) = (png.brightness(core), png.brightness(clad));
+    assert!(b_clad > b_core + 400, "core ({b_core}) far darker than the cladding ({b_clad})");
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 1.0, 0.0), 2),
+        "the core's edge outlined"
+    );
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 0.0, 0.3), 2),
+        "the core's top outlined"
+    );
+    assert!(
+        !has_outline_near(&png, scene_pixel(4.0, 3.0, 0.5, 0.8), 3),
+        "no line in uniform cladding"
+    );
+
+    let with_gan = format!("{CORE_BOX}\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, 1.0]\nsize_um = [1.0, 0.4]\nmaterial = \"gan\"\n");
+    let scene = dir.join("gan.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "clad", &with_gan)).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("gan.png"));
+    assert!(
+        has_outline_near(&png, scene_pixel(4.0, 3.0, 1.0, 0.0), 2),
+        "the core outlined next to GaN"
+    );
+    let gan = scene_pixel(4.0, 3.0, 0.1, 1.05);
+    assert!(png.brightness(gan) < png.brightness(core), "GaN the darkest");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Drude metal is drawn hatched gold, not as its eps_inf = 1 (vacuum);
+/// the metal does not stretch the permittivity scale.
+#[test]
+fn metals_are_drawn_as_metals() {
+    use lumen_fdtd::plot::structure::{METAL_FILL, METAL_HATCH};
+    let dir = workdir("metal");
+    let mirror = r#"
+[[geometry]]
+type = "box"
+center_um = [0.0, -0.8]
+size_um = [3.0, 0.4]
+material = "silver"
+"#;
+    let scene = dir.join("m.toml");
+    std::fs::write(&scene, small_scene(CORE_CLAD, "vacuum", &format!("{CORE_BOX}{mirror}"))).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("m.png"));
+    let (x0, y0) = scene_pixel(4.0, 3.0, -1.0, -0.7);
+    let (x1, y1) = scene_pixel(4.0, 3.0, 1.0, -0.9);
+    let (mut fill, mut hatch, mut other) = (0, 0, 0);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            match png.at(x, y) {
+                c if c == METAL_FILL => fill += 1,
+                c if c == METAL_HATCH => hatch += 1,
+                _ => other += 1,
+            }
+        }
+    }
+    assert!(
+        fill > 0 && hatch > 0 && other == 0,
+        "the mirror: {fill} fill, {hatch} hatch, {other} other pixels"
+    );
+    assert!(hatch * 2 < fill, "hatch lines, not a hatch colour fill: {hatch} vs {fill}");
+    let vac = scene_pixel(4.0, 3.0, 0.5, 0.9);
+    assert_eq!(png.at(vac.0, vac.1), [255, 255, 255], "vacuum white");
+    // The same block as a dielectric of eps 1 is not gold.
+    let glass = dir.join("g.toml");
+    std::fs::write(
+        &glass,
+        small_scene(CORE_CLAD, "vacuum", &format!("{CORE_BOX}{}", mirror.replace("silver", "clad"))),
+    )
+    .unwrap();
+    ok(&plot(&[glass.to_str().unwrap()]));
+    let g = Png::read(&dir.join("g.png"));
+    let c = scene_pixel(4.0, 3.0, 0.1, -0.8);
+    assert!(g.at(c.0, c.1) != METAL_FILL && g.at(c.0, c.1) != METAL_HATCH);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An LED scene: its whole active region and every dipole position are
+/// drawn, not only the first dipole.
+const LED_SCENE: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "te"
+size_um = [4.0, 3.0]
+resolution = 20
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[materials.core]
+index = 2.0
+
+[[geometry]]
+type = "box"
+center_um = [0.0, -0.6]
+size_um = [6.0, 0.4]
+material = "core"
+
+[[sources]]
+name = "led"
+type = "led"
+center_um = [0.0, 0.2]
+size_um = [1.6, 0.4]
+positions = [4, 2]
+orientations = ["x"]
+wavelength_um = 0.6
+bandwidth_um = 0.05
+wavelength_range_um = [0.55, 0.65]
+points = 3
+target_port = "guide"
+extraction_monitor = "box"
+
+[[monitors]]
+name = "guide"
+type = "mode"
+center_um = [1.3, -0.6]
+size_um = [0.0, 1.6]
+modes = 2
+wavelength_range_um = [0.55, 0.65]
+points = 3
+
+[[monitors]]
+name = "box"
+type = "flux"
+center_um = [0.0, 0.2]
+size_um = [2.0, 0.8]
+wavelength_range_um = [0.55, 0.65]
+points = 3
+
+[run]
+until_fs = 30
+"#;
+
+#[test]
+fn an_led_is_drawn_whole() {
+    let dir = workdir("ledscene");
+    let scene = dir.join("led.toml");
+    std::fs::write(&scene, LED_SCENE).unwrap();
+    ok(&plot(&[scene.to_str().unwrap()]));
+    let png = Png::read(&dir.join("led.png"));
+    let red = |c: [u8; 3]| c[0] > 180 && c[1] < 90 && c[2] < 90;
+    let red_near = |p: (u32, u32), r: u32| (p.1 - r..=p.1 + r).any(|y| (p.0 - r..=p.0 + r).any(|x| red(png.at(x, y))));
+    // Dipoles on a 4 x 2 grid, cell-centred in the 1.6 x 0.4 um region: x
+    // = -0.6, -0.2, 0.2, 0.6 and y = 0.1, 0.3. The first and the last.
+    for (u, v) in [(-0.6, 0.1), (0.6, 0.3), (0.2, 0.1)] {
+        assert!(red_near(scene_pixel(4.0, 3.0, u, v), 1), "a dot at the dipole ({u}, {v})");
+    }
+    // The region's edges (x = +-0.8, y = 0 and 0.4) and its tinted inside.
+    for (u, v) in [(0.8, 0.2), (-0.8, 0.2), (0.0, 0.4), (0.0, 0.0)] {
+        assert!(red_near(scene_pixel(4.0, 3.0, u, v), 2), "the region's edge at ({u}, {v})");
+    }
+    let inside = scene_pixel(4.0, 3.0, 0.0, 0.2);
+    let c = png.at(inside.0, inside.1);
+    assert!(c[0] as i32 > c[1] as i32 + 30 && c[1] > 120, "the region tinted red: {c:?}");
+    let outside = scene_pixel(4.0, 3.0, 0.0, 0.7);
+    assert!(!red_near(outside, 3), "nothing red above the region");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The LED coupling report: one curve per port (fundamental solid, all
+/// guided dashed) and the extraction, against wavelength, legend beside.
+/// Synthetic values, so the picture's rows follow from them; then a real
+/// LED run, drawn with everything else when no --monitor is given.
+#[test]
+fn led_coupling_report() {
+    use lumen_fdtd::output::ExtraGroup;
+    let dir = workdir("ledreport");
+    let h5 = dir.join("rep.h5");
+    let grid = Grid::new([4.0, 3.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Te)).unwrap();
+    let nan = f64::NAN;
+    let col = |v: [f64; 4]| ndarray::Array1::from(v.to_vec()).into_dyn();
+    let mut report = ExtraGroup::new("led/report");
+    report.datasets = vec![
+        ("wavelength_um".into(), col([0.44, 0.45, 0.46, nan])),
+        ("source_power".into(), col([1.0, 2.0, 1.0, nan])),
+        ("extraction".into(), col([0.6, 0.6, 0.6, 0.6])),
+        ("guide/fundamental".into(), col([0.1, 0.1, 0.1, 0.1])),
+        ("guide/guided".into(), col([0.3, 0.3, 0.3, 0.3])),
+    ];
+    write_result_with(&h5, &grid, &[], &[report]);
+    let r = h5.to_str().unwrap();
+    let o = plot(&[r, "--monitor", "led"]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("LED coupling report: ports guide, extraction over 3 wavelengths"),
+        "{out}"
+    );
+    let png = &Png::read(&dir.join("rep.led.png"));
+    assert_legend_beside(png);
+    // Rows of each colour between the first two wavelengths (left of the legend).
+    let rows = |c: [u8; 3]| -> Vec<u32> {
+        let mut v: Vec<u32> = (200..400)
+            .flat_map(|x| (0..png.height - 100).filter(move |&y| near(png.at(x, y), c, 6)))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mean = |v: &[u32]| v.iter().map(|&y| y as f64).sum::<f64>() / v.len().max(1) as f64;
+    let extraction = mean(&rows([60, 60, 60]));
+    let guide = rows(SERIES_COLORS[0]);
+    assert!(!guide.is_empty(), "the port's curves drawn");
+    let mid = (guide[0] + guide[guide.len() - 1]) / 2;
+    let (upper, lower): (Vec<u32>, Vec<u32>) = guide.into_iter().partition(|&y| y < mid);
+    let (guided, fundamental) = (mean(&upper), mean(&lower));
+    assert!(
+        extraction < guided && guided < fundamental,
+        "top to bottom: extraction 0.6 ({extraction}), all guided 0.3 ({guided}), fundamental 0.1 ({fundamental})"
+    );
+    // A linear axis (values within two decades): equal steps, equal heights.
+    let ratio = (fundamental - guided) / (guided - extraction);
+    assert!((ratio - 2.0 / 3.0).abs() < 0.05, "0.3 - 0.1 over 0.6 - 0.3: {ratio:.3}");
+    let err = fails_with(&plot(&[r, "--monitor", "led", "--frame", "1"]), 2);
+    assert!(err.contains("LED report"), "{err}");
+
+    // A real LED run: the report drawn with the monitors.
+    let scene = dir.join("led.toml");
+    std::fs::write(&scene, LED_SCENE).unwrap();
+    let run_h5 = dir.join("led.h5");
+    let run = lumen()
+        .args(["run", scene.to_str().unwrap(), "-o", run_h5.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "lumen run: {}", String::from_utf8_lossy(&run.stderr));
+    let o = plot(&[run_h5.to_str().unwrap()]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("(guide, box, led_source_power, led)"), "{out}");
+    assert!(
+        out.contains("LED coupling report: ports guide, extraction over 3 wavelengths"),
+        "{out}"
+    );
+    let rep = Png::read(&dir.join("led.led.png"));
+    assert_legend_beside(&rep);
+    assert!(!rows_of(&rep, SERIES_COLORS[0]).is_empty(), "the port's curves drawn");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rows of the image holding colour `c` (within 6 per channel).
+fn rows_of(png: &Png, c: [u8; 3]) -> Vec<u32> {
+    (0..png.height)
+        .filter(|&y| (0..png.width).any(|x| near(png.at(x, y), c, 6)))
+        .collect()
 }

@@ -39,6 +39,8 @@ const COLORBAR_W: u32 = 24;
 const COLORBAR_AXIS_W: u32 = 100;
 const COLORBAR_COL: u32 = 16 + COLORBAR_W + COLORBAR_AXIS_W + 14;
 const FOOTER_H: u32 = 30;
+/// Each further footer line.
+const FOOTER_LINE_H: u32 = 22;
 /// Line plots: plot area size.
 const LINE_W: u32 = 720;
 const LINE_H: u32 = 420;
@@ -231,6 +233,19 @@ pub enum Overlay {
         width: u32,
         label: Option<String>,
     },
+    /// Cells of a rectilinear grid (`mask[[j, i]]` covers `[x_edges[i],
+    /// x_edges[i+1]) x [y_edges[j], y_edges[j+1])`, um) drawn with diagonal
+    /// hatching in `color`: over a solid fill of `fill` when given, else
+    /// over the map (which stays visible between the hatch lines). Metals.
+    Cells {
+        x_edges: Vec<f64>,
+        y_edges: Vec<f64>,
+        mask: Array2<bool>,
+        color: [u8; 3],
+        fill: Option<[u8; 3]>,
+    },
+    /// A small dot (radius 3 px, no rim), e.g. each dipole of an LED.
+    Dot { x: f64, y: f64, color: [u8; 3] },
     /// A marker (a dot with a white rim) and an optional label.
     Marker {
         x: f64,
@@ -288,6 +303,9 @@ fn font(size: f64) -> TextStyle<'static> {
 /// Colour of map cells without a value (outside the map, or NaN).
 pub const NO_DATA: [u8; 3] = [200, 200, 200];
 
+/// Period (px) of the hatching of [`Overlay::Cells`].
+pub const HATCH_PX: i32 = 8;
+
 /// Plot-area sizes (px) of panels spanning `extents` (um): one scale for all,
 /// such that the largest panel has the area of a PANEL_PX square, each side
 /// clamped to [PANEL_MIN_PX, PANEL_MAX_PX].
@@ -298,12 +316,21 @@ pub fn panel_sizes(extents: &[(f64, f64)]) -> Vec<(u32, u32)> {
     extents.iter().map(|(w, h)| (side(*w), side(*h))).collect()
 }
 
-/// The image size (px) a [`MapFigure`] with panels of these extents gets.
+/// The image size (px) a [`MapFigure`] with panels of these extents gets
+/// (with a one-line footer or none).
 pub fn map_figure_size(extents: &[(f64, f64)], footer: bool) -> (u32, u32) {
+    map_figure_size_lines(extents, usize::from(footer))
+}
+
+/// [`map_figure_size`] with a footer of `lines` lines (its text split at '\n').
+pub fn map_figure_size_lines(extents: &[(f64, f64)], lines: usize) -> (u32, u32) {
     let sizes = panel_sizes(extents);
     let w: u32 = sizes.iter().map(|(w, _)| LEFT_MARGIN + Y_AXIS_W + w + PANEL_GAP).sum::<u32>() + COLORBAR_COL;
     let h = sizes.iter().map(|s| s.1).max().unwrap_or(PANEL_MIN_PX);
-    (w, TITLE_H + CAPTION_H + h + X_AXIS_H + if footer { FOOTER_H } else { 0 })
+    (
+        w,
+        TITLE_H + CAPTION_H + h + X_AXIS_H + FOOTER_LINE_H * lines as u32 + if lines > 0 { FOOTER_H - FOOTER_LINE_H } else { 0 },
+    )
 }
 
 /// Where the plot area of panel `i` lies in the image of a [`MapFigure`]
@@ -362,7 +389,8 @@ pub fn render_maps(fig: &MapFigure) -> RenderResult<Image> {
         .map(|p| (p.x_range.1 - p.x_range.0, p.y_range.1 - p.y_range.0))
         .collect();
     let sizes = panel_sizes(&extents);
-    let (width, height) = map_figure_size(&extents, fig.footer.is_some());
+    let lines: Vec<&str> = fig.footer.as_deref().map_or(Vec::new(), |f| f.lines().collect());
+    let (width, height) = map_figure_size_lines(&extents, lines.len());
     let mut rgb = vec![255u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
@@ -385,11 +413,13 @@ pub fn render_maps(fig: &MapFigure) -> RenderResult<Image> {
             .clone()
             .shrink((x0 + 16, (TITLE_H + CAPTION_H) as i32), (COLORBAR_W + COLORBAR_AXIS_W + 14, plot_h));
         draw_colorbar(&cb, &fig.scale)?;
-        if let Some(f) = &fig.footer {
+        // The footer's lines, the last one where a one-line footer goes.
+        for (k, line) in lines.iter().enumerate() {
+            let up = (lines.len() - 1 - k) as u32 * FOOTER_LINE_H;
             root.draw_text(
-                f,
+                line,
                 &font(LABEL_PT).pos(Pos::new(HPos::Left, VPos::Center)),
-                (16, (height - FOOTER_H / 2) as i32),
+                (16, (height - FOOTER_H / 2 - up) as i32),
             )
             .map_err(err)?;
         }
@@ -447,6 +477,36 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel, scal
         }
     }
 
+    // Hatched cells (metals) over the map, pixel by pixel as the map.
+    for o in &p.overlays {
+        if let Overlay::Cells {
+            x_edges,
+            y_edges,
+            mask,
+            color,
+            fill,
+        } = o
+        {
+            for py in 0..(yr.end - yr.start) {
+                let y = p.y_range.1 - (py as f64 + 0.5) / ny * (p.y_range.1 - p.y_range.0);
+                let Some(j) = cell_of(y_edges, y) else { continue };
+                for px in 0..(xr.end - xr.start) {
+                    let x = p.x_range.0 + (px as f64 + 0.5) / nx * (p.x_range.1 - p.x_range.0);
+                    let Some(i) = cell_of(x_edges, x) else { continue };
+                    if !mask.get([j, i]).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    // Diagonal lines 2 px wide every HATCH_PX px.
+                    if (px + py).rem_euclid(HATCH_PX) < 2 {
+                        pixels.draw_pixel((px, py), &rgb(*color)).map_err(err)?;
+                    } else if let Some(f) = fill {
+                        pixels.draw_pixel((px, py), &rgb(*f)).map_err(err)?;
+                    }
+                }
+            }
+        }
+    }
+
     // Overlays: shades first, then outlines and markers, labels last so that
     // no line crosses a label.
     let clamp_x = |x: f64| x.clamp(p.x_range.0, p.x_range.1);
@@ -463,7 +523,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel, scal
     }
     for o in &p.overlays {
         match o {
-            Overlay::Shade { .. } => {}
+            Overlay::Shade { .. } | Overlay::Cells { .. } => {}
             Overlay::Outline {
                 x,
                 y,
@@ -504,6 +564,11 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel, scal
                 if let (Some(l), Some(&first)) = (label, lines.first().and_then(|l| l.first())) {
                     let c = chart.backend_coord(&(clamp_x(first.0), clamp_y(first.1)));
                     labels.push(((c.0 + 4, c.1 + 4), l.clone(), *color));
+                }
+            }
+            Overlay::Dot { x, y, color } => {
+                if *x >= p.x_range.0 && *x <= p.x_range.1 && *y >= p.y_range.0 && *y <= p.y_range.1 {
+                    plot.draw(&Circle::new((*x, *y), 3, rgb(*color).filled())).map_err(err)?;
                 }
             }
             Overlay::Marker { x, y, color, label } => {
@@ -671,12 +736,63 @@ pub struct PlotFigure {
     pub footer: Option<String>,
 }
 
-/// The image size (px) of a [`PlotFigure`].
+/// The image size (px) of a [`PlotFigure`] without a legend.
 pub fn plot_figure_size(footer: bool) -> (u32, u32) {
     (
         LEFT_MARGIN + Y_AXIS_W + 20 + LINE_W + PANEL_GAP,
         TITLE_H + LINE_H + X_AXIS_H + 10 + if footer { FOOTER_H } else { 0 },
     )
+}
+
+/// Legend layout (px): gap between the plot's column and the legend box,
+/// padding inside the box, line sample length, gap to the text, row height.
+const LEGEND_GAP: u32 = 4;
+const LEGEND_PAD: u32 = 10;
+const LEGEND_SAMPLE: u32 = 24;
+const LEGEND_TEXT_GAP: u32 = 8;
+const LEGEND_ROW: u32 = 24;
+
+/// Where things lie in the image of a [`PlotFigure`] (px, (left, top,
+/// width, height)). The legend is a box right of the plot area, never over
+/// the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlotLayout {
+    pub width: u32,
+    pub height: u32,
+    pub plot_area: (u32, u32, u32, u32),
+    /// None when no curve has a label.
+    pub legend: Option<(u32, u32, u32, u32)>,
+}
+
+/// The layout [`render_plot`] draws `fig` with.
+pub fn plot_layout(fig: &PlotFigure) -> PlotLayout {
+    register_font();
+    let (w0, height) = plot_figure_size(fig.footer.is_some());
+    let plot_area = (LEFT_MARGIN + Y_AXIS_W + 20, TITLE_H, LINE_W, LINE_H);
+    let labels: Vec<&str> = fig.series.iter().filter_map(|s| s.label.as_deref()).collect();
+    if labels.is_empty() {
+        return PlotLayout {
+            width: w0,
+            height,
+            plot_area,
+            legend: None,
+        };
+    }
+    let style = font(LABEL_PT);
+    // Text width as the font lays it out (a rough guess if it cannot: 9 px a character).
+    let text_w = labels
+        .iter()
+        .map(|l| style.font.box_size(l).map_or(9 * l.chars().count() as u32, |b| b.0))
+        .max()
+        .unwrap_or(0);
+    let box_w = 2 * LEGEND_PAD + LEGEND_SAMPLE + LEGEND_TEXT_GAP + text_w;
+    let box_h = 2 * LEGEND_PAD + LEGEND_ROW * labels.len() as u32;
+    PlotLayout {
+        width: w0 + LEGEND_GAP + box_w + 12,
+        height: height.max(TITLE_H + box_h + 10),
+        plot_area,
+        legend: Some((w0 + LEGEND_GAP, TITLE_H, box_w, box_h)),
+    }
 }
 
 /// The points of `s` as drawn (log10 y on a log axis), split where a
@@ -705,45 +821,13 @@ fn drawable_runs(s: &Series, log_y: bool) -> Vec<Vec<(f64, f64)>> {
     runs
 }
 
-/// The corner of the plot whose quarter (45 % of the width, 35 % of the
-/// height) the curves cross least, for the legend; upper right on a tie.
-fn legend_corner(runs: &[Vec<Vec<(f64, f64)>>], xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPosition {
-    // Points along each segment, in [0, 1] x [0, 1] of the axes.
-    let mut pts = Vec::new();
-    for r in runs.iter().flatten() {
-        let norm = |p: (f64, f64)| ((p.0 - xr.0) / (xr.1 - xr.0), (p.1 - yr.0) / (yr.1 - yr.0));
-        if r.len() == 1 {
-            pts.push(norm(r[0]));
-        }
-        for w in r.windows(2) {
-            let (a, b) = (norm(w[0]), norm(w[1]));
-            pts.extend((0..=20).map(|k| {
-                let t = k as f64 / 20.0;
-                (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))
-            }));
-        }
-    }
-    let count = |right: bool, upper: bool| {
-        pts.iter()
-            .filter(|p| (if right { p.0 > 0.55 } else { p.0 < 0.45 }) && (if upper { p.1 > 0.65 } else { p.1 < 0.35 }))
-            .count()
-    };
-    [
-        (SeriesLabelPosition::UpperRight, count(true, true)),
-        (SeriesLabelPosition::UpperLeft, count(false, true)),
-        (SeriesLabelPosition::LowerRight, count(true, false)),
-        (SeriesLabelPosition::LowerLeft, count(false, false)),
-    ]
-    .into_iter()
-    .min_by_key(|c| c.1)
-    .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
-}
-
 /// Draw curves on shared axes. A log y axis is drawn as log10(y) on a
 /// linear axis with ticks labelled 10^k.
 pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
     register_font();
-    let (width, height) = plot_figure_size(fig.footer.is_some());
+    let layout = plot_layout(fig);
+    let (width, height) = (layout.width, layout.height);
+    let (w0, _) = plot_figure_size(fig.footer.is_some());
     let runs: Vec<Vec<Vec<(f64, f64)>>> = fig.series.iter().map(|s| drawable_runs(s, fig.log_y)).collect();
     let all = || runs.iter().flatten().flatten();
     let range = |v: &mut dyn Iterator<Item = f64>| {
@@ -776,11 +860,10 @@ pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
             (width as i32 / 2, TITLE_H as i32 / 2),
         )
         .map_err(err)?;
-        let body = if fig.footer.is_some() {
-            root.clone().shrink((0, 0), (width, height - FOOTER_H))
-        } else {
-            root.clone()
-        };
+        // The chart's column: the plot area at `layout.plot_area`, the
+        // legend to its right.
+        let body_h = TITLE_H + LINE_H + X_AXIS_H + 10;
+        let body = root.clone().shrink((0, 0), (w0, body_h));
         let mut chart = ChartBuilder::on(&body)
             .margin_top(TITLE_H)
             .margin_left(LEFT_MARGIN)
@@ -825,7 +908,6 @@ pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
                     .map_err(err)?;
             }
         }
-        let mut legend = false;
         for (s, runs) in fig.series.iter().zip(&runs) {
             let color = rgb(s.color);
             let style = color.stroke_width(2);
@@ -839,7 +921,7 @@ pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
                 }
             }
             let single = runs.iter().all(|r| r.len() == 1);
-            let dots = chart
+            chart
                 .draw_series(
                     runs.iter()
                         .flatten()
@@ -847,34 +929,39 @@ pub fn render_plot(fig: &PlotFigure) -> RenderResult<Image> {
                         .map(|&p| Circle::new(p, 4, color.filled())),
                 )
                 .map_err(err)?;
-            if let Some(l) = &s.label {
-                legend = true;
-                let dashed = s.dashed;
-                dots.label(l.clone()).legend(move |(x, y)| {
-                    let pts: Vec<(i32, i32)> = if dashed {
-                        vec![(x, y), (x + 7, y), (x + 13, y), (x + 20, y)]
-                    } else {
-                        vec![(x, y), (x + 20, y)]
-                    };
-                    if dashed {
-                        EmptyElement::at((0, 0))
-                            + PathElement::new(vec![pts[0], pts[1]], style)
-                            + PathElement::new(vec![pts[2], pts[3]], style)
-                    } else {
-                        EmptyElement::at((0, 0)) + PathElement::new(pts, style) + PathElement::new(Vec::<(i32, i32)>::new(), style)
-                    }
-                });
-            }
         }
-        if legend {
-            chart
-                .configure_series_labels()
-                .position(legend_corner(&runs, xr, yr))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(160, 160, 160))
-                .label_font(font(LABEL_PT))
-                .draw()
+        if let Some((lx, ly, lw, lh)) = layout.legend {
+            let (lx, ly) = (lx as i32, ly as i32);
+            root.draw(&Rectangle::new(
+                [(lx, ly), (lx + lw as i32 - 1, ly + lh as i32 - 1)],
+                RGBColor(160, 160, 160),
+            ))
+            .map_err(err)?;
+            let labelled = fig.series.iter().filter_map(|s| s.label.as_ref().map(|l| (s, l)));
+            for (k, (s, label)) in labelled.enumerate() {
+                let y = ly + (LEGEND_PAD + LEGEND_ROW * k as u32 + LEGEND_ROW / 2) as i32;
+                let x = lx + LEGEND_PAD as i32;
+                let style = rgb(s.color).stroke_width(2);
+                let sample = LEGEND_SAMPLE as i32;
+                if s.dashed {
+                    root.draw(&PathElement::new(vec![(x, y), (x + sample / 3, y)], style))
+                        .map_err(err)?;
+                    root.draw(&PathElement::new(vec![(x + 2 * sample / 3, y), (x + sample, y)], style))
+                        .map_err(err)?;
+                } else {
+                    root.draw(&PathElement::new(vec![(x, y), (x + sample, y)], style)).map_err(err)?;
+                }
+                if s.markers {
+                    root.draw(&Circle::new((x + sample / 2, y), 4, rgb(s.color).filled()))
+                        .map_err(err)?;
+                }
+                root.draw_text(
+                    label,
+                    &font(LABEL_PT).pos(Pos::new(HPos::Left, VPos::Center)),
+                    (x + sample + LEGEND_TEXT_GAP as i32, y),
+                )
                 .map_err(err)?;
+            }
         }
         if let Some(f) = &fig.footer {
             root.draw_text(

@@ -1,13 +1,23 @@
 //! Pictures of a set-up and of its results, as PNG files (`lumen plot`).
 //!
 //! - [`scene::plot_scene`]: slices of the permittivity exactly as the engine
-//!   rasterised it (per E component, or the mean of the three), with
-//!   sources, monitors and PML regions drawn over it. It runs nothing on the
-//!   GPU: the user checks the set-up before spending GPU time.
+//!   rasterised it (per E component, or the mean of the three), with the
+//!   steps between media outlined, metals hatched, sources (an LED's whole
+//!   active region and each of its dipole positions), monitors and PML
+//!   regions drawn over it. It runs nothing on the GPU: the user checks the
+//!   set-up before spending GPU time.
 //! - [`result::plot_result`]: from a result file, a `dft_fields` monitor
 //!   (|E|^2, or the real part, imaginary part or magnitude of one component)
 //!   at one wavelength, a `snapshot` frame, or the spectrum of a `flux`
-//!   (normalised when it was) or `source_power` monitor.
+//!   (normalised when it was) or `source_power` monitor. Field maps show the
+//!   structure's outline, metals and PML, rebuilt on the CPU from the scene
+//!   text the file stores ([`result::stored_scene`], [`structure`]).
+//!   [`result::plot_targets`] lists what `lumen plot RESULT.h5` draws without
+//!   `--monitor`: every monitor, then the LED report.
+//! - [`led`]: an LED's coupling report (`/led/report`): per port the
+//!   fundamental-mode (solid) and all-guided-mode (dashed) fraction of the
+//!   emitted power against wavelength, the extraction, and the power within
+//!   a far field's NA, each with its emission-spectrum average in the legend.
 //! - `far_field` monitors ([`far_field`]) at one wavelength (`--wavelength-um`,
 //!   default the middle one): in 2D the power per unit angle against the
 //!   angle from +y (-180 to 180 degrees, positive towards +x) with the NA
@@ -28,22 +38,40 @@
 //! - Maps show one value per Yee sample, drawn as a cell centred on it; no
 //!   interpolation. Components of different Yee positions (|E|^2 summed over
 //!   Ex, Ey, Ez) are combined sample by sample, half a cell apart.
-//! - Colours: permittivity white (low) to dark grey (high); |E|^2 and
-//!   magnitudes black - purple - yellow from 0; signed fields blue - white -
-//!   red, symmetric about 0. Sources red, monitors blue (labelled), PML
-//!   shaded green.
+//! - Colours: permittivity white (lowest in the scene) to dark grey
+//!   (highest), the scale spanning the scene's own values so that a small
+//!   index step (1.50 in 1.45) is visible, and the steps between media
+//!   outlined in cyan, one line per interface (the shapes sampled at the
+//!   drawn cells, without smoothing); metals gold with dark hatching (over
+//!   field maps, the hatching alone). |E|^2 and magnitudes black - purple -
+//!   yellow from 0; signed fields blue - white - red, symmetric about 0.
+//!   Sources red, monitors blue (labelled), PML shaded green.
+//! - Metals: a medium whose Re ε at the drawing wavelength (the first
+//!   source's, or the plotted DFT wavelength) is negative, or whose Im ε
+//!   exceeds |Re ε| (a good conductor); without a source, a medium with a
+//!   Drude pole ([`structure::medium_look`]).
+//! - Line plots put their legend in a column right of the plot area, never
+//!   over the data.
 //! - Text uses DejaVu Sans compiled into the binary: no system fonts needed.
 //!
 //! # Not supported yet
-//! The permittivity shown is eps_inf (the instantaneous part) and ignores
-//! conductivity and dispersive poles; a Drude metal appears with its eps_inf.
-//! No field overlays on the structure, no animations, no vector formats.
+//! The grey map is the engine's eps_inf (the instantaneous part, smoothed):
+//! a dispersive dielectric (Lorentz or Debye poles, e.g. a library glass)
+//! shows its eps_inf there, not its permittivity at the wavelength, though
+//! its steps to other media are outlined by their Re ε at the wavelength.
+//! Metals are hatched, not shaded by their permittivity. PEC boundaries are
+//! not drawn. A result of `lumen run --empty` stores the full scene text, so
+//! its field maps outline geometry the run did not have. The LED report's
+//! crosstalk (dB) is not drawn. No field overlays on the structure beyond
+//! the outline, no animations, no vector formats.
 
 pub mod far_field;
 pub mod figure;
+pub mod led;
 pub mod mode;
 pub mod result;
 pub mod scene;
+pub mod structure;
 
 use std::path::PathBuf;
 use std::str::FromStr;

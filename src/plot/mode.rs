@@ -219,7 +219,7 @@ pub fn mode_map_image(
 
 /// Cell edges across which `eps` (u fastest over the cells of `xe` x `ye`)
 /// changes, merged into straight runs.
-fn index_steps(xe: &[f64], ye: &[f64], eps: &[f64]) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn index_steps(xe: &[f64], ye: &[f64], eps: &[f64]) -> Vec<Vec<(f64, f64)>> {
     let (nu, nv) = (xe.len() - 1, ye.len() - 1);
     let at = |i: usize, j: usize| eps[i + nu * j];
     let differs = |a: f64, b: f64| (a - b).abs() > 1e-6 * a.abs().max(b.abs());

@@ -11,10 +11,14 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, Array3};
 
-use super::figure::{self, ColorScale, Colormap, Heatmap, Image, LineFigure, MapFigure, Panel};
+use super::figure::{self, ColorScale, Colormap, Heatmap, Image, LineFigure, MapFigure, Overlay, Panel};
+use super::led::{has_led_report, LED_REPORT, LED_REPORT_PATH};
+use super::scene::PML_COLOR;
+use super::structure::{pml_overlays, StructureView};
 use super::{on_plane_tolerance, PlotError, Quantity, Slice, AXIS_NAMES};
 use crate::grid::Component;
 use crate::output::{self, FileSummary, MonitorSummary};
+use crate::scene::Scene;
 
 /// What `lumen plot RESULT.h5` draws.
 #[derive(Clone, Debug, Default)]
@@ -47,11 +51,64 @@ pub struct ResultPlot {
 /// Monitor types `lumen plot` draws.
 const PLOTTABLE: [&str; 6] = ["dft_fields", "snapshot", "flux", "source_power", "far_field", "mode"];
 
+/// Whether `--monitor NAME` asks for the LED report: "/led/report", or
+/// "led" when no monitor has that name.
+fn is_led_report(s: &FileSummary, name: Option<&str>) -> bool {
+    match name {
+        Some(LED_REPORT_PATH) => true,
+        Some(LED_REPORT) => !s.monitors.iter().any(|m| m.name == LED_REPORT),
+        _ => false,
+    }
+}
+
+/// What `lumen plot RESULT.h5` draws without `--monitor`: every monitor
+/// that can be drawn, in the file's order, then the LED report when the
+/// file has one ("led", or "/led/report" when a monitor is called "led").
+pub fn plot_targets(path: &Path) -> Result<Vec<String>, PlotError> {
+    let s = output::read_summary(path)?;
+    let mut v: Vec<String> = s
+        .monitors
+        .iter()
+        .filter(|m| PLOTTABLE.contains(&m.kind.as_str()))
+        .map(|m| m.name.clone())
+        .collect();
+    if has_led_report(path)? {
+        v.push(if is_led_report(&s, Some(LED_REPORT)) {
+            LED_REPORT.to_string()
+        } else {
+            LED_REPORT_PATH.to_string()
+        });
+    }
+    Ok(v)
+}
+
 /// Read the monitor and draw it.
 pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, PlotError> {
     let summary = output::read_summary(path)?;
-    let m = pick_monitor(path, &summary, opts.monitor.as_deref())?;
     let name = file_name(path);
+    if is_led_report(&summary, opts.monitor.as_deref()) && has_led_report(path)? {
+        for (given, option) in [
+            (opts.wavelength_um.is_some(), "--wavelength-um"),
+            (opts.component.is_some(), "--component"),
+            (opts.quantity.is_some(), "--quantity"),
+            (opts.frame.is_some(), "--frame"),
+            (opts.slice.is_some(), "--slice"),
+        ] {
+            if given {
+                return Err(PlotError::invalid(
+                    option,
+                    "does not apply: the LED report is drawn over all its wavelengths",
+                ));
+            }
+        }
+        let (image, description) = super::led::led_report_plot(path, &name)?;
+        return Ok(ResultPlot {
+            image,
+            monitor: "led".to_string(),
+            description,
+        });
+    }
+    let m = pick_monitor(path, &summary, opts.monitor.as_deref())?;
     let (image, description) = match m.kind.as_str() {
         "dft_fields" => {
             forbid(opts.frame.is_some(), "--frame", "applies to snapshot monitors", m)?;
@@ -302,7 +359,7 @@ fn dft_plot(path: &Path, file: &str, s: &FileSummary, m: &MonitorSummary, opts: 
     }
     notes.push("DFT fields, units with c = ε0 = μ0 = 1".into());
     let title = format!("{file}: `{}` {} at {what}", m.name, field.label);
-    let image = draw_field(field, s, &m.name, &title, &notes.join("    "), opts.slice)?;
+    let image = draw_field(field, s, &m.name, &title, &notes.join("    "), opts.slice, Some(wl))?;
     Ok((image, format!("monitor `{}`: {} at wavelength {wl} um", m.name, quantity_name(q))))
 }
 
@@ -369,7 +426,7 @@ fn snapshot_plot(
         label,
         signed: q == Quantity::Real,
     };
-    let image = draw_field(field, s, &m.name, &title, &notes, opts.slice)?;
+    let image = draw_field(field, s, &m.name, &title, &notes, opts.slice, None)?;
     Ok((
         image,
         format!(
@@ -396,7 +453,73 @@ fn quantity_label(q: Quantity, c: &str) -> String {
 
 /// Draw a field on its samples: a map for a plane (or a slice of a box), a
 /// line plot for a line of samples.
-fn draw_field(f: Field, s: &FileSummary, monitor: &str, title: &str, footer: &str, slice: Option<Slice>) -> Result<Image, PlotError> {
+/// The scene a result file was run from, rebuilt from its stored text
+/// (`scene` attribute) on the CPU; an error says why it cannot be.
+pub fn stored_scene(s: &FileSummary) -> Result<Scene, String> {
+    let scene = crate::scene::parse(&s.scene, &s.scene_path, &[], false).map_err(|e| {
+        let first = e.to_string();
+        format!("the stored scene does not load ({})", first.lines().next().unwrap_or(""))
+    })?;
+    let g = &scene.prepared.grid;
+    let shape = g.shape();
+    let same = (0..3).all(|a| shape[a] as u64 == s.grid_shape[a]) && (g.dx - s.cell_size_um).abs() <= 1e-9 * s.cell_size_um;
+    if !same {
+        return Err(format!(
+            "the stored scene gives a grid of {:?} cells of {} µm, the file {:?} of {} µm",
+            shape,
+            super::fmt_num(g.dx),
+            s.grid_shape,
+            super::fmt_num(s.cell_size_um)
+        ));
+    }
+    Ok(scene)
+}
+
+/// The structure's outline, metals and PML over a field map on `plane`,
+/// with the footer lines that explain them; a line saying why not when the
+/// stored scene cannot be rebuilt.
+fn structure_overlays(
+    s: &FileSummary,
+    plane: Slice,
+    map: &Heatmap,
+    ranges: ((f64, f64), (f64, f64)),
+    wavelength_um: Option<f64>,
+) -> (Vec<Overlay>, Vec<String>) {
+    let scene = match stored_scene(s) {
+        Ok(scene) => scene,
+        Err(why) => return (Vec::new(), vec![format!("structure and PML not drawn: {why}")]),
+    };
+    let p = &scene.prepared;
+    let two_d = s.dimensions == 2;
+    let wl = wavelength_um.or_else(|| super::scene::scene_wavelength_um(&scene));
+    let view = StructureView::new(&scene.simulation.structure, !two_d, wl);
+    let off = s.origin_offset_um;
+    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off);
+    let mut overlays = view.overlays(&ids, &map.x_edges, &map.y_edges, false);
+    let pml = pml_overlays(p, off, plane, ranges, PML_COLOR, PML_ALPHA);
+    let mut line = "cyan: steps between media (the stored scene, unsmoothed)".to_string();
+    if !pml.is_empty() {
+        line.push_str("    green: PML");
+    }
+    overlays.extend(pml);
+    let mut lines = vec![line];
+    lines.extend(view.metal_note());
+    (overlays, lines)
+}
+
+/// PML shading over field maps: lighter than over the permittivity, so
+/// that the field stays readable under it.
+const PML_ALPHA: f64 = 0.25;
+
+fn draw_field(
+    f: Field,
+    s: &FileSummary,
+    monitor: &str,
+    title: &str,
+    footer: &str,
+    slice: Option<Slice>,
+    wavelength_um: Option<f64>,
+) -> Result<Image, PlotError> {
     let dims = s.dimensions as usize;
     let dx = s.cell_size_um;
     let n = [f.values.shape()[2], f.values.shape()[1], f.values.shape()[0]];
@@ -517,6 +640,8 @@ fn draw_field(f: Field, s: &FileSummary, monitor: &str, title: &str, footer: &st
             label: f.label.clone(),
         }
     };
+    let (overlays, notes) = structure_overlays(s, plane, &map, (x_range, y_range), wavelength_um);
+    let footer = std::iter::once(footer.to_string()).chain(notes).collect::<Vec<_>>().join("\n");
     let caption = if dims == 2 {
         "xy plane (2D)".to_string()
     } else {
@@ -536,10 +661,10 @@ fn draw_field(f: Field, s: &FileSummary, monitor: &str, title: &str, footer: &st
             x_range,
             y_range,
             map,
-            overlays: Vec::new(),
+            overlays,
         }],
         scale,
-        footer: Some(footer.to_string()),
+        footer: Some(footer),
     })
 }
 

@@ -13,18 +13,21 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::figure::{self, ColorScale, Colormap, Heatmap, Image, MapFigure, Overlay, Panel};
+use super::structure::{pml_overlays, StructureView};
 use super::{fmt_num, on_plane_tolerance, PlotError, Slice, AXIS_NAMES};
 use crate::grid::Component;
 use crate::monitor::MonitorKind;
 use crate::scene::Scene;
 use crate::sim::Prepared;
-use crate::source::SourceShape;
+use crate::source::{SourceShape, TimeProfile};
 
 /// Overlay colours.
 pub const SOURCE_COLOR: [u8; 3] = [220, 20, 30];
 pub const MONITOR_COLOR: [u8; 3] = [20, 110, 255];
 pub const PML_COLOR: [u8; 3] = [0, 150, 60];
 const PML_ALPHA: f64 = 0.3;
+/// Most dipole positions of an LED drawn as dots on one slice.
+const LED_DOTS_MAX: usize = 200;
 
 /// What `lumen plot SCENE` draws.
 #[derive(Clone, Debug, Default)]
@@ -81,16 +84,30 @@ pub fn scene_figure(scene: &Scene, p: &Prepared, opts: &ScenePlotOptions) -> Res
         }
         (_, None) => vec![Slice::central(2), Slice::central(1), Slice::central(0)],
     };
-    let panels: Vec<Panel> = slices.iter().map(|s| slice_panel(scene, p, *s, opts.component)).collect();
-    let (mut lo, mut hi) = (1.0f64, f64::NEG_INFINITY);
+    let view = StructureView::new(&scene.simulation.structure, d == 3, scene_wavelength_um(scene));
+    let panels: Vec<Panel> = slices.iter().map(|s| slice_panel(scene, p, &view, *s, opts.component)).collect();
+    // The scale spans the scene's own values (metal cells are drawn by
+    // their hatch, not by their eps_inf), so that a small index step (1.50 in
+    // 1.45) spans the whole grey range rather than a few levels of it.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in &panels {
-        for &v in &p.map.values {
-            lo = lo.min(v);
-            hi = hi.max(v);
+        let metal = p.overlays.iter().find_map(|o| match o {
+            Overlay::Cells { mask, .. } => Some(mask),
+            _ => None,
+        });
+        for ((j, i), &v) in p.map.values.indexed_iter() {
+            let covered = metal.is_some_and(|m| m.get([j, i]).copied().unwrap_or(false));
+            if v.is_finite() && !covered {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
         }
     }
-    // A uniform medium (or NaN from nowhere) still gets a scale: white at its value.
-    if hi.is_nan() || hi - lo <= 1e-9 {
+    if !lo.is_finite() {
+        (lo, hi) = (1.0, 1.0);
+    }
+    // A uniform medium still gets a scale: white at its value.
+    if hi - lo <= 1e-9 {
         hi = lo + 1.0;
     }
     let name = scene
@@ -115,14 +132,61 @@ pub fn scene_figure(scene: &Scene, p: &Prepared, opts: &ScenePlotOptions) -> Res
             max: hi,
             label: "relative permittivity ε".into(),
         },
-        footer: Some(format!(
-            "red: sources    blue: monitors, probes    green: PML    {cells} of {} µm",
-            fmt_num(grid.dx)
-        )),
+        footer: Some({
+            let mut lines = vec![
+                format!(
+                    "red: sources    blue: monitors, probes    green: PML    {cells} of {} µm",
+                    fmt_num(grid.dx)
+                ),
+                format!(
+                    "ε from {} to {} (n {} to {})    cyan: steps between media",
+                    fmt_num(lo),
+                    fmt_num(hi),
+                    fmt_num(lo.sqrt()),
+                    fmt_num(hi.sqrt())
+                ),
+            ];
+            if let Some(l) = &scene.led {
+                lines.push(format!(
+                    "red box: the active region of LED `{}`, red dots: its {} dipole positions",
+                    l.name,
+                    l.positions_um.len()
+                ));
+            }
+            if let Some(note) = view.metal_note() {
+                lines.push(note);
+            }
+            lines.join("\n")
+        }),
     })
 }
 
-fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component>) -> Panel {
+/// The wavelength media are drawn at: the first source's centre wavelength.
+pub fn scene_wavelength_um(scene: &Scene) -> Option<f64> {
+    scene.simulation.sources.first().map(|s| match s.profile {
+        TimeProfile::GaussianPulse { wavelength_um, .. } | TimeProfile::Continuous { wavelength_um, .. } => wavelength_um,
+    })
+}
+
+/// An LED's active region as the scene file gives it (`center_um`,
+/// `size_um` of its `[[sources]]` entry), in scene coordinates: (min, max).
+pub fn led_region_um(scene: &Scene) -> Option<([f64; 3], [f64; 3])> {
+    let led = scene.led.as_ref()?;
+    let doc: toml::Table = scene.text.parse().ok()?;
+    let entry = doc.get("sources")?.as_array()?.get(led.source)?;
+    let vec3 = |key: &str| -> Option<[f64; 3]> {
+        let a = entry.get(key)?.as_array()?;
+        let mut v = [0.0; 3];
+        for (k, x) in a.iter().enumerate().take(3) {
+            v[k] = x.as_float().or_else(|| x.as_integer().map(|i| i as f64))?;
+        }
+        Some(v)
+    };
+    let (c, z) = (vec3("center_um")?, vec3("size_um")?);
+    Some(([0, 1, 2].map(|a| c[a] - 0.5 * z[a]), [0, 1, 2].map(|a| c[a] + 0.5 * z[a])))
+}
+
+fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, comp: Option<Component>) -> Panel {
     let grid = &p.grid;
     let d = grid.dims.count();
     let n = grid.shape();
@@ -181,39 +245,24 @@ fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component
         values,
     };
 
-    let mut overlays = Vec::new();
-    // PML slabs of the two in-plane axes, and the whole panel when the slice
-    // itself lies in a PML of the normal axis.
-    for (a, other) in [(u, v), (v, u)] {
-        let t = [p.boundaries.pml_cells(a, 0), p.boundaries.pml_cells(a, 1)].map(|c| c as f64 * dx);
-        let full = range(other);
-        for (side, span) in [(0, (0.0, t[0])), (1, (size[a] - t[1], size[a]))] {
-            if t[side] > 0.0 {
-                let span = (span.0 - off[a], span.1 - off[a]);
-                let (x, y) = if a == u { (span, full) } else { (full, span) };
-                overlays.push(Overlay::Shade {
-                    x,
-                    y,
-                    color: PML_COLOR,
-                    alpha: PML_ALPHA,
-                });
-            }
-        }
-    }
     let centre_w = 0.5 * (slab_lo + slab_hi);
     let in_pml =
         !two_d && (centre_w < p.boundaries.pml_cells(w, 0) as f64 * dx || centre_w > size[w] - p.boundaries.pml_cells(w, 1) as f64 * dx);
-    if in_pml {
-        overlays.push(Overlay::Shade {
-            x: x_range,
-            y: y_range,
-            color: PML_COLOR,
-            alpha: PML_ALPHA,
-        });
-    }
+    // Media at the drawn cells' centres: the steps between them, metals.
+    let plane = Slice {
+        axis: w,
+        position_um: if two_d { 0.0 } else { centre_w - off[w] },
+    };
+    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off);
+    let mut overlays = view.overlays(&ids, &map.x_edges, &map.y_edges, true);
+    overlays.extend(pml_overlays(p, off, plane, (x_range, y_range), PML_COLOR, PML_ALPHA));
 
     let to_scene = |g: [f64; 3]| [0, 1, 2].map(|a| g[a] - off[a]);
-    for s in &scene.simulation.sources {
+    let led = scene.led.as_ref().map(|l| l.source);
+    for (n, s) in scene.simulation.sources.iter().enumerate() {
+        if Some(n) == led {
+            continue; // drawn whole below
+        }
         match &s.shape {
             SourceShape::Point { position_um } => {
                 if meets(position_um[w], position_um[w]) {
@@ -264,6 +313,31 @@ fn slice_panel(scene: &Scene, p: &Prepared, slice: Slice, comp: Option<Component
                         label: None,
                     });
                 }
+            }
+        }
+    }
+    // An LED: its active region (outlined, tinted) and a dot per dipole position.
+    if let Some(l) = &scene.led {
+        if let Some((a, b)) = led_region_um(scene) {
+            if meets(a[w] + off[w], b[w] + off[w]) {
+                overlays.push(Overlay::Outline {
+                    x: (a[u], b[u]),
+                    y: (a[v], b[v]),
+                    color: SOURCE_COLOR,
+                    fill_alpha: 0.25,
+                    label: None,
+                });
+            }
+        }
+        let on: Vec<[f64; 3]> = l.positions_um.iter().filter(|q| meets(q[w], q[w])).map(|q| to_scene(*q)).collect();
+        // Dots while they stay apart; beyond that the region says enough.
+        if on.len() <= LED_DOTS_MAX {
+            for q in on {
+                overlays.push(Overlay::Dot {
+                    x: q[u],
+                    y: q[v],
+                    color: SOURCE_COLOR,
+                });
             }
         }
     }
