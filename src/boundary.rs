@@ -138,6 +138,33 @@ impl Boundaries {
     }
 }
 
+impl Pml {
+    /// The graded conductivity (eps0 c / um) at `depth` (0 at the inner
+    /// edge, 1 at the outer wall) for cells of `dx` um.
+    pub fn sigma(&self, depth: f64, dx: f64) -> f64 {
+        let sigma_max = self.sigma_factor * 0.8 * (self.order + 1.0) / dx;
+        sigma_max * depth.clamp(0.0, 1.0).powf(self.order)
+    }
+}
+
+impl Boundaries {
+    /// The PML conductivity along `axis` at `x` cells from the low face (a
+    /// sample position: i for samples on cell corners, i + 1/2 between
+    /// them), 0 outside the PML slabs: the grading the CPML uses.
+    pub fn pml_sigma(&self, grid: &Grid, axis: usize, x: f64) -> f64 {
+        if axis >= grid.dims.count() {
+            return 0.0;
+        }
+        let n = grid.shape()[axis] as f64;
+        let (lo, hi) = (self.pml_cells(axis, 0) as f64, self.pml_cells(axis, 1) as f64);
+        match self.faces[axis] {
+            [Boundary::Pml(p), _] if x < lo => p.sigma((lo - x) / lo, grid.dx),
+            [_, Boundary::Pml(p)] if x > n - hi => p.sigma((x - (n - hi)) / hi, grid.dx),
+            _ => 0.0,
+        }
+    }
+}
+
 /// CPML update coefficients for one axis, per slab layer.
 ///
 /// Layer s runs over the low slab (s < lo, cell index i = s) then the high
@@ -185,8 +212,7 @@ impl PmlProfile {
         let at = |pml: &Pml, depth: f64| -> (f32, f32, f32) {
             // depth in [0, 1]: 0 at the inner edge, 1 at the outer wall.
             let depth = depth.clamp(0.0, 1.0);
-            let sigma_max = pml.sigma_factor * 0.8 * (pml.order + 1.0) / dx;
-            let sigma = sigma_max * depth.powf(pml.order);
+            let sigma = pml.sigma(depth, dx);
             let kappa = 1.0 + (pml.kappa_max - 1.0) * depth.powf(pml.order);
             let alpha = pml.alpha_max * (1.0 - depth);
             let bcoef = (-(sigma / kappa + alpha) * dt).exp();

@@ -304,13 +304,13 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
     })
 }
 
-const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a dispersive material inside \
-     the PML (keep metals and other poles out of it) or a time step too long for a dispersive material \
-     (`lumen check` tests the bulk condition); the results are written, marked incomplete";
+const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a time step too long for a \
+     dispersive material (`lumen check` tests the bulk condition) or a material with gain; the results are \
+     written, marked incomplete";
 /// The same causes, after a place and time.
-const DIVERGED_CAUSES: &str = "Usual causes: a dispersive material inside the PML (keep metals and other poles \
-     out of it), a time step too long for a dispersive material (`lumen check` tests the bulk condition), or a \
-     material with gain; the results are written, marked incomplete";
+const DIVERGED_CAUSES: &str = "Usual causes: a time step too long for a dispersive material (`lumen check` tests \
+     the bulk condition; a smaller courant helps) or a material with gain; the results are written, marked \
+     incomplete";
 
 /// Steps between two looks for diverging fields, at least.
 const BLOWUP_EVERY: usize = 200;

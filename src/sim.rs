@@ -117,7 +117,8 @@ impl Simulation {
             ));
         }
         let materials = self.structure.rasterize(grid)?;
-        let (cb, ca) = coefficients(grid, &self.boundaries, &materials);
+        let dispersive: Vec<bool> = self.structure.media().iter().map(|m| !m.poles.is_empty()).collect();
+        let (cb, ca) = coefficients(grid, &self.boundaries, &materials, &dispersive);
         let pml = [0, 1, 2].map(|a| PmlProfile::new(grid, &self.boundaries, a));
         let (source_layers, magnetic_layers, profiles, delays) = self.rasterize_sources(&materials)?;
         for m in &self.monitors {
@@ -504,32 +505,64 @@ fn region_samples(grid: &Grid, c: Component, min_um: [f64; 3], max_um: [f64; 3],
     Ok((out, zero_dims))
 }
 
-/// E update coefficients, with tangential E held at zero on low PEC faces.
-fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
+/// Conductivity added to dispersive media inside a PML (eps0 c / um), for
+/// E component `a` of the cell at flat index `idx`: the sum over the axes
+/// of the PML's own graded conductivity at the sample. A CPML is unstable
+/// with some dispersive media running through it (a Drude-Lorentz metal:
+/// surface plasmons with backward-wave branches, Becache, Joly and Vinoles,
+/// Math. Comp. 87, 2775 (2018)); an ohmic loss keeps a passive medium
+/// passive, so the metal's own fields are damped there before any growth
+/// sets in (MEEP's and Tidy3D's adiabatic absorbers rest on the same fact).
+/// Outside the PMLs, and for non-dispersive media, nothing changes.
+fn pml_absorber(grid: &Grid, b: &Boundaries, m: &MaterialGrid, dispersive: &[bool], a: usize, idx: usize) -> f64 {
+    let medium = m.medium[a].get(idx).copied().unwrap_or(0) as usize;
+    if !dispersive.get(medium).copied().unwrap_or(false) {
+        return 0.0;
+    }
+    let (nx, ny) = (grid.nx, grid.ny);
+    let ijk = [idx % nx, (idx / nx) % ny, idx / (nx * ny)];
+    (0..grid.dims.count())
+        .map(|w| b.pml_sigma(grid, w, ijk[w] as f64 + if w == a { 0.5 } else { 0.0 }))
+        .sum()
+}
+
+/// E update coefficients, with tangential E held at zero on low PEC faces
+/// and dispersive media inside a PML made lossy ([`pml_absorber`]).
+fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid, dispersive: &[bool]) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
     let dtdx = grid.dt / grid.dx;
     let half_dt = 0.5 * grid.dt;
     use rayon::prelude::*;
     let mut cb: [Vec<f32>; 3] = Default::default();
     let mut ca: [Vec<f32>; 3] = Default::default();
+    let any_pml = (0..grid.dims.count()).any(|w| b.pml_cells(w, 0) + b.pml_cells(w, 1) > 0);
+    let absorbs = any_pml && dispersive.iter().any(|&d| d);
+    let absorber = |a: usize, idx: usize| {
+        if absorbs {
+            pml_absorber(grid, b, m, dispersive, a, idx)
+        } else {
+            0.0
+        }
+    };
     // ca only for a lossy run: a lossless one never reads it (and at 256^3
     // it would be 64 MiB per component at the peak of preparation).
-    let lossy = m.has_loss();
+    let lossy = m.has_loss() || (absorbs && (0..3).any(|a| (0..m.eps[a].len()).into_par_iter().any(|i| absorber(a, i) > 0.0)));
     for a in 0..3 {
         let (e, s) = (&m.eps[a], &m.sigma[a]);
+        let sigma = |i: usize| s.get(i).copied().unwrap_or(0.0) as f64 + absorber(a, i);
         cb[a] = e
             .par_iter()
-            .zip(s.par_iter())
-            .map(|(&e, &s)| {
-                let (e, s) = (e as f64, s as f64);
+            .enumerate()
+            .map(|(i, &e)| {
+                let (e, s) = (e as f64, sigma(i));
                 (dtdx / e / (1.0 + s * half_dt / e)) as f32
             })
             .collect();
         if lossy {
             ca[a] = e
                 .par_iter()
-                .zip(s.par_iter())
-                .map(|(&e, &s)| {
-                    let x = s as f64 * half_dt / e as f64;
+                .enumerate()
+                .map(|(i, &e)| {
+                    let x = sigma(i) * half_dt / e as f64;
                     ((1.0 - x) / (1.0 + x)) as f32
                 })
                 .collect();
