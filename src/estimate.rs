@@ -9,9 +9,8 @@
 //! cell no longer changes much: the grid is out of cache either way). Rates
 //! are cached per engine and kind of grid in `$XDG_CACHE_HOME/lumen/rates.json`
 //! (else `~/.cache/lumen/rates.json`), so only the first `check` of a kind
-//! pays for the calibration. Monitors are not part of the stand-in: a run
-//! with large DFT monitors (a 3D far-field box at many wavelengths) is slower
-//! than the estimate.
+//! pays for the calibration. Monitors are not part of the stand-in: `check`
+//! counts each DFT accumulator (sample x wavelength) as one more cell.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -147,11 +146,13 @@ fn write_cache(c: &BTreeMap<String, f64>) {
 }
 
 /// Steps a run that stops when its fields have decayed typically takes: the
-/// end of the last pulsed source, then light crossing the domain three
-/// times at the domain's mean index (the mean of sqrt(eps) over the cells:
+/// end of the last pulsed source, then light crossing the domain (its
+/// diagonal) twice at the domain's mean index (the mean of sqrt(eps) over the cells:
 /// a thin slab in a long air-filled domain barely slows the pulse, a domain
 /// filled with glass does), the time the pulse takes to leave through the
-/// boundaries in a structure without strong resonances. A resonator (a
+/// boundaries in a structure without strong resonances (measured: 1.4
+/// crossings for a dipole in vacuum, 3.7 for a glass slab's Fabry-Perot
+/// decaying to 1e-6, scripts/check_estimates.py). A resonator (a
 /// high-Q cavity, a long waveguide bounded by reflectors) rings longer; the
 /// cap (`max_fs`) bounds that.
 pub fn typical_decay_steps(sim: &Simulation, p: &Prepared) -> usize {
@@ -163,5 +164,5 @@ pub fn typical_decay_steps(sim: &Simulation, p: &Prepared) -> usize {
     let end = sim.sources.iter().filter_map(|s| s.profile.end_time()).fold(0.0, f64::max);
     let size = g.size_um();
     let diagonal = size.iter().take(g.dims.count()).map(|s| s * s).sum::<f64>().sqrt();
-    ((end + 3.0 * diagonal * n_mean) / g.dt).ceil() as usize
+    ((end + 2.0 * diagonal * n_mean) / g.dt).ceil() as usize
 }
