@@ -43,6 +43,7 @@ pub mod modes;
 pub mod monitor;
 pub mod output;
 pub mod plot;
+pub mod reciprocity;
 pub mod run;
 pub mod scene;
 pub mod sim;

@@ -201,7 +201,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
     let steps = stepper.steps_done();
 
     // Gather whatever was computed, even after a failure.
-    let (monitors, report, extra) = if let Some(led) = &scene.led {
+    let (monitors, mut report, mut extra) = if let Some(led) = &scene.led {
         // The completed runs' sums (all of them unless stopped early).
         let monitors = acc.results();
         let mut report = None;
@@ -237,6 +237,29 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         }
         (monitors, None, Vec::new())
     };
+    // Coupling maps: one reverse run per port mode, as long as the run itself.
+    if failure.is_none() && !scene.coupling_maps.is_empty() {
+        if opts.progress != ProgressMode::None {
+            eprintln!(
+                "coupling maps: {} reverse run(s) of {steps} steps",
+                scene.coupling_maps.iter().map(|m| m.modes.len()).sum::<usize>()
+            );
+        }
+        match crate::reciprocity::run_maps(scene, engine, steps, &|| opts.interrupt.load(Ordering::SeqCst)) {
+            Ok(maps) => {
+                let mut text = report.take().unwrap_or_default();
+                for m in &maps {
+                    text.push_str(&m.summary());
+                    extra.push(m.group());
+                }
+                report = Some(text);
+            }
+            Err(e) => {
+                stop_reason = format!("failed: {e}");
+                failure = Some(e.into());
+            }
+        }
+    }
 
     let probes: Vec<ProbeRecord> = sim.probes[..user_probes]
         .iter()

@@ -86,6 +86,8 @@ pub struct Scene {
     /// The incoherent emitter, when the scene's source is an LED: its runs
     /// move `simulation.sources[led.source]` (see [`crate::led`]).
     pub led: Option<crate::led::Led>,
+    /// Coupling maps asked for on ports (run by reciprocity after the run).
+    pub coupling_maps: Vec<crate::reciprocity::CouplingMap>,
     /// Dubious set-ups found when the scene was read (docs/scene-format.md,
     /// "Checks of meaning"); `--strict` makes them errors.
     pub warnings: Vec<Warning>,
@@ -386,6 +388,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         origin_offset_um: b.offset,
         probe_names: m.probe_names,
         led,
+        coupling_maps: m.coupling_maps,
         warnings,
     })
 }
@@ -529,6 +532,7 @@ struct Monitors {
     flux_normalization: BTreeMap<String, FluxNormalization>,
     /// Grid position of the first probe or flux monitor (decay default).
     first_centre: Option<[f64; 3]>,
+    coupling_maps: Vec<crate::reciprocity::CouplingMap>,
 }
 
 impl<'a> Build<'a> {
@@ -1293,6 +1297,7 @@ impl<'a> Build<'a> {
             monitors: Vec::new(),
             flux_normalization: BTreeMap::new(),
             first_centre: None,
+            coupling_maps: Vec::new(),
         };
         let mut names = BTreeSet::new();
         let mut flux = BTreeMap::new(); // name -> wavelengths
@@ -1358,6 +1363,26 @@ impl<'a> Build<'a> {
                         Some(n) => n,
                         None => 4,
                     };
+                    if let Some(c) = &m.coupling_map {
+                        let ck = k("coupling_map");
+                        let modes = c.modes.clone().unwrap_or_else(|| vec![1]);
+                        if let Some(&bad) = modes.iter().find(|&&x| x == 0 || x > max_modes) {
+                            return Err(self.invalid(
+                                format!("{ck}.modes"),
+                                format!("mode numbers from 1 (the fundamental) to the port's `modes` ({max_modes})"),
+                                bad,
+                            ));
+                        }
+                        if let Some(n) = c.emitter_index.filter(|n| !(n.is_finite() && *n >= 1.0)) {
+                            return Err(self.invalid(format!("{ck}.emitter_index"), "a refractive index >= 1", n));
+                        }
+                        out.coupling_maps.push(crate::reciprocity::CouplingMap {
+                            port: name.clone(),
+                            region: self.region(&ck, &c.center_um, &c.size_um, true)?,
+                            modes,
+                            emitter_index: c.emitter_index,
+                        });
+                    }
                     MonitorKind::Mode {
                         region,
                         wavelengths_um,

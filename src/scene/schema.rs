@@ -628,8 +628,20 @@ pub(super) struct ModeSpec {
     pub wavelengths_um: Option<Vec<f64>>,
     pub wavelength_range_um: Option<Vec<f64>>,
     pub points: Option<usize>,
+    pub coupling_map: Option<CouplingMapSpec>,
 }
 spectrum!(ModeSpec);
+
+/// `coupling_map = { ... }` of a port: where a dipole couples into its
+/// modes, by reciprocity (src/reciprocity.rs).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CouplingMapSpec {
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub modes: Option<Vec<usize>>,
+    pub emitter_index: Option<f64>,
+}
 
 /// `type = "far_field"`: near-to-far projection from a closed box.
 #[derive(Deserialize)]
