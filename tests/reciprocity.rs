@@ -70,9 +70,12 @@ const WL: f64 = 0.6;
 
 /// The map of `run_maps` at the dipole's own sample, times the dipole's
 /// |moment spectrum|^2, against the direct run's forward power in mode 1,
-/// for every position and orientation; returns the worst relative error.
+/// for every position and orientation. Returns the worst relative error over
+/// the couplings above 1e-3 of the largest; the others (symmetry-forbidden,
+/// e.g. a z dipole on the mid-plane of a quasi-TE mode) must agree to 1e-4
+/// of the largest in absolute terms.
 fn compare(geometry: &str, port: &str, map: &str, points: &[[f64; 3]], comps: &[Component], dipole_extra: &str) -> f64 {
-    let mut worst = 0.0f64;
+    let mut pairs = Vec::new();
     let mut maps = None;
     for p in points {
         for &c in comps {
@@ -119,8 +122,20 @@ fn compare(geometry: &str, port: &str, map: &str, points: &[[f64; 3]], comps: &[
                 c.name(),
                 100.0 * err
             );
-            assert!(err.is_finite(), "{predicted} vs {measured}");
-            worst = worst.max(err.abs());
+            assert!(predicted.is_finite() && measured.is_finite(), "{predicted} vs {measured}");
+            pairs.push((predicted, measured));
+        }
+    }
+    let largest = pairs.iter().fold(0.0f64, |m, p| m.max(p.1));
+    let mut worst = 0.0f64;
+    for (p, m) in pairs {
+        if m > 1e-3 * largest {
+            worst = worst.max((p / m - 1.0).abs());
+        } else {
+            assert!(
+                (p - m).abs() < 1e-4 * largest,
+                "a weak coupling: {p:e} vs {m:e} (largest {largest:e})"
+            );
         }
     }
     worst
@@ -149,6 +164,50 @@ fn reciprocity_matches_direct_dipole_runs_2d() {
         map,
         &points,
         &[Component::Ex, Component::Ey],
+        "wavelength_um = 0.6\nbandwidth_um = 0.1",
+    );
+    assert!(worst < 0.02, "worst {:.2} %", 100.0 * worst);
+}
+
+/// 3D: an emitter region at the end of a strip waveguide (n = 2.0, 0.5 x
+/// 0.3 um, in n = 1.45), three positions, dipoles along y and z, against
+/// the fundamental (quasi-TE) mode of a port down the strip. Measured:
+/// within 0.4 % (y dipoles; the z dipole off the mid-plane -1 %).
+#[test]
+fn reciprocity_matches_direct_dipole_runs_3d() {
+    let geometry = r#"
+[simulation]
+dimensions = "3d"
+size_um = [3.0, 1.6, 1.4]
+resolution = 25
+background = "clad"
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.32 }
+
+[materials.core]
+index = 2.0
+[materials.clad]
+index = 1.45
+
+[[geometry]]
+type = "box"
+center_um = [1.0, 0.0, 0.0]
+size_um = [3.0, 0.5, 0.3]
+material = "core"
+
+[run]
+until_fs = 150
+"#;
+    let port = "[[monitors]]\nname = \"port\"\ntype = \"mode\"\ncenter_um = [0.9, 0.0, 0.0]\nsize_um = [0.0, 1.2, 1.0]\nmodes = 1\nwavelengths_um = [0.6]\n";
+    let map = "coupling_map = { center_um = [-0.6, 0.0, 0.0], size_um = [0.4, 0.4, 0.3] }\n";
+    let points = [[-0.7, 0.0, 0.0], [-0.55, 0.1, 0.0], [-0.5, -0.08, 0.08]];
+    let worst = compare(
+        geometry,
+        port,
+        map,
+        &points,
+        &[Component::Ey, Component::Ez],
         "wavelength_um = 0.6\nbandwidth_um = 0.1",
     );
     assert!(worst < 0.02, "worst {:.2} %", 100.0 * worst);
