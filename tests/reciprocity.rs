@@ -212,3 +212,41 @@ until_fs = 150
     );
     assert!(worst < 0.02, "worst {:.2} %", 100.0 * worst);
 }
+
+/// As a user runs it: `coupling_map` on a port in a scene file, `lumen run`
+/// prints the map's summary and stores `coupling_maps/<port>/mode<m>`, and
+/// `lumen plot` draws it (every map with the monitors when no --monitor).
+#[test]
+fn coupling_maps_through_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lumen-recip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = format!(
+        "{}\n[[sources]]\ntype = \"dipole\"\nposition_um = [-1.0, 0.0]\ncomponent = \"Ey\"\nwavelength_um = 0.6\nbandwidth_um = 0.1\n\n\
+         [[monitors]]\nname = \"port\"\ntype = \"mode\"\ncenter_um = [1.5, 0.0]\nsize_um = [0.0, 2.0]\nmodes = 2\nwavelengths_um = [0.58, 0.6]\n\
+         coupling_map = {{ center_um = [-1.0, 0.12], size_um = [1.0, 0.5], modes = [1] }}\n",
+        GEOMETRY.replace("POL", "te").replace("RES", "25").replace("until_fs = 250", "until_fs = 120")
+    );
+    let scene = dir.join("s.toml");
+    std::fs::write(&scene, text).unwrap();
+    let lumen = || std::process::Command::new(env!("CARGO_BIN_EXE_lumen"));
+    let out = dir.join("r.h5");
+    let o = lumen().arg("run").arg(&scene).arg("-o").arg(&out).arg("--quiet").output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("coupling map of port `port` mode 1 (TM0)"), "{stdout}");
+    let f = hdf5::File::open(&out).unwrap();
+    let g = f.group("coupling_maps/port/mode1").unwrap();
+    let eff = g.dataset("efficiency_Ey").unwrap().read_dyn::<f64>().unwrap();
+    let x: Vec<f64> = g.dataset("Ey_x_um").unwrap().read_raw().unwrap();
+    assert_eq!(eff.shape()[0], 2, "two wavelengths");
+    assert_eq!(eff.shape()[3], x.len());
+    assert!(x[0] >= -1.51 && *x.last().unwrap() <= -0.49, "scene coordinates: {x:?}");
+    assert!(eff.iter().all(|v| v.is_finite() && *v >= 0.0) && eff.iter().any(|v| *v > 0.0));
+    drop(f);
+    let o = lumen().arg("plot").arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    let png = dir.join("r.coupling_maps_port_mode1.png");
+    assert!(png.exists(), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

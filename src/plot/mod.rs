@@ -65,6 +65,7 @@
 //! crosstalk (dB) is not drawn. No field overlays on the structure beyond
 //! the outline, no animations, no vector formats.
 
+pub mod coupling;
 pub mod far_field;
 pub mod figure;
 pub mod led;

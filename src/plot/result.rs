@@ -79,6 +79,7 @@ pub fn plot_targets(path: &Path) -> Result<Vec<String>, PlotError> {
             LED_REPORT_PATH.to_string()
         });
     }
+    v.extend(super::coupling::map_targets(path)?);
     Ok(v)
 }
 
@@ -105,6 +106,27 @@ pub fn plot_result(path: &Path, opts: &ResultPlotOptions) -> Result<ResultPlot, 
         return Ok(ResultPlot {
             image,
             monitor: "led".to_string(),
+            description,
+        });
+    }
+    if let Some(target) = opts.monitor.as_deref().filter(|m| m.starts_with(super::coupling::MAPS)) {
+        for (given, option) in [
+            (opts.component.is_some(), "--component"),
+            (opts.quantity.is_some(), "--quantity"),
+            (opts.frame.is_some(), "--frame"),
+            (opts.slice.is_some(), "--slice"),
+        ] {
+            if given {
+                return Err(PlotError::invalid(
+                    option,
+                    "does not apply: a coupling map is drawn as the efficiency averaged over orientations",
+                ));
+            }
+        }
+        let (image, description) = super::coupling::coupling_map_plot(path, &name, &summary, target, opts.wavelength_um)?;
+        return Ok(ResultPlot {
+            image,
+            monitor: target.to_string(),
             description,
         });
     }
@@ -171,6 +193,8 @@ pub fn default_output(result_path: &Path, monitor: &str) -> PathBuf {
     let stem = result_path
         .file_stem()
         .map_or_else(|| "result".into(), |s| s.to_string_lossy().into_owned());
+    // Group paths (`coupling_maps/PORT/mode1`) name one file, not folders.
+    let monitor = monitor.trim_start_matches('/').replace('/', "_");
     result_path.with_file_name(format!("{stem}.{monitor}.png"))
 }
 
