@@ -65,10 +65,14 @@ pub fn coupling_map_plot(
     let wls = read("wavelengths_um")?;
     let fi = match wavelength_um {
         None => (wls.len().max(1) - 1) / 2,
-        Some(w) => (0..wls.len())
-            .min_by(|&a, &b| (wls[a] - w).abs().total_cmp(&(wls[b] - w).abs()))
-            .filter(|&i| (wls[i] - w).abs() <= 1e-6 * w)
-            .ok_or_else(|| PlotError::invalid("--wavelength-um", format!("{w} is not one of the map's wavelengths {wls:?}")))?,
+        // The nearest stored wavelength, inside their range.
+        Some(w) => {
+            let (lo, hi) = wls.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+            (0..wls.len())
+                .min_by(|&a, &b| (wls[a] - w).abs().total_cmp(&(wls[b] - w).abs()))
+                .filter(|_| w >= lo * (1.0 - 1e-9) && w <= hi * (1.0 + 1e-9))
+                .ok_or_else(|| PlotError::invalid("--wavelength-um", format!("{w} is outside the map's wavelengths ({lo} to {hi} um)")))?
+        }
     };
     let comps: Vec<Component> = Component::ALL[..3]
         .iter()
