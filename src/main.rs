@@ -682,8 +682,11 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
         StopCondition::Decay { .. } => Some(lumen_fdtd::estimate::typical_decay_steps(&scene.simulation, p).min(steps)),
         StopCondition::Time { .. } => None,
     };
-    // An LED runs once per (position, orientation) left after its symmetry.
-    let runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
+    // An LED runs once per (position, orientation) left after its symmetry;
+    // each mode of a coupling map adds one reverse run of the same length.
+    let map_runs: usize = scene.coupling_maps.iter().map(|m| m.modes.len()).sum();
+    let led_runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
+    let runs = led_runs + map_runs;
     // Work per step: the cells, and the DFT monitors' accumulators (one
     // accumulator update costs about one cell update: a complex phase
     // multiply-add per sample and wavelength; measured 0.7 cell updates on
@@ -698,7 +701,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
                 "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
-                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "setup_seconds": setup_s, "dft_accumulators": p.dft.accumulators, "runs": runs, "warnings": scene.warnings})
+                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "setup_seconds": setup_s, "dft_accumulators": p.dft.accumulators, "runs": runs, "map_runs": map_runs, "warnings": scene.warnings})
         );
     } else {
         println!("scene:     {}", path.display());
@@ -717,15 +720,21 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             units::short(g.courant(), 6)
         );
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
+        if map_runs > 0 {
+            println!(
+                "maps:      {map_runs} coupling-map run{} (one per mapped port mode, by reciprocity)",
+                if map_runs == 1 { "" } else { "s" }
+            );
+        }
         if let Some(l) = &scene.led {
             println!(
-                "LED:       {runs} dipole run{} ({} position{} x {} orientation{}{})",
-                if runs == 1 { "" } else { "s" },
+                "LED:       {led_runs} dipole run{} ({} position{} x {} orientation{}{})",
+                if led_runs == 1 { "" } else { "s" },
                 l.positions_um.len(),
                 if l.positions_um.len() == 1 { "" } else { "s" },
                 l.orientations.len(),
                 if l.orientations.len() == 1 { "" } else { "s" },
-                if runs < l.run_count_without_symmetry() {
+                if led_runs < l.run_count_without_symmetry() {
                     format!(", {} without the declared symmetry", l.run_count_without_symmetry())
                 } else {
                     String::new()
