@@ -68,7 +68,10 @@ fn gaussian_beam_2d_into_a_large_core_matches_the_angular_spectrum() {
     let points: Vec<[f64; 3]> = (-80..=80).map(|j| [xs, yc + j as f64 / RES, 0.0]).collect();
     let weights: Vec<f64> = points.iter().map(|p| (-((p[1] - yc) / W0).powi(2)).exp()).collect();
     let source = Source {
-        shape: SourceShape::Sheet { points_um: points, weights },
+        shape: SourceShape::Sheet {
+            points_um: points,
+            weights,
+        },
         direction: [0.0, 0.0, 1.0],
         amplitude: 1.0,
         profile: TimeProfile::gaussian_band(0.45, 0.55),
@@ -128,7 +131,12 @@ fn gaussian_beam_2d_into_a_large_core_matches_the_angular_spectrum() {
     assert!((na - 0.1).abs() < 1e-4, "NA from the index {na}");
     assert!((core_size - 10.0).abs() <= 1.0 / RES + 1e-9, "core width {core_size}");
     // The beam (w0 = 1) lies in the core: the core flux is the plane's.
-    assert!((core_flux[0] / flux[0] - 1.0).abs() < 1e-3, "core {} plane {}", core_flux[0], flux[0]);
+    assert!(
+        (core_flux[0] / flux[0] - 1.0).abs() < 1e-3,
+        "core {} plane {}",
+        core_flux[0],
+        flux[0]
+    );
     let frac = accepted[0] / flux[0];
     let want = fraction_2d(0.1);
     eprintln!("2D: within NA 0.1 {frac:.5}, case 11 {want:.5}");
@@ -188,7 +196,10 @@ fn gaussian_beam_3d_matches_the_angular_spectrum() {
         }
     }
     let source = Source {
-        shape: SourceShape::Sheet { points_um: points, weights },
+        shape: SourceShape::Sheet {
+            points_um: points,
+            weights,
+        },
         direction: [1.0, 0.0, 0.0],
         amplitude: 1.0,
         profile: TimeProfile::gaussian_band(0.45, 0.55),
@@ -222,8 +233,16 @@ fn gaussian_beam_3d_matches_the_angular_spectrum() {
     else {
         panic!()
     };
-    assert!((core_size / (std::f64::consts::PI * 9.0) - 1.0).abs() < 0.02, "core area {core_size}");
-    assert!((core_flux[0] / flux[0] - 1.0).abs() < 5e-3, "core {} plane {}", core_flux[0], flux[0]);
+    assert!(
+        (core_size / (std::f64::consts::PI * 9.0) - 1.0).abs() < 0.02,
+        "core area {core_size}"
+    );
+    assert!(
+        (core_flux[0] / flux[0] - 1.0).abs() < 5e-3,
+        "core {} plane {}",
+        core_flux[0],
+        flux[0]
+    );
     let frac = accepted[0] / flux[0];
     let want = fraction_3d(0.1);
     eprintln!("3D: within NA 0.1 {frac:.5}, case 11 {want:.5}");
