@@ -63,7 +63,8 @@ pub enum Core {
     /// A disk (a segment in 2D) of this radius about this centre, um.
     Disk { center_um: [f64; 3], radius_um: f64 },
     /// Every sample whose permittivity exceeds the plane's lowest (the
-    /// cladding's) by more than 2% of the plane's contrast.
+    /// cladding's) by more than 2% of the plane's contrast (none on a plane
+    /// of one index, whose NA from the index is then 0: nothing accepted).
     FromIndex,
 }
 
@@ -98,13 +99,10 @@ impl Acceptance {
             Some(na) if na > 0.0 && na.is_finite() => na,
             Some(na) => return Err(Error::invalid(format!("{what}.na"), na, "must be positive")),
             None if contrast > 1e-6 * hi => contrast.sqrt(),
-            None => {
-                return Err(Error::invalid(
-                    format!("{what}.na"),
-                    format!("one permittivity ({lo}) over the plane"),
-                    "no core to take an NA from: give `na` (and `core_radius_um`)",
-                ))
-            }
+            // One index over the plane (e.g. the reference run without
+            // geometry): no core, nothing accepted, as a mode port there
+            // finds no guided mode.
+            None => 0.0,
         };
         let mut mask: [Vec<f64>; 2] = Default::default();
         for p in 0..2 {
@@ -137,7 +135,7 @@ impl Acceptance {
         let d_area = grid.dx.powi(d as i32 - 1);
         let pair = if mask[0].is_empty() { 1 } else { 0 };
         let core_size = mask[pair].iter().sum::<f64>() * d_area;
-        if core_size == 0.0 {
+        if core_size == 0.0 && matches!(core, Core::Disk { .. }) {
             return Err(Error::invalid(
                 format!("{what}.core_radius_um"),
                 "no sample of the plane inside the core",
@@ -191,6 +189,9 @@ impl Acceptance {
     /// frequency `f`: the integral of [`Self::angular_flux`] over |k_t| <= k0 NA.
     pub fn accepted(&self, face: &FaceFields, f: usize, wavelength_um: f64) -> f64 {
         let kmax = TAU / wavelength_um * self.na;
+        if kmax <= 0.0 || self.core_size == 0.0 {
+            return 0.0;
+        }
         let (u, v) = self.window.uv();
         let len = [u, v].map(|a| self.window.shape[a] as f64 * self.dx);
         // Per sampled axis: midpoints of n cells across [-kmax, kmax].
