@@ -137,6 +137,13 @@ enum Sum {
         na_power: Option<Vec<f64>>,
         n_background: f64,
     },
+    Acceptance {
+        na: f64,
+        core_size: f64,
+        accepted: Vec<f64>,
+        core_flux: Vec<f64>,
+        flux: Vec<f64>,
+    },
 }
 
 /// Per run, the headline numbers (for the per-run table of the result file).
@@ -272,6 +279,24 @@ impl Accumulator {
                     },
                     total.clone(),
                 ),
+                MonitorData::Acceptance {
+                    wavelengths_um,
+                    na,
+                    core_size,
+                    accepted,
+                    core_flux,
+                    flux,
+                } => (
+                    wavelengths_um,
+                    Sum::Acceptance {
+                        na: *na,
+                        core_size: *core_size,
+                        accepted: accepted.clone(),
+                        core_flux: core_flux.clone(),
+                        flux: flux.clone(),
+                    },
+                    accepted.clone(),
+                ),
                 MonitorData::DftFields { .. } | MonitorData::Snapshot { .. } => {
                     return Err(Error::invalid(
                         format!("monitors.{}", r.name),
@@ -375,6 +400,20 @@ impl Accumulator {
                         na_fraction: na_power.as_ref().map(|p| p.iter().zip(total).map(|(a, b)| a / b).collect()),
                         n_background: *n_background,
                     },
+                    Sum::Acceptance {
+                        na,
+                        core_size,
+                        accepted,
+                        core_flux,
+                        flux,
+                    } => MonitorData::Acceptance {
+                        wavelengths_um,
+                        na: *na,
+                        core_size: *core_size,
+                        accepted: accepted.clone(),
+                        core_flux: core_flux.clone(),
+                        flux: flux.clone(),
+                    },
                 };
                 MonitorResult { name: name.clone(), data }
             })
@@ -408,7 +447,8 @@ fn mirror(s: &mut Sum, axis: usize) -> Result<()> {
                 }
             }
         }
-        Sum::SourcePower { .. } | Sum::Mode { .. } => {}
+        // Powers through a plane centred on the mirror planes (checked) are their own images.
+        Sum::SourcePower { .. } | Sum::Mode { .. } | Sum::Acceptance { .. } => {}
     }
     Ok(())
 }
@@ -461,6 +501,21 @@ fn merge(into: &mut Sum, from: &Sum) {
             if let (Some(a), Some(b)) = (na_power.as_mut(), n) {
                 add(a, b);
             }
+        }
+        (
+            Sum::Acceptance {
+                accepted, core_flux, flux, ..
+            },
+            Sum::Acceptance {
+                accepted: a,
+                core_flux: c,
+                flux: f,
+                ..
+            },
+        ) => {
+            add(accepted, a);
+            add(core_flux, c);
+            add(flux, f);
         }
         _ => {}
     }

@@ -467,6 +467,9 @@ fn outcome_json(out: &RunOutcome) -> serde_json::Value {
             MonitorData::Mode { wavelengths_um, n_eff, forward, backward, flux, .. } => Some(json!({"name": m.name, "type": "mode",
                 "wavelengths_um": wavelengths_um, "n_eff": n_eff, "forward": forward, "backward": backward, "flux": flux,
                 "mode_names": (0..n_eff.iter().map(Vec::len).max().unwrap_or(0)).map(|k| modes::mode_name(k, out.mode_family)).collect::<Vec<_>>()})),
+            MonitorData::Acceptance { wavelengths_um, na, core_size, accepted, core_flux, flux } => Some(json!({"name": m.name,
+                "type": "acceptance", "wavelengths_um": wavelengths_um, "na": na, "core_size": core_size, "accepted": accepted,
+                "core_flux": core_flux, "flux": flux})),
             MonitorData::SourcePower { wavelengths_um, power, source_spectrum } => {
                 let per_unit: Vec<f64> = power.iter().zip(source_spectrum).map(|(p, s)| p / s.norm_sqr()).collect();
                 Some(json!({"name": m.name, "type": "source_power", "wavelengths_um": wavelengths_um, "power": power, "power_per_unit_source": per_unit}))
@@ -530,6 +533,29 @@ fn print_summary(out: &RunOutcome) {
                         _ => String::new(),
                     };
                     println!("  {w:>10.5} um  total {:.4e}  box flux {:.4e}{frac}", total[f], flux[f]);
+                }
+            }
+            MonitorData::Acceptance {
+                wavelengths_um,
+                na,
+                core_size,
+                accepted,
+                core_flux,
+                flux,
+            } => {
+                let unit = if out.mode_family.is_none() { "um^2" } else { "um" };
+                println!(
+                    "acceptance `{}` (power into the core within NA {na:.4}, geometric approximation; core {core_size:.4} {unit}):",
+                    m.name
+                );
+                for (f, w) in wavelengths_um.iter().enumerate() {
+                    println!(
+                        "  {w:>10.5} um  accepted {:.4e} ({:.4} of the plane's flux)  core flux {:.4e}  plane flux {:.4e}",
+                        accepted[f],
+                        accepted[f] / flux[f],
+                        core_flux[f],
+                        flux[f]
+                    );
                 }
             }
             MonitorData::Mode {

@@ -391,6 +391,7 @@ fn diverged(results: &[MonitorResult]) -> Option<Error> {
                 forward, backward, flux, ..
             } => bad2(forward) || bad2(backward) || bad(flux),
             MonitorData::FarField { total, flux, .. } => bad(total) || bad(flux),
+            MonitorData::Acceptance { accepted, flux, .. } => bad(accepted) || bad(flux),
             MonitorData::DftFields { components, .. } => components.iter().any(|(_, _, a)| a.iter().any(|z| !z.is_finite())),
             MonitorData::Snapshot { frames, .. } => frames.iter().any(|v| !v.is_finite()),
         };

@@ -305,15 +305,15 @@ fn wrong_type() {
     );
     assert_eq!(
         error(&with_line(22, "type = \"fluxx\""), &[]),
-        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found unknown value `fluxx`: did you mean `flux`?"
+        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, `acceptance`, found unknown value `fluxx`: did you mean `flux`?"
     );
     assert_eq!(
         error(&with_line(22, ""), &[]),
-        "scene.toml:20: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found no `type` key"
+        "scene.toml:20: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, `acceptance`, found no `type` key"
     );
     assert_eq!(
         error(&with_line(22, "type = 3"), &[]),
-        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, found an integer"
+        "scene.toml:22: monitors.0.type: expected one of `probe`, `dft`, `flux`, `source_power`, `snapshot`, `mode`, `far_field`, `acceptance`, found an integer"
     );
     assert_eq!(
         error(&with_line(15, "type = \"dipole\"\ncomponent = 3"), &[]),

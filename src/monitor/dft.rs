@@ -129,6 +129,13 @@ pub enum MonitorPlan {
         points: usize,
         na: Option<f64>,
     },
+    Acceptance {
+        name: String,
+        freq0: usize,
+        wavelengths_um: Vec<f64>,
+        face: FluxFace,
+        acceptance: crate::monitor::acceptance::Acceptance,
+    },
 }
 
 impl MonitorPlan {
@@ -139,7 +146,8 @@ impl MonitorPlan {
             | MonitorPlan::SourcePower { name, .. }
             | MonitorPlan::Snapshot { name, .. }
             | MonitorPlan::Mode { name, .. }
-            | MonitorPlan::FarField { name, .. } => name,
+            | MonitorPlan::FarField { name, .. }
+            | MonitorPlan::Acceptance { name, .. } => name,
         }
     }
 }
@@ -274,6 +282,49 @@ impl DftPlan {
                         n_background: (hi as f64).sqrt(),
                         points: (*points).max(4),
                         na: *na,
+                    });
+                }
+                MonitorKind::Acceptance {
+                    region,
+                    wavelengths_um,
+                    core_radius_um,
+                    na,
+                    reverse,
+                } => {
+                    check_wavelengths(&name, wavelengths_um)?;
+                    check_region(grid, &name, region)?;
+                    let what = format!("monitors.{name}");
+                    let window = crate::monitor::mode::PortWindow::new(grid, region, &what)?;
+                    let a = window.axis;
+                    let freq0 = plan.add_freqs(wavelengths_um);
+                    let sign = if *reverse { -1.0 } else { 1.0 };
+                    let face = plan.add_face(
+                        grid,
+                        &name,
+                        region,
+                        a,
+                        0.5 * (region.min_um[a] + region.max_um[a]),
+                        sign,
+                        freq0,
+                        wavelengths_um.len(),
+                        false,
+                    )?;
+                    use crate::monitor::acceptance::{Acceptance, Core};
+                    let core = match core_radius_um {
+                        Some(r) if *r > 0.0 && r.is_finite() => Core::Disk {
+                            center_um: [0, 1, 2].map(|b| 0.5 * (region.min_um[b] + region.max_um[b])),
+                            radius_um: *r,
+                        },
+                        Some(r) => return Err(Error::invalid(format!("{what}.core_radius_um"), r, "must be positive")),
+                        None => Core::FromIndex,
+                    };
+                    let acceptance = Acceptance::new(grid, materials, &window, core, *na, &what)?;
+                    plan.monitors.push(MonitorPlan::Acceptance {
+                        name,
+                        freq0,
+                        wavelengths_um: wavelengths_um.clone(),
+                        face,
+                        acceptance,
                     });
                 }
                 MonitorKind::Mode {
@@ -742,6 +793,17 @@ pub enum MonitorData {
         na_fraction: Option<Vec<f64>>,
         n_background: f64,
     },
+    Acceptance {
+        wavelengths_um: Vec<f64>,
+        /// The numerical aperture used, and the core's area (um^2; width in um in 2D).
+        na: f64,
+        core_size: f64,
+        /// Power through the core within the NA (flux units), the flux through
+        /// the core area, and the flux through the whole plane, per wavelength.
+        accepted: Vec<f64>,
+        core_flux: Vec<f64>,
+        flux: Vec<f64>,
+    },
     Snapshot {
         component: Component,
         /// Positions (um, grid coordinates) along x, y, z.
@@ -943,6 +1005,23 @@ impl DftPlan {
                             backward,
                             forward_amplitude: fa,
                             backward_amplitude: ba,
+                            flux: face_flux(&fields, d_area, nf),
+                        }
+                    }
+                    MonitorPlan::Acceptance {
+                        wavelengths_um,
+                        face,
+                        acceptance,
+                        ..
+                    } => {
+                        let nf = wavelengths_um.len();
+                        let fields = face.fields(nf, acc);
+                        MonitorData::Acceptance {
+                            wavelengths_um: wavelengths_um.clone(),
+                            na: acceptance.na,
+                            core_size: acceptance.core_size,
+                            accepted: (0..nf).map(|f| acceptance.accepted(&fields, f, wavelengths_um[f])).collect(),
+                            core_flux: (0..nf).map(|f| acceptance.core_flux(&fields, f)).collect(),
                             flux: face_flux(&fields, d_area, nf),
                         }
                     }

@@ -9,6 +9,8 @@
 //! - Snapshots: a component on a plane or box every N steps.
 //! - Mode monitors: power in each guided mode through a port, each way (2D).
 //! - Far field: radiated intensity over angles from a closed box (near-to-far).
+//! - Acceptance: the power entering a multimode core within its NA, by an
+//!   angular-spectrum decomposition of the fields on the core face.
 //!
 //! Running DFTs use MEEP's convention F(w) = sum_n f(t_n) exp(i w t_n) dt with
 //! each component sampled at its own time (E at n dt, H at (n - 1/2) dt), and
@@ -16,6 +18,7 @@
 //! added to a running total, so round-off grows with the block length, not
 //! with the run length.
 
+pub mod acceptance;
 pub mod dft;
 pub mod farfield;
 pub mod mode;
@@ -74,6 +77,17 @@ pub enum MonitorKind {
         wavelengths_um: Vec<f64>,
         points: usize,
         na: Option<f64>,
+    },
+    /// Power through the core of a plane within a numerical aperture (see
+    /// [`acceptance`]): `core_radius_um` about the plane's centre, or None
+    /// for the samples above the plane's lowest index; `na` None takes
+    /// sqrt(eps_max - eps_min) over the plane; `reverse` as for flux.
+    Acceptance {
+        region: Region,
+        wavelengths_um: Vec<f64>,
+        core_radius_um: Option<f64>,
+        na: Option<f64>,
+        reverse: bool,
     },
 }
 

@@ -136,7 +136,8 @@ fn wavelengths(m: &MonitorResult) -> Option<&[f64]> {
         | MonitorData::Flux { wavelengths_um, .. }
         | MonitorData::SourcePower { wavelengths_um, .. }
         | MonitorData::Mode { wavelengths_um, .. }
-        | MonitorData::FarField { wavelengths_um, .. } => Some(wavelengths_um),
+        | MonitorData::FarField { wavelengths_um, .. }
+        | MonitorData::Acceptance { wavelengths_um, .. } => Some(wavelengths_um),
         MonitorData::Snapshot { .. } => None,
     }
 }
@@ -211,6 +212,13 @@ fn validate(path: &Path, rec: &RunRecord) -> Res<()> {
                 check_len(path, &name, "flux", flux.len(), nf)?;
                 check_len(path, &name, "total", total.len(), nf)?;
                 check_len(path, &name, "intensity", intensity.len(), nf)?;
+            }
+            MonitorData::Acceptance {
+                accepted, core_flux, flux, ..
+            } => {
+                check_len(path, &name, "accepted", accepted.len(), nf)?;
+                check_len(path, &name, "core_flux", core_flux.len(), nf)?;
+                check_len(path, &name, "flux", flux.len(), nf)?;
             }
             MonitorData::Mode {
                 n_eff,
@@ -529,6 +537,22 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                     w.attr_array(&mg, "na", &[*na])?;
                     w.vec(&mg, "na_fraction", frac)?;
                 }
+            }
+            MonitorData::Acceptance {
+                wavelengths_um,
+                na,
+                core_size,
+                accepted,
+                core_flux,
+                flux,
+            } => {
+                w.attr_str(&mg, "type", "acceptance")?;
+                w.spectrum_axes(&mg, wavelengths_um)?;
+                w.attr_array(&mg, "na", &[*na])?;
+                w.attr_array(&mg, "core_size", &[*core_size])?;
+                w.vec(&mg, "accepted", accepted)?;
+                w.vec(&mg, "core_flux", core_flux)?;
+                w.vec(&mg, "flux", flux)?;
             }
             MonitorData::Mode {
                 wavelengths_um,

@@ -347,7 +347,8 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
             | MonitorKind::Flux { region, .. }
             | MonitorKind::Snapshot { region, .. }
             | MonitorKind::Mode { region, .. }
-            | MonitorKind::FarField { region, .. } => region,
+            | MonitorKind::FarField { region, .. }
+            | MonitorKind::Acceptance { region, .. } => region,
             MonitorKind::SourcePower { .. } => continue,
         };
         if meets(region.min_um[w], region.max_um[w]) {

@@ -319,7 +319,10 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
                             format!("`{}`", mon.name),
                         ))
                     }
-                    MonitorKind::Flux { region, .. } | MonitorKind::Mode { region, .. } | MonitorKind::FarField { region, .. } => region,
+                    MonitorKind::Flux { region, .. }
+                    | MonitorKind::Mode { region, .. }
+                    | MonitorKind::FarField { region, .. }
+                    | MonitorKind::Acceptance { region, .. } => region,
                     MonitorKind::SourcePower { .. } => continue,
                 };
                 for &(a, c) in &l.mirrors {
@@ -1387,6 +1390,33 @@ impl<'a> Build<'a> {
                         region,
                         wavelengths_um,
                         max_modes,
+                        reverse: m.direction == Some(FluxDirection::Minus),
+                    }
+                }
+                MonitorSpec::Acceptance(m) => {
+                    let flat = (0..self.d.min(m.size_um.len()))
+                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
+                        .count();
+                    if flat != 1 {
+                        return Err(self.invalid(
+                            k("size_um"),
+                            "a plane across the core (one zero size; a line in 2D)",
+                            fmt_nums(&m.size_um),
+                        ));
+                    }
+                    let region = self.region(&key, &m.center_um, &m.size_um, true)?;
+                    let wavelengths_um = self.spectrum(&key, m.spectrum())?;
+                    if let Some(na) = m.na {
+                        positive(self.doc, &k("na"), na, "")?;
+                    }
+                    if let Some(r) = m.core_radius_um {
+                        positive(self.doc, &k("core_radius_um"), r, "um")?;
+                    }
+                    MonitorKind::Acceptance {
+                        region,
+                        wavelengths_um,
+                        core_radius_um: m.core_radius_um,
+                        na: m.na,
                         reverse: m.direction == Some(FluxDirection::Minus),
                     }
                 }

@@ -491,6 +491,7 @@ pub(super) enum MonitorType {
     Snapshot,
     Mode,
     FarField,
+    Acceptance,
 }
 
 /// One `[[monitors]]` entry.
@@ -502,6 +503,7 @@ pub(super) enum MonitorSpec {
     Snapshot(SnapshotSpec),
     Mode(ModeSpec),
     FarField(FarFieldSpec),
+    Acceptance(AcceptanceSpec),
 }
 
 impl MonitorSpec {
@@ -514,6 +516,7 @@ impl MonitorSpec {
             MonitorType::Snapshot => MonitorSpec::Snapshot(SnapshotSpec::deserialize(de)?),
             MonitorType::Mode => MonitorSpec::Mode(ModeSpec::deserialize(de)?),
             MonitorType::FarField => MonitorSpec::FarField(FarFieldSpec::deserialize(de)?),
+            MonitorType::Acceptance => MonitorSpec::Acceptance(AcceptanceSpec::deserialize(de)?),
         })
     }
     pub fn name(&self) -> &str {
@@ -525,6 +528,7 @@ impl MonitorSpec {
             MonitorSpec::Snapshot(m) => &m.name,
             MonitorSpec::Mode(m) => &m.name,
             MonitorSpec::FarField(m) => &m.name,
+            MonitorSpec::Acceptance(m) => &m.name,
         }
     }
 }
@@ -659,6 +663,24 @@ pub(super) struct FarFieldSpec {
     pub points: Option<usize>,
 }
 spectrum!(FarFieldSpec);
+
+/// `type = "acceptance"`: power into a multimode core within its NA.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AcceptanceSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    pub name: String,
+    pub center_um: Vec<f64>,
+    pub size_um: Vec<f64>,
+    pub direction: Option<FluxDirection>,
+    pub core_radius_um: Option<f64>,
+    pub na: Option<f64>,
+    pub wavelengths_um: Option<Vec<f64>>,
+    pub wavelength_range_um: Option<Vec<f64>>,
+    pub points: Option<usize>,
+}
+spectrum!(AcceptanceSpec);
 
 /// A source by index (0-based, file order) or by name.
 pub(super) enum SourceRef {

@@ -313,6 +313,7 @@ impl Ctx<'_> {
                     self.region(&key, what, region, closed, true, warnings)?
                 }
                 MonitorKind::Mode { region, .. } => self.region(&key, "a mode port", region, false, true, warnings)?,
+                MonitorKind::Acceptance { region, .. } => self.region(&key, "an acceptance plane", region, false, true, warnings)?,
                 MonitorKind::FarField { region, .. } => self.region(&key, "a far-field box", region, true, true, warnings)?,
                 // Field maps may show the PML; only a plane's own position counts.
                 MonitorKind::DftFields { region, .. } => self.region(&key, "a field monitor's plane", region, false, false, warnings)?,
@@ -338,6 +339,7 @@ impl Ctx<'_> {
             let (own, wavelengths) = match &m.kind {
                 MonitorKind::Flux { wavelengths_um, .. }
                 | MonitorKind::Mode { wavelengths_um, .. }
+                | MonitorKind::Acceptance { wavelengths_um, .. }
                 | MonitorKind::FarField { wavelengths_um, .. }
                 | MonitorKind::DftFields { wavelengths_um, .. } => (None, wavelengths_um),
                 MonitorKind::SourcePower { source, wavelengths_um } => (Some(*source), wavelengths_um),
@@ -350,6 +352,7 @@ impl Ctx<'_> {
                         MonitorSpec::Flux(s) => s.spectrum().list.is_some(),
                         MonitorSpec::Mode(s) => s.spectrum().list.is_some(),
                         MonitorSpec::FarField(s) => s.spectrum().list.is_some(),
+                        MonitorSpec::Acceptance(s) => s.spectrum().list.is_some(),
                         MonitorSpec::SourcePower(s) => s.spectrum().list.is_some(),
                         MonitorSpec::Probe(_) | MonitorSpec::Snapshot(_) => continue,
                     };

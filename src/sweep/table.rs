@@ -82,7 +82,8 @@ pub fn split_metric(name: &str) -> Option<(&str, f64)> {
 /// `power` and `power_per_unit_source`; per `mode` monitor `flux` and the
 /// power in guided mode k along and against the port, `forwardK` and
 /// `backwardK` (NaN where the wavelength has fewer guided modes); per
-/// `far_field` monitor `flux`, `total` and, with an NA, `na_fraction`.
+/// `far_field` monitor `flux`, `total` and, with an NA, `na_fraction`; per
+/// `acceptance` monitor `accepted`, `core_flux` and `flux`.
 pub fn metrics_from_file(path: &Path) -> Result<(FileSummary, Vec<(String, f64)>), OutputError> {
     let s = read_summary(path)?;
     let mut out = Vec::new();
@@ -94,6 +95,7 @@ pub fn metrics_from_file(path: &Path) -> Result<(FileSummary, Vec<(String, f64)>
             "source_power" => &["power", "power_per_unit_source"],
             "far_field" if has("na_fraction") => &["flux", "total", "na_fraction"],
             "far_field" => &["flux", "total"],
+            "acceptance" => &["accepted", "core_flux", "flux"],
             _ => &[],
         };
         let labels = labels(&m.wavelengths_um);
@@ -546,6 +548,17 @@ mod tests {
                     flux: vec![0.9, 0.8],
                 },
             },
+            MonitorResult {
+                name: "core".into(),
+                data: MonitorData::Acceptance {
+                    wavelengths_um: wl.clone(),
+                    na: 0.2,
+                    core_size: 3.0,
+                    accepted: vec![0.25, 0.5],
+                    core_flux: vec![0.75, 1.0],
+                    flux: vec![1.0, 2.0],
+                },
+            },
         ];
         let normalized = vec![NormalizedFlux {
             monitor: "trans".into(),
@@ -596,6 +609,9 @@ mod tests {
         assert_eq!(get("far.total@0.6um"), 3.5);
         assert_eq!(get("far.na_fraction@0.6um"), 0.75);
         assert!(!m.iter().any(|(k, _)| k.starts_with("far.intensity")));
+        assert_eq!(get("core.accepted@0.6um"), 0.5);
+        assert_eq!(get("core.core_flux@0.5um"), 0.75);
+        assert_eq!(get("core.flux@0.6um"), 2.0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
