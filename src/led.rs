@@ -696,12 +696,13 @@ fn nas_total(results: &[MonitorResult], name: &str) -> Vec<f64> {
 
 /// The report as a text table.
 pub fn format_report(led: &Led, rows: &[ReportRow], runs: usize, runs_without_symmetry: usize) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut s = format!(
-        "Emitter `{}`: {} dipole runs ({} positions x {} orientations{}), spectrum {} um FWHM {} um\n",
+        "Emitter `{}`: {} ({} x {}{}), spectrum {} um FWHM {} um\n",
         led.name,
-        runs,
-        led.positions_um.len(),
-        led.orientations.len(),
+        plural(runs, "dipole run"),
+        plural(led.positions_um.len(), "position"),
+        plural(led.orientations.len(), "orientation"),
         if runs < runs_without_symmetry {
             format!(", {runs_without_symmetry} without symmetry")
         } else {
