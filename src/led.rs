@@ -136,6 +136,7 @@ enum Sum {
         na: Option<f64>,
         na_power: Option<Vec<f64>>,
         n_background: f64,
+        plane: Option<crate::monitor::farfield::FarFieldPlane>,
     },
 }
 
@@ -257,6 +258,8 @@ impl Accumulator {
                     na,
                     na_fraction,
                     n_background,
+                    plane,
+                    ..
                 } => (
                     wavelengths_um,
                     Sum::FarField {
@@ -269,6 +272,7 @@ impl Accumulator {
                         na: *na,
                         na_power: na_fraction.as_ref().map(|f| f.iter().zip(total).map(|(a, b)| a * b).collect()),
                         n_background: *n_background,
+                        plane: plane.clone(),
                     },
                     total.clone(),
                 ),
@@ -363,6 +367,7 @@ impl Accumulator {
                         na,
                         na_power,
                         n_background,
+                        plane,
                     } => MonitorData::FarField {
                         wavelengths_um,
                         theta: theta.clone(),
@@ -374,6 +379,10 @@ impl Accumulator {
                         na: *na,
                         na_fraction: na_power.as_ref().map(|p| p.iter().zip(total).map(|(a, b)| a / b).collect()),
                         n_background: *n_background,
+                        // Incoherent sums keep the total only (the report has the source power).
+                        polarized: None,
+                        plane: plane.clone(),
+                        source_fraction: None,
                     },
                 };
                 MonitorResult { name: name.clone(), data }
