@@ -17,8 +17,9 @@
 //! - down into the glass at theta2 from -z, with n1 sin(theta1) = n2 sin(theta2)
 //!   (cos(theta1) imaginary beyond the critical angle: "forbidden light"):
 //!   (n2/n1)^(D-1) (n2/n1)^(+-1) |cos theta2 / cos theta1|^2 |t|^2
-//!   exp(-2 k0 n1 h Im cos theta1) |a(theta1)|^2, with + for s (t_s of E) and
-//!   - for p (t_p of H), D = 2 or 3, and |a|^2 the free pattern continued
+//!   exp(-2 k0 n1 h Im cos theta1) |a(theta1)|^2, with the upper sign for s
+//!   (t_s of E), the lower for p (t_p of H), D = 2 or 3, and |a|^2 the free
+//!   pattern continued
 //!   to complex theta1 (the angular spectrum's stationary phase: the ratio
 //!   of the far fields is (k2 cos theta2)/(k1 cos theta1) in 3D and its
 //!   square root in 2D, times t).
@@ -231,9 +232,10 @@ fn run(
 }
 
 /// Compare one plane with the analytic pattern over 0..=max_deg from its
-/// normal: shape (normalised at the normal, per polarisation part) and the
-/// absolute intensity over the source power. Returns the worst errors
-/// relative to the pattern's peak over that range [shape, absolute].
+/// normal, per polarisation part: shape (normalised at the analytic peak)
+/// and the absolute intensity over the source power. Returns the worst
+/// errors relative to the pattern's peak over that range [shape, absolute].
+#[allow(clippy::too_many_arguments)]
 fn compare(
     label: &str,
     data: &MonitorData,

@@ -129,7 +129,7 @@ pub enum MonitorPlan {
         points: usize,
         na: Option<f64>,
         /// For an open plane, its projection (the one face in `faces`).
-        plane: Option<crate::monitor::farfield::FarFieldPlane>,
+        plane: Option<Box<crate::monitor::farfield::FarFieldPlane>>,
     },
 }
 
@@ -293,7 +293,7 @@ impl DftPlan {
                                     grid.position_um(Component::electric(c.comp as usize % 3), ijk)
                                 })
                                 .collect();
-                            plane = Some(crate::monitor::farfield::FarFieldPlane {
+                            plane = Some(Box::new(crate::monitor::farfield::FarFieldPlane {
                                 axis: a,
                                 sign: s,
                                 position_um: face.blocks.iter().flatten().next().map_or(pos, |b| b.lo[a] as f64 * grid.dx),
@@ -301,7 +301,7 @@ impl DftPlan {
                                 min_um: region.min_um,
                                 max_um: region.max_um,
                                 edge_taper: taper,
-                            });
+                            }));
                             faces.push(face);
                         }
                         (None, _) => {
@@ -1028,7 +1028,7 @@ impl DftPlan {
                             na_fraction,
                             n_background: *n_background,
                             polarized: Some([u_th, u_ph]),
-                            plane: plane.clone(),
+                            plane: plane.as_deref().cloned(),
                             source_fraction: None,
                         }
                     }

@@ -60,7 +60,7 @@ pub const DEFAULT_CHECK_PERIODS: f64 = 10.0;
 /// crossings of the domain diagonal at the highest refractive index.
 pub const DEFAULT_MAX_CROSSINGS: f64 = 200.0;
 /// Default `edge_taper` of an open far-field plane (see monitor::farfield::OpenPlane).
-pub const DEFAULT_EDGE_TAPER: f64 = 0.25;
+pub const DEFAULT_EDGE_TAPER: f64 = 0.0;
 
 /// A scene file, read and converted to the engine's types.
 #[derive(Clone, Debug)]
