@@ -85,13 +85,9 @@ fn footer(d: &FarFieldData, f: usize, three_d: bool) -> String {
     }
     match &d.plane {
         Some(_) => {
-            parts.push(format!(
-                "into the hemisphere {} (flux through the plane {})",
-                fmt_num(d.total[f]),
-                fmt_num(d.flux[f])
-            ));
+            parts.push(format!("hemisphere {} (plane flux {})", fmt_num(d.total[f]), fmt_num(d.flux[f])));
             if let Some(a) = d.capture_angle_deg {
-                parts.push(format!("plane sees the sources to {}° from its normal", fmt_num(a.round())));
+                parts.push(format!("captured to {}°", fmt_num(a.round())));
             }
         }
         None => parts.push(format!(
