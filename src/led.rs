@@ -136,6 +136,7 @@ enum Sum {
         na: Option<f64>,
         na_power: Option<Vec<f64>>,
         n_background: f64,
+        plane: Option<crate::monitor::farfield::FarFieldPlane>,
     },
     Acceptance {
         na: f64,
@@ -264,6 +265,8 @@ impl Accumulator {
                     na,
                     na_fraction,
                     n_background,
+                    plane,
+                    ..
                 } => (
                     wavelengths_um,
                     Sum::FarField {
@@ -276,6 +279,7 @@ impl Accumulator {
                         na: *na,
                         na_power: na_fraction.as_ref().map(|f| f.iter().zip(total).map(|(a, b)| a * b).collect()),
                         n_background: *n_background,
+                        plane: plane.clone(),
                     },
                     total.clone(),
                 ),
@@ -388,6 +392,7 @@ impl Accumulator {
                         na,
                         na_power,
                         n_background,
+                        plane,
                     } => MonitorData::FarField {
                         wavelengths_um,
                         theta: theta.clone(),
@@ -399,6 +404,10 @@ impl Accumulator {
                         na: *na,
                         na_fraction: na_power.as_ref().map(|p| p.iter().zip(total).map(|(a, b)| a / b).collect()),
                         n_background: *n_background,
+                        // Incoherent sums keep the total only (the report has the source power).
+                        polarized: None,
+                        plane: plane.clone(),
+                        source_fraction: None,
                     },
                     Sum::Acceptance {
                         na,

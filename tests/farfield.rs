@@ -32,6 +32,7 @@ fn far_field(dims: Dimensions, res: f64, size: f64, pml: usize, dir: [f64; 3], p
                 wavelengths_um: vec![1.0],
                 points,
                 na,
+                open_plane: None,
             },
         ));
     let mut s = common::run(&sim, (time / grid.dt) as usize);

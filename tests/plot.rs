@@ -519,6 +519,9 @@ fn far_field_result(dirs: &Directions, wavelengths_um: Vec<f64>, intensity: Vec<
             na,
             na_fraction: na.map(|_| vec![0.25; nf]),
             n_background: 1.0,
+            polarized: None,
+            plane: None,
+            source_fraction: None,
         },
     }
 }

@@ -120,6 +120,55 @@ fn far_field_box_crossing_media_names_its_line() {
     assert!(msg.contains("monitors.far") && msg.contains("homogeneous"), "{msg}");
 }
 
+fn far_field_plane(center: &str, direction: &str) -> String {
+    format!(
+        "\n[[monitors]]\nname = \"far\"\ntype = \"far_field\"\ncenter_um = {center}\nsize_um = [4.0, 0.0]\ndirection = \"{direction}\"\nna = 0.5\nwavelengths_um = [1.0]\n"
+    )
+}
+
+const GLASS_BELOW: &str = "\n[materials.glass]\nindex = 1.5\n\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, -2.5]\nsize_um = [inf, 3.0]\nmaterial = \"glass\"\n";
+
+#[test]
+fn far_field_open_planes_over_and_in_glass_are_accepted() {
+    // Glass fills y < -1; the dipole sits at y = 0 in the air.
+    let text = format!(
+        "{BASE}{GLASS_BELOW}{DIPOLE}{}{}",
+        far_field_plane("[0.0, 0.5]", "+"),
+        far_field_plane("[0.0, -1.5]", "-").replace("\"far\"", "\"down\"")
+    );
+    let scene = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scene.simulation.monitors.len(), 2);
+}
+
+#[test]
+fn far_field_plane_needs_a_homogeneous_half_space() {
+    // Projecting down from y = 0.5 crosses the glass surface at y = -1.
+    let text = format!(
+        "{BASE}{GLASS_BELOW}{}{}",
+        DIPOLE.replace("[0.0, 0.0]", "[0.0, 1.0]"),
+        far_field_plane("[0.0, 0.5]", "-")
+    );
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "[[monitors]]", 0), "monitors.0");
+    assert!(msg.contains("half-space") && msg.contains("1.5"), "{msg}");
+}
+
+#[test]
+fn far_field_plane_sources_behind_it() {
+    // The dipole (y = 0) lies on the side the plane at y = -0.5 projects into.
+    let text = format!("{BASE}{DIPOLE}{}", far_field_plane("[0.0, -0.5]", "+"));
+    let msg = error(&text);
+    assert_at(&msg, line_of(&text, "center_um = [0.0, -0.5]", 0), "monitors.0.center_um");
+    assert!(msg.contains("behind it") && msg.contains("sources.0"), "{msg}");
+}
+
+#[test]
+fn far_field_plane_without_direction_names_the_key() {
+    let text = format!("{BASE}{DIPOLE}{}", far_field("[0.0, 0.5]", "[4.0, 0.0]"));
+    let msg = error(&text);
+    assert!(msg.contains("direction") && msg.contains("trust.toml:"), "{msg}");
+}
+
 // ---- PML -------------------------------------------------------------------
 
 #[test]

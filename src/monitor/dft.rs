@@ -128,6 +128,8 @@ pub enum MonitorPlan {
         n_background: f64,
         points: usize,
         na: Option<f64>,
+        /// For an open plane, its projection (the one face in `faces`).
+        plane: Option<Box<crate::monitor::farfield::FarFieldPlane>>,
     },
     Acceptance {
         name: String,
@@ -161,6 +163,33 @@ pub struct DftPlan {
     /// Number of complex accumulators.
     pub accumulators: usize,
     pub monitors: Vec<MonitorPlan>,
+}
+
+/// Far fields as a fraction of the source power: when the run has exactly
+/// one `source_power` monitor and a far field has the same wavelengths,
+/// its `source_fraction` is its total over that power.
+fn with_source_fraction(results: &mut [MonitorResult]) {
+    let powers: Vec<(Vec<f64>, Vec<f64>)> = results
+        .iter()
+        .filter_map(|r| match &r.data {
+            MonitorData::SourcePower { wavelengths_um, power, .. } => Some((wavelengths_um.clone(), power.clone())),
+            _ => None,
+        })
+        .collect();
+    let [(wl, power)] = powers.as_slice() else { return };
+    for r in results.iter_mut() {
+        if let MonitorData::FarField {
+            wavelengths_um,
+            total,
+            source_fraction,
+            ..
+        } = &mut r.data
+        {
+            if wavelengths_um == wl {
+                *source_fraction = Some(total.iter().zip(power).map(|(t, p)| t / p).collect());
+            }
+        }
+    }
 }
 
 /// Cell range [lo, hi) along `a` whose cell corners lie in [min, max), at least one cell.
@@ -230,23 +259,73 @@ impl DftPlan {
                     wavelengths_um,
                     points,
                     na,
+                    open_plane,
                 } => {
                     check_wavelengths(&name, wavelengths_um)?;
                     check_region(grid, &name, region)?;
                     let d = grid.dims.count();
-                    if (0..d).any(|a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx) {
-                        return Err(Error::invalid(
-                            format!("monitors.{name}.size_um"),
-                            "a plane",
-                            "a far-field monitor is a closed box around the emitter",
-                        ));
-                    }
+                    let flat: Vec<usize> = (0..d).filter(|&a| region.max_um[a] - region.min_um[a] < 0.5 * grid.dx).collect();
                     let freq0 = plan.add_freqs(wavelengths_um);
                     let nf = wavelengths_um.len();
                     let mut faces = Vec::new();
-                    for a in 0..d {
-                        faces.push(plan.add_face(grid, &name, region, a, region.min_um[a], -1.0, freq0, nf, true)?);
-                        faces.push(plan.add_face(grid, &name, region, a, region.max_um[a], 1.0, freq0, nf, true)?);
+                    let mut plane = None;
+                    match (open_plane.map(|o| o.direction), flat.as_slice()) {
+                        (None, []) => {
+                            for a in 0..d {
+                                faces.push(plan.add_face(grid, &name, region, a, region.min_um[a], -1.0, freq0, nf, true)?);
+                                faces.push(plan.add_face(grid, &name, region, a, region.max_um[a], 1.0, freq0, nf, true)?);
+                            }
+                        }
+                        (Some(s), &[a]) if s == 1.0 || s == -1.0 => {
+                            let taper = open_plane.map_or(0.0, |o| o.edge_taper);
+                            if !(0.0..1.0).contains(&taper) {
+                                return Err(Error::invalid(format!("monitors.{name}.edge_taper"), taper, "must be in [0, 1)"));
+                            }
+                            // The capture angle is counted to the taper's inner edge.
+                            let (mut inner_min, mut inner_max) = (region.min_um, region.max_um);
+                            for b in (0..d).filter(|&b| b != a) {
+                                let cut = taper * 0.5 * (region.max_um[b] - region.min_um[b]);
+                                inner_min[b] += cut;
+                                inner_max[b] -= cut;
+                            }
+                            let pos = 0.5 * (region.min_um[a] + region.max_um[a]);
+                            let face = plan.add_face(grid, &name, region, a, pos, s, freq0, nf, false)?;
+                            // Sources: the cells of every source behind the plane.
+                            let n = grid.shape();
+                            let points: Vec<[f64; 3]> = source_cells
+                                .iter()
+                                .flatten()
+                                .map(|c| {
+                                    let i = c.index as usize;
+                                    let ijk = [i % n[0], (i / n[0]) % n[1], i / (n[0] * n[1])];
+                                    grid.position_um(Component::electric(c.comp as usize % 3), ijk)
+                                })
+                                .collect();
+                            plane = Some(Box::new(crate::monitor::farfield::FarFieldPlane {
+                                axis: a,
+                                sign: s,
+                                position_um: face.blocks.iter().flatten().next().map_or(pos, |b| b.lo[a] as f64 * grid.dx),
+                                capture_angle_rad: crate::monitor::farfield::capture_angle(inner_min, inner_max, a, &points, d),
+                                min_um: region.min_um,
+                                max_um: region.max_um,
+                                edge_taper: taper,
+                            }));
+                            faces.push(face);
+                        }
+                        (None, _) => {
+                            return Err(Error::invalid(
+                                format!("monitors.{name}.size_um"),
+                                "a plane",
+                                "a far-field monitor is a closed box around the emitter, or an open plane with a `direction`",
+                            ))
+                        }
+                        (Some(s), _) => {
+                            return Err(Error::invalid(
+                                format!("monitors.{name}.direction"),
+                                format!("{s} on a region with {} zero sizes", flat.len()),
+                                "an open far-field plane has exactly one zero size and a direction of +1 or -1",
+                            ))
+                        }
                     }
                     // The equivalence principle needs one homogeneous medium on the box.
                     let mut eps = Vec::new();
@@ -266,7 +345,7 @@ impl DftPlan {
                         return Err(Error::invalid(
                             format!("monitors.{name}"),
                             format!("permittivity {lo}..{hi} on the box"),
-                            "the far-field box must lie in one homogeneous medium (put it around the emitter, inside the background)",
+                            "the far-field box or plane must lie in one homogeneous medium (put it around the emitter, inside the background)",
                         ));
                     }
                     if let Some(na) = na {
@@ -282,6 +361,7 @@ impl DftPlan {
                         n_background: (hi as f64).sqrt(),
                         points: (*points).max(4),
                         na: *na,
+                        plane,
                     });
                 }
                 MonitorKind::Acceptance {
@@ -792,6 +872,15 @@ pub enum MonitorData {
         na: Option<f64>,
         na_fraction: Option<Vec<f64>>,
         n_background: f64,
+        /// `intensity` split into its E_theta and E_phi parts ([freq][direction]);
+        /// None for sums over runs.
+        polarized: Option<[Vec<Vec<f64>>; 2]>,
+        /// For an open plane: the half-space it projects into (the directions
+        /// are that hemisphere) and the angle it captures.
+        plane: Option<crate::monitor::farfield::FarFieldPlane>,
+        /// `total` over the power the sources deliver, per wavelength, when the
+        /// run has one `source_power` monitor at the same wavelengths.
+        source_fraction: Option<Vec<f64>>,
     },
     Acceptance {
         wavelengths_um: Vec<f64>,
@@ -924,7 +1013,8 @@ impl DftPlan {
                     .collect()
             })
         };
-        self.monitors
+        let mut out: Vec<MonitorResult> = self
+            .monitors
             .iter()
             .map(|m| {
                 let data = match m {
@@ -952,15 +1042,32 @@ impl DftPlan {
                         n_background,
                         points,
                         na,
+                        plane,
                         ..
                     } => {
+                        use crate::monitor::farfield as ff;
                         let nf = wavelengths_um.len();
-                        let fields: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        let mut fields: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        if let (Some(p), Some(face), Some(ff)) = (plane, faces.first(), fields.first_mut()) {
+                            ff::taper_fields(grid, face, ff, &p.min_um, &p.max_um, p.edge_taper);
+                        }
                         let flux = total_flux(&fields, d_area, nf);
                         let three_d = d == 3;
-                        let dirs = crate::monitor::farfield::Directions::new(three_d, *points);
+                        let mut dirs = ff::Directions::new(three_d, *points);
+                        // NA about +z (3D) or +y (2D) for a box, the plane's normal for a plane.
+                        let mut axis = if three_d { [0.0, 0.0, 1.0] } else { [0.0, 1.0, 0.0] };
+                        if let Some(p) = plane {
+                            dirs = dirs.half(p.axis, p.sign);
+                            axis = [0.0; 3];
+                            axis[p.axis] = p.sign;
+                        }
                         let freqs: Vec<f64> = wavelengths_um.iter().map(|w| 1.0 / w).collect();
-                        let intensity = crate::monitor::farfield::project(grid, faces, &fields, &freqs, *n_background, &dirs);
+                        let [u_th, u_ph] = ff::project_polarized(grid, faces, &fields, &freqs, *n_background, &dirs);
+                        let intensity: Vec<Vec<f64>> = u_th
+                            .iter()
+                            .zip(&u_ph)
+                            .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + y).collect())
+                            .collect();
                         let total = intensity
                             .iter()
                             .map(|u| u.iter().zip(&dirs.weight).map(|(a, b)| a * b).sum())
@@ -968,7 +1075,7 @@ impl DftPlan {
                         let na_fraction = na.map(|na| {
                             intensity
                                 .iter()
-                                .map(|u| crate::monitor::farfield::fraction_within_na(&dirs, u, na, *n_background, three_d))
+                                .map(|u| ff::fraction_within_na_about(&dirs, u, na, *n_background, axis))
                                 .collect()
                         });
                         MonitorData::FarField {
@@ -982,6 +1089,9 @@ impl DftPlan {
                             na: *na,
                             na_fraction,
                             n_background: *n_background,
+                            polarized: Some([u_th, u_ph]),
+                            plane: plane.as_deref().cloned(),
+                            source_fraction: None,
                         }
                     }
                     MonitorPlan::Mode {
@@ -1094,7 +1204,9 @@ impl DftPlan {
                     data,
                 }
             })
-            .collect()
+            .collect();
+        with_source_fraction(&mut out);
+        out
     }
 
     pub fn snapshot_plans(&self) -> impl Iterator<Item = (usize, &Vec<ProbeCell>)> {

@@ -72,11 +72,14 @@ pub enum MonitorKind {
     /// Radiated intensity over angles from a closed box in a homogeneous
     /// medium (see [`farfield`]); `points` directions per half turn; with
     /// `na`, the fraction of the power within that numerical aperture.
+    /// With `open_plane` the region is instead an open plane (one zero size)
+    /// projecting into the homogeneous half-space on one side of it.
     FarField {
         region: Region,
         wavelengths_um: Vec<f64>,
         points: usize,
         na: Option<f64>,
+        open_plane: Option<farfield::OpenPlane>,
     },
     /// Power through the core of a plane within a numerical aperture (see
     /// [`acceptance`]): `core_radius_um` about the plane's centre, or None

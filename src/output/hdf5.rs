@@ -521,6 +521,9 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 na,
                 na_fraction,
                 n_background,
+                polarized,
+                plane,
+                source_fraction,
             } => {
                 w.attr_str(&mg, "type", "far_field")?;
                 w.spectrum_axes(&mg, wavelengths_um)?;
@@ -536,7 +539,10 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
                 if let (Some(na), Some(frac)) = (na, na_fraction) {
                     w.attr_array(&mg, "na", &[*na])?;
                     w.vec(&mg, "na_fraction", frac)?;
+                    let power: Vec<f64> = frac.iter().zip(total).map(|(a, b)| a * b).collect();
+                    w.vec(&mg, "na_power", &power)?;
                 }
+                write_far_field_extra(&w, &mg, polarized.as_ref(), plane.as_ref(), source_fraction.as_deref())?;
             }
             MonitorData::Acceptance {
                 wavelengths_um,
@@ -631,6 +637,38 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
         }
     }
     file.close().map_err(h5err(tmp, "close file"))
+}
+
+/// A far field's polarisation parts, open-plane description and source fraction.
+fn write_far_field_extra(
+    w: &Writer,
+    mg: &Group,
+    polarized: Option<&[Vec<Vec<f64>>; 2]>,
+    plane: Option<&crate::monitor::farfield::FarFieldPlane>,
+    source_fraction: Option<&[f64]>,
+) -> Res<()> {
+    if let Some(parts) = polarized {
+        for (name, rows) in ["intensity_theta", "intensity_phi"].iter().zip(parts) {
+            let nd = rows.first().map_or(0, Vec::len);
+            let table = Array2::from_shape_fn((rows.len(), nd), |(f, k)| rows[f][k]);
+            w.dataset(mg, name, &table)?;
+        }
+    }
+    match plane {
+        Some(p) => {
+            w.attr_str(mg, "projection", "plane")?;
+            w.attr_str(mg, "plane_axis", AXES[p.axis])?;
+            w.attr_array(mg, "plane_direction", &[p.sign])?;
+            if let Some(a) = p.capture_angle_rad {
+                w.attr_array(mg, "capture_angle_deg", &[a.to_degrees()])?;
+            }
+        }
+        None => w.attr_str(mg, "projection", "box")?,
+    }
+    if let Some(f) = source_fraction {
+        w.vec(mg, "source_fraction", f)?;
+    }
+    Ok(())
 }
 
 fn write_face(w: &Writer, faces: &Group, k: usize, face: &FaceFields) -> Res<()> {
@@ -1062,6 +1100,10 @@ pub struct FarFieldData {
     /// wavelength, when the monitor has one.
     pub na: Option<f64>,
     pub na_fraction: Option<Vec<f64>>,
+    /// An open plane: its normal axis ("x", "y", "z"), the side it projects
+    /// into (+1 or -1) and its capture angle; None for a box.
+    pub plane: Option<(String, f64)>,
+    pub capture_angle_deg: Option<f64>,
 }
 
 /// What [`read_mode`] returns: a `mode` monitor's power per guided mode.
@@ -1129,6 +1171,11 @@ pub fn read_far_field(path: &Path, monitor: &str) -> Result<FarFieldData, Output
     } else {
         None
     };
+    let plane = match (r.has_attr(&g, "plane_axis")?, first("plane_direction")?) {
+        (true, Some(s)) => Some((r.attr_str(&g, "plane_axis")?, s)),
+        _ => None,
+    };
+    let capture_angle_deg = first("capture_angle_deg")?;
     Ok(FarFieldData {
         wavelengths_um,
         theta_rad,
@@ -1140,6 +1187,8 @@ pub fn read_far_field(path: &Path, monitor: &str) -> Result<FarFieldData, Output
         n_background,
         na,
         na_fraction,
+        plane,
+        capture_angle_deg,
     })
 }
 

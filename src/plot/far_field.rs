@@ -9,6 +9,11 @@
 //!   seen from +z so that x and y keep their directions), with the NA
 //!   circle of radius NA / n on the upper one (the NA is about +z).
 //!
+//! An open far-field plane (`direction`) has one hemisphere: one disc in 3D,
+//! half the angles in 2D; its NA is about the plane's projection direction
+//! and the footer gives its capture angle (beyond which the plane did not see
+//! the emission).
+//!
 //! The file stores one (theta, phi) per direction (theta from +z, phi from
 //! +x; docs/output-format.md). The writer's directions lie on rings of
 //! equal theta (midpoint rule); each pixel takes the value of the nearest
@@ -65,7 +70,11 @@ fn na_half_angle(d: &FarFieldData) -> Option<f64> {
 fn footer(d: &FarFieldData, f: usize, three_d: bool) -> String {
     let mut parts = Vec::new();
     if let (Some(na), Some(frac), Some(half)) = (d.na, d.na_fraction.as_ref(), na_half_angle(d)) {
-        let about = if three_d { "+z" } else { "+y" };
+        let about = match &d.plane {
+            Some((axis, s)) => format!("{}{axis}", if *s < 0.0 { "-" } else { "+" }),
+            None if three_d => "+z".into(),
+            None => "+y".into(),
+        };
         parts.push(format!(
             "NA {} about {about} (n = {}, ±{}°): {} % of the radiated power",
             fmt_num(na),
@@ -74,11 +83,19 @@ fn footer(d: &FarFieldData, f: usize, three_d: bool) -> String {
             fmt_num((frac[f] * 1000.0).round() / 10.0)
         ));
     }
-    parts.push(format!(
-        "radiated {} (flux out of the box {})",
-        fmt_num(d.total[f]),
-        fmt_num(d.flux[f])
-    ));
+    match &d.plane {
+        Some(_) => {
+            parts.push(format!("hemisphere {} (plane flux {})", fmt_num(d.total[f]), fmt_num(d.flux[f])));
+            if let Some(a) = d.capture_angle_deg {
+                parts.push(format!("captured to {}°", fmt_num(a.round())));
+            }
+        }
+        None => parts.push(format!(
+            "radiated {} (flux out of the box {})",
+            fmt_num(d.total[f]),
+            fmt_num(d.flux[f])
+        )),
+    }
     parts.join("    ")
 }
 
@@ -91,7 +108,10 @@ fn angle_plot(d: &FarFieldData, f: usize, title: &str, footer: &str) -> Result<I
         .map(|(&phi, &u)| (angle_from_y_deg(phi), u))
         .collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // The NA cone about +y, or about -y for a plane projecting that way.
+    let down = matches!(&d.plane, Some((axis, s)) if axis == "y" && *s < 0.0);
     let vlines = match na_half_angle(d) {
+        Some(h) if down => vec![(h.to_degrees() - 180.0, NA_COLOR_2D), (180.0 - h.to_degrees(), NA_COLOR_2D)],
         Some(h) => vec![(-h.to_degrees(), NA_COLOR_2D), (h.to_degrees(), NA_COLOR_2D)],
         None => Vec::new(),
     };
@@ -204,7 +224,13 @@ fn hemispheres(d: &FarFieldData, f: usize, title: &str, footer: &str) -> Result<
             continue;
         }
         let mut overlays = Vec::new();
-        if let (true, Some(na), Some(half)) = (up, d.na, na_half_angle(d)) {
+        // The NA is about +z, or about a plane's projection direction.
+        let na_here = match &d.plane {
+            Some((axis, s)) if axis == "z" => up == (*s > 0.0),
+            Some(_) => false,
+            None => up,
+        };
+        if let (true, Some(na), Some(half)) = (na_here, d.na, na_half_angle(d)) {
             let r = half.sin();
             let circle: Vec<(f64, f64)> = (0..=180)
                 .map(|k| {

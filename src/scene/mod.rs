@@ -59,6 +59,8 @@ pub const DEFAULT_CHECK_PERIODS: f64 = 10.0;
 /// Default `max_fs` of a decay stop: the sources' end plus this many
 /// crossings of the domain diagonal at the highest refractive index.
 pub const DEFAULT_MAX_CROSSINGS: f64 = 200.0;
+/// Default `edge_taper` of an open far-field plane (see monitor::farfield::OpenPlane).
+pub const DEFAULT_EDGE_TAPER: f64 = 0.0;
 
 /// A scene file, read and converted to the engine's types.
 #[derive(Clone, Debug)]
@@ -1424,8 +1426,42 @@ impl<'a> Build<'a> {
                     let flat = (0..self.d.min(m.size_um.len()))
                         .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
                         .count();
-                    if flat != 0 {
-                        return Err(self.invalid(k("size_um"), "a closed box around the emitter (no zero size)", fmt_nums(&m.size_um)));
+                    match (flat, m.direction) {
+                        (0, None) | (1, Some(_)) => {
+                            if let Some(t) = m.edge_taper {
+                                if m.direction.is_none() {
+                                    return Err(self.invalid(
+                                        k("edge_taper"),
+                                        "edge_taper only on an open far-field plane (with a direction)",
+                                        t.to_string(),
+                                    ));
+                                }
+                                if !(0.0..1.0).contains(&t) {
+                                    return Err(self.invalid(k("edge_taper"), "a fraction in [0, 1) of each half-size", t.to_string()));
+                                }
+                            }
+                        }
+                        (0, Some(_)) => {
+                            return Err(self.invalid(
+                                k("direction"),
+                                "no direction on a closed far-field box (direction makes an open plane: give it one zero size)",
+                                fmt_nums(&m.size_um),
+                            ))
+                        }
+                        (1, None) => {
+                            return Err(self.invalid(
+                                k("direction"),
+                                "\"+\" or \"-\" on an open far-field plane (the half-space it projects into)",
+                                "none",
+                            ))
+                        }
+                        _ => {
+                            return Err(self.invalid(
+                                k("size_um"),
+                                "a closed box around the emitter (no zero size), or a plane (one zero size) with a direction",
+                                fmt_nums(&m.size_um),
+                            ))
+                        }
                     }
                     let region = self.region(&key, &m.center_um, &m.size_um, false)?;
                     let wavelengths_um = self.spectrum(&key, m.spectrum())?;
@@ -1441,6 +1477,10 @@ impl<'a> Build<'a> {
                         wavelengths_um,
                         points,
                         na: m.na,
+                        open_plane: m.direction.map(|d| crate::monitor::farfield::OpenPlane {
+                            direction: if d == FluxDirection::Minus { -1.0 } else { 1.0 },
+                            edge_taper: m.edge_taper.unwrap_or(DEFAULT_EDGE_TAPER),
+                        }),
                     }
                 }
                 MonitorSpec::SourcePower(m) => {

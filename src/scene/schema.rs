@@ -647,7 +647,8 @@ pub(super) struct CouplingMapSpec {
     pub emitter_index: Option<f64>,
 }
 
-/// `type = "far_field"`: near-to-far projection from a closed box.
+/// `type = "far_field"`: near-to-far projection from a closed box, or from
+/// an open plane with `direction`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FarFieldSpec {
@@ -661,6 +662,10 @@ pub(super) struct FarFieldSpec {
     pub wavelengths_um: Option<Vec<f64>>,
     pub wavelength_range_um: Option<Vec<f64>>,
     pub points: Option<usize>,
+    /// An open plane (one zero size): the half-space it projects into.
+    pub direction: Option<FluxDirection>,
+    /// An open plane: fraction of each half-size tapered to zero at the edges.
+    pub edge_taper: Option<f64>,
 }
 spectrum!(FarFieldSpec);
 

@@ -314,7 +314,10 @@ impl Ctx<'_> {
                 }
                 MonitorKind::Mode { region, .. } => self.region(&key, "a mode port", region, false, true, warnings)?,
                 MonitorKind::Acceptance { region, .. } => self.region(&key, "an acceptance plane", region, false, true, warnings)?,
-                MonitorKind::FarField { region, .. } => self.region(&key, "a far-field box", region, true, true, warnings)?,
+                MonitorKind::FarField {
+                    region, open_plane: None, ..
+                } => self.region(&key, "a far-field box", region, true, true, warnings)?,
+                MonitorKind::FarField { region, .. } => self.region(&key, "a far-field plane", region, false, true, warnings)?,
                 // Field maps may show the PML; only a plane's own position counts.
                 MonitorKind::DftFields { region, .. } => self.region(&key, "a field monitor's plane", region, false, false, warnings)?,
                 MonitorKind::Snapshot { region, .. } => self.region(&key, "a snapshot's plane", region, false, false, warnings)?,
@@ -433,10 +436,24 @@ impl Ctx<'_> {
 
     fn far_field(&self, prepared: &Prepared) -> Result<(), SceneError> {
         for m in &self.sim.monitors {
-            let MonitorKind::FarField { region, .. } = &m.kind else { continue };
+            let MonitorKind::FarField { region, open_plane, .. } = &m.kind else {
+                continue;
+            };
             let Some(i) = self.monitor_index(&m.name) else { continue };
-            self.encloses(i, region)?;
-            self.exterior(i, region, prepared)?;
+            match open_plane.map(|o| o.direction) {
+                None => {
+                    self.encloses(i, region)?;
+                    self.exterior(i, region, prepared)?;
+                }
+                Some(s) => {
+                    let d = self.b.d;
+                    let Some(a) = (0..d).find(|&a| region.max_um[a] - region.min_um[a] < 0.5 * self.b.grid.dx) else {
+                        continue;
+                    };
+                    self.behind(i, region, a, s)?;
+                    self.half_space(i, region, a, s, prepared)?;
+                }
+            }
         }
         Ok(())
     }
@@ -488,33 +505,91 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Every source strictly behind an open plane (on the side it does not
+    /// project into).
+    fn behind(&self, i: usize, r: &Region, a: usize, s: f64) -> Result<(), SceneError> {
+        let pos = 0.5 * (r.min_um[a] + r.max_um[a]);
+        let scene = |p: &[f64; 3]| at_um(self.b, p);
+        for (j, src) in self.sim.sources.iter().enumerate() {
+            let points: Vec<[f64; 3]> = match (&src.shape, self.led.filter(|l| l.source == j)) {
+                (_, Some(l)) => l.positions_um.clone(),
+                (SourceShape::Point { position_um }, None) => vec![*position_um],
+                (SourceShape::Region { min_um, max_um }, None) => vec![*min_um, *max_um],
+                (SourceShape::Mode { region, .. }, None) => vec![region.min_um, region.max_um],
+                (SourceShape::Sheet { points_um, .. }, None) => points_um.clone(),
+                (SourceShape::Samples { .. }, None) => vec![],
+            };
+            if let Some(p) = points.iter().find(|p| (p[a] - pos) * s > -TOL) {
+                return Err(self.doc().invalid(
+                    format!("monitors.{i}.center_um"),
+                    format!(
+                        "an open far-field plane with every source behind it (the plane projects what crosses it towards {}{}): {}",
+                        if s > 0.0 { "+" } else { "-" },
+                        AXES[a],
+                        self.box_text(r)
+                    ),
+                    format!("sources.{j}: a point at {} um on the projected side", scene(p)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The domain outside the box (PML included) must be one homogeneous,
     /// lossless, non-dispersive medium: the medium the projection assumes.
     fn exterior(&self, i: usize, r: &Region, prepared: &Prepared) -> Result<(), SceneError> {
         let g = &prepared.grid;
         let d = self.b.d;
-        let mat = &prepared.materials;
-        let n = g.shape();
         let outside = |ijk: [usize; 3]| {
             (0..d).any(|a| {
                 let c = (ijk[a] as f64 + 0.5) * g.dx;
                 c < r.min_um[a] || c > r.max_um[a]
             })
         };
+        let expected = format!(
+            "a far-field box in one homogeneous, lossless, non-dispersive medium that also fills everything outside it up to the domain's edges (the projection assumes that medium all the way out): {}",
+            self.box_text(r)
+        );
+        self.homogeneous(i, r, prepared, &outside, &expected, "outside the box", "on it")
+    }
+
+    /// An open plane: the half-space it projects into, from the plane
+    /// (included) to the domain's edge and across the whole domain (PML
+    /// included), must be one homogeneous, lossless, non-dispersive medium.
+    fn half_space(&self, i: usize, r: &Region, a: usize, s: f64, prepared: &Prepared) -> Result<(), SceneError> {
+        let g = &prepared.grid;
+        let pos = 0.5 * (r.min_um[a] + r.max_um[a]);
+        // Cells whose centre lies within half a cell of the plane or beyond it.
+        let beyond = |ijk: [usize; 3]| ((ijk[a] as f64 + 0.5) * g.dx - pos) * s > -0.5 * g.dx;
+        let expected = format!(
+            "an open far-field plane in one homogeneous, lossless, non-dispersive medium that fills the half-space it projects into (towards {}{}) up to the domain's edges: {}",
+            if s > 0.0 { "+" } else { "-" },
+            AXES[a],
+            self.box_text(r)
+        );
+        self.homogeneous(i, r, prepared, &beyond, &expected, "in that half-space", "at the plane")
+    }
+
+    /// The medium at the region's min corner fills every cell `inside` picks.
+    #[allow(clippy::too_many_arguments)]
+    fn homogeneous(
+        &self,
+        i: usize,
+        r: &Region,
+        prepared: &Prepared,
+        outside: &dyn Fn([usize; 3]) -> bool,
+        expected: &str,
+        where_: &str,
+        reference: &str,
+    ) -> Result<(), SceneError> {
+        let g = &prepared.grid;
+        let mat = &prepared.materials;
+        let n = g.shape();
         // The medium on the box: the Yee sample nearest its min corner.
         let corner = [0, 1, 2].map(|a| ((r.min_um[a] / g.dx).floor() as usize).min(n[a] - 1));
         let comps: Vec<Component> = (0..3).map(Component::electric).filter(|c| c.is_active(g.dims)).collect();
         let at = |ijk: [usize; 3]| at_um(self.b, &ijk.map(|i| (i as f64 + 0.5) * g.dx));
-        let fail = |found: String| {
-            self.doc().invalid(
-                format!("monitors.{i}"),
-                format!(
-                    "a far-field box in one homogeneous, lossless, non-dispersive medium that also fills everything outside it up to the domain's edges (the projection assumes that medium all the way out): {}",
-                    self.box_text(r)
-                ),
-                found,
-            )
-        };
+        let fail = |found: String| self.doc().invalid(format!("monitors.{i}"), expected.to_string(), found);
         let eps0 = mat.eps[comps[0].axis()][g.index(corner[0], corner[1], corner[2])];
         let dispersive: std::collections::HashSet<(u32, u32)> = prepared.dispersion.samples.iter().map(|s| (s.index, s.comp)).collect();
         for k in 0..n[2] {
@@ -529,17 +604,17 @@ impl Ctx<'_> {
                         let e = mat.eps[c.axis()][idx];
                         if (e - eps0).abs() > 1e-6 * e.abs().max(eps0.abs()) {
                             return Err(fail(format!(
-                                "permittivity {e} at {} um outside the box, {eps0} on it (index {:.4} vs {:.4})",
+                                "permittivity {e} at {} um {where_}, {eps0} {reference} (index {:.4} vs {:.4})",
                                 at(ijk),
                                 (e as f64).sqrt(),
                                 (eps0 as f64).sqrt()
                             )));
                         }
                         if mat.sigma[c.axis()].get(idx).is_some_and(|&s| s != 0.0) {
-                            return Err(fail(format!("a lossy medium at {} um outside the box", at(ijk))));
+                            return Err(fail(format!("a lossy medium at {} um {where_}", at(ijk))));
                         }
                         if !dispersive.is_empty() && dispersive.contains(&(idx as u32, c.axis() as u32)) {
-                            return Err(fail(format!("a dispersive medium at {} um outside the box", at(ijk))));
+                            return Err(fail(format!("a dispersive medium at {} um {where_}", at(ijk))));
                         }
                     }
                 }

@@ -534,6 +534,9 @@ mod tests {
                     na: Some(0.5),
                     na_fraction: Some(vec![0.25, 0.75]),
                     n_background: 1.0,
+                    polarized: None,
+                    plane: None,
+                    source_fraction: None,
                 },
             },
             MonitorResult {
