@@ -524,15 +524,30 @@ fn print_summary(out: &RunOutcome) {
                 total,
                 na,
                 na_fraction,
+                plane,
                 ..
             } => {
-                println!("far field `{}` (power over all directions vs flux out of its box):", m.name);
+                let (what, through) = match plane {
+                    Some(p) => (
+                        format!(
+                            "power over the {}{} hemisphere vs flux through its plane{}",
+                            if p.sign > 0.0 { "+" } else { "-" },
+                            ["x", "y", "z"][p.axis],
+                            p.capture_angle_rad
+                                .map(|a| format!(", which captures up to {:.0} deg", a.to_degrees()))
+                                .unwrap_or_default()
+                        ),
+                        "plane flux",
+                    ),
+                    None => ("power over all directions vs flux out of its box".to_string(), "box flux"),
+                };
+                println!("far field `{}` ({what}):", m.name);
                 for (f, w) in wavelengths_um.iter().enumerate() {
                     let frac = match (na, na_fraction) {
                         (Some(na), Some(fr)) => format!("  within NA {na}: {:.4}", fr[f]),
                         _ => String::new(),
                     };
-                    println!("  {w:>10.5} um  total {:.4e}  box flux {:.4e}{frac}", total[f], flux[f]);
+                    println!("  {w:>10.5} um  total {:.4e}  {through} {:.4e}{frac}", total[f], flux[f]);
                 }
             }
             MonitorData::Acceptance {
