@@ -374,21 +374,7 @@ impl DftPlan {
                     check_wavelengths(&name, wavelengths_um)?;
                     check_region(grid, &name, region)?;
                     let what = format!("monitors.{name}");
-                    let window = crate::monitor::mode::PortWindow::new(grid, region, &what)?;
-                    let a = window.axis;
-                    let freq0 = plan.add_freqs(wavelengths_um);
-                    let sign = if *reverse { -1.0 } else { 1.0 };
-                    let face = plan.add_face(
-                        grid,
-                        &name,
-                        region,
-                        a,
-                        0.5 * (region.min_um[a] + region.max_um[a]),
-                        sign,
-                        freq0,
-                        wavelengths_um.len(),
-                        false,
-                    )?;
+                    let (window, freq0, face) = plan.add_port_face(grid, &name, region, *reverse, wavelengths_um)?;
                     use crate::monitor::acceptance::{Acceptance, Core};
                     let core = match core_radius_um {
                         Some(r) if *r > 0.0 && r.is_finite() => Core::Disk {
@@ -415,21 +401,7 @@ impl DftPlan {
                 } => {
                     check_wavelengths(&name, wavelengths_um)?;
                     check_region(grid, &name, region)?;
-                    let window = crate::monitor::mode::PortWindow::new(grid, region, &format!("monitors.{name}"))?;
-                    let a = window.axis;
-                    let freq0 = plan.add_freqs(wavelengths_um);
-                    let sign = if *reverse { -1.0 } else { 1.0 };
-                    let face = plan.add_face(
-                        grid,
-                        &name,
-                        region,
-                        a,
-                        0.5 * (region.min_um[a] + region.max_um[a]),
-                        sign,
-                        freq0,
-                        wavelengths_um.len(),
-                        false,
-                    )?;
+                    let (window, freq0, face) = plan.add_port_face(grid, &name, region, *reverse, wavelengths_um)?;
                     let modes = crate::monitor::mode::solve(grid, materials, &window, wavelengths_um, *max_modes, &name)?;
                     plan.monitors.push(MonitorPlan::Mode {
                         name,
@@ -686,6 +658,26 @@ impl DftPlan {
             acc,
             half_ends: [false; 3],
         }
+    }
+
+    /// The window and flux face of a port-like plane (a mode port, an
+    /// acceptance plane): its wavelengths added, the face at the plane,
+    /// counted along +axis, or against it with `reverse`.
+    fn add_port_face(
+        &mut self,
+        grid: &Grid,
+        name: &str,
+        region: &Region,
+        reverse: bool,
+        wavelengths_um: &[f64],
+    ) -> Result<(crate::monitor::mode::PortWindow, usize, FluxFace)> {
+        let window = crate::monitor::mode::PortWindow::new(grid, region, &format!("monitors.{name}"))?;
+        let a = window.axis;
+        let freq0 = self.add_freqs(wavelengths_um);
+        let sign = if reverse { -1.0 } else { 1.0 };
+        let pos = 0.5 * (region.min_um[a] + region.max_um[a]);
+        let face = self.add_face(grid, name, region, a, pos, sign, freq0, wavelengths_um.len(), false)?;
+        Ok((window, freq0, face))
     }
 
     #[allow(clippy::too_many_arguments)]

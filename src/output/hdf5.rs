@@ -315,18 +315,19 @@ impl Writer<'_> {
     }
 
     /// A 1D string attribute (one entry per column of a table, say).
+    /// `value` as an HDF5 string for attribute `name` of `loc`.
+    fn varlen(&self, loc: &Location, name: &str, value: &str) -> Res<VarLenUnicode> {
+        value.parse().map_err(|e| {
+            invalid(
+                self.path,
+                format!("attribute `{name}` of {}", loc.name()),
+                format!("not storable as an HDF5 string: {e}"),
+            )
+        })
+    }
+
     fn attr_strs(&self, loc: &Location, name: &str, values: &[String]) -> Res<()> {
-        let v = values
-            .iter()
-            .map(|s| s.parse::<VarLenUnicode>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                invalid(
-                    self.path,
-                    format!("attribute `{name}` of {}", loc.name()),
-                    format!("not storable as an HDF5 string: {e}"),
-                )
-            })?;
+        let v = values.iter().map(|s| self.varlen(loc, name, s)).collect::<Res<Vec<_>>>()?;
         loc.new_attr::<VarLenUnicode>()
             .shape(v.len())
             .create(name)
@@ -335,13 +336,7 @@ impl Writer<'_> {
     }
 
     fn attr_str(&self, loc: &Location, name: &str, value: &str) -> Res<()> {
-        let v: VarLenUnicode = value.parse().map_err(|e| {
-            invalid(
-                self.path,
-                format!("attribute `{name}` of {}", loc.name()),
-                format!("not storable as an HDF5 string: {e}"),
-            )
-        })?;
+        let v = self.varlen(loc, name, value)?;
         loc.new_attr::<VarLenUnicode>()
             .create(name)
             .and_then(|a| a.write_scalar(&v))

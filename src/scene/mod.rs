@@ -1294,6 +1294,20 @@ impl<'a> Build<'a> {
         }
     }
 
+    /// How many of a region's sizes are zero (under half a cell).
+    fn zero_sizes(&self, size_um: &[f64]) -> usize {
+        (0..self.d.min(size_um.len())).filter(|&a| size_um[a] < 0.5 * self.grid.dx).count()
+    }
+
+    /// A plane (a line in 2D) region at `key`: exactly one zero size, else
+    /// an error saying `expected`.
+    fn plane_region(&self, key: &str, center_um: &[f64], size_um: &[f64], expected: &str) -> Result<Region, SceneError> {
+        if self.zero_sizes(size_um) != 1 {
+            return Err(self.invalid(format!("{key}.size_um"), expected, fmt_nums(size_um)));
+        }
+        self.region(key, center_um, size_um, true)
+    }
+
     fn monitors(&self, specs: &[MonitorSpec], source_names: &[Option<&str>]) -> Result<Monitors, SceneError> {
         let mut out = Monitors {
             probes: Vec::new(),
@@ -1330,9 +1344,7 @@ impl<'a> Build<'a> {
                     wavelengths_um: self.spectrum(&key, m.spectrum())?,
                 },
                 MonitorSpec::Flux(m) => {
-                    let flat = (0..self.d.min(m.size_um.len()))
-                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
-                        .count();
+                    let flat = self.zero_sizes(&m.size_um);
                     if flat > 1 {
                         return Err(self.invalid(k("size_um"), "one zero size (a plane) or none (a closed box)", fmt_nums(&m.size_um)));
                     }
@@ -1351,17 +1363,12 @@ impl<'a> Build<'a> {
                     }
                 }
                 MonitorSpec::Mode(m) => {
-                    let flat = (0..self.d.min(m.size_um.len()))
-                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
-                        .count();
-                    if flat != 1 {
-                        return Err(self.invalid(
-                            k("size_um"),
-                            "a port across the waveguide: one zero size (a line in 2D, a plane in 3D)",
-                            fmt_nums(&m.size_um),
-                        ));
-                    }
-                    let region = self.region(&key, &m.center_um, &m.size_um, true)?;
+                    let region = self.plane_region(
+                        &key,
+                        &m.center_um,
+                        &m.size_um,
+                        "a port across the waveguide: one zero size (a line in 2D, a plane in 3D)",
+                    )?;
                     let wavelengths_um = self.spectrum(&key, m.spectrum())?;
                     let max_modes = match m.modes {
                         Some(0) => return Err(self.invalid(k("modes"), "at least 1", "0")),
@@ -1396,17 +1403,12 @@ impl<'a> Build<'a> {
                     }
                 }
                 MonitorSpec::Acceptance(m) => {
-                    let flat = (0..self.d.min(m.size_um.len()))
-                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
-                        .count();
-                    if flat != 1 {
-                        return Err(self.invalid(
-                            k("size_um"),
-                            "a plane across the core (one zero size; a line in 2D)",
-                            fmt_nums(&m.size_um),
-                        ));
-                    }
-                    let region = self.region(&key, &m.center_um, &m.size_um, true)?;
+                    let region = self.plane_region(
+                        &key,
+                        &m.center_um,
+                        &m.size_um,
+                        "a plane across the core (one zero size; a line in 2D)",
+                    )?;
                     let wavelengths_um = self.spectrum(&key, m.spectrum())?;
                     if let Some(na) = m.na {
                         positive(self.doc, &k("na"), na, "")?;
@@ -1423,9 +1425,7 @@ impl<'a> Build<'a> {
                     }
                 }
                 MonitorSpec::FarField(m) => {
-                    let flat = (0..self.d.min(m.size_um.len()))
-                        .filter(|&a| m.size_um[a] < 0.5 * self.grid.dx)
-                        .count();
+                    let flat = self.zero_sizes(&m.size_um);
                     match (flat, m.direction) {
                         (0, None) | (1, Some(_)) => {
                             if let Some(t) = m.edge_taper {
