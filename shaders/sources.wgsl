@@ -9,7 +9,10 @@
 //
 // Bindings: group 0: 0-2 Ex Ey Ez; 3-5 cb; 6 cells; 7 wave; 8 params.
 //           group 1: 0 step (dynamic offset).
-// CPU twin: src/cpu/samples.rs (inject_e, inject_h).
+// `mirror_h` (H bound to 0-2): a folded (mirror-symmetric) grid's ghost H
+// samples are set to the images of kept ones, H[index] = weight * H[profile],
+// after inject_h (src/symmetry.rs); ghost and kept cells are disjoint.
+// CPU twin: src/cpu/samples.rs (inject_e, inject_h, mirror_h).
 
 // Keep in sync with SourceCell in src/sim.rs.
 struct SourceCell {
@@ -72,5 +75,19 @@ fn inject_h(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         case 0u: { ex[i] -= ch * (s.weight * w); }
         case 1u: { ey[i] -= ch * (s.weight * w); }
         default: { ez[i] -= ch * (s.weight * w); }
+    }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn mirror_h(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = gid.x + gid.y * nwg.x * 64u;
+    if (t >= P.count) { return; }
+    let s = cells[t];
+    let i = s.index;
+    let src = s.profile;
+    switch s.comp {
+        case 0u: { ex[i] = s.weight * ex[src]; }
+        case 1u: { ey[i] = s.weight * ey[src]; }
+        default: { ez[i] = s.weight * ez[src]; }
     }
 }

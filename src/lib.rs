@@ -49,6 +49,7 @@ pub mod scene;
 pub mod sim;
 pub mod source;
 pub mod sweep;
+pub mod symmetry;
 pub mod units;
 
 pub use boundary::{Boundaries, Boundary, Pml};

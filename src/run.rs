@@ -121,13 +121,14 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
     }
     let grid = prepared.grid.clone();
     let dt = grid.dt;
-    let cells = grid.cells() as f64;
     // Normalisation data is read before the run, so a bad reference fails fast.
     let reference = match &opts.reference {
         Some(r) => Some(read_reference(scene, r)?),
         None => None,
     };
-    let mut stepper = engine.stepper(&prepared)?;
+    // A mirror-symmetric scene steps its folded grid.
+    let mut stepper = engine.stepper(&scene.simulation.for_stepper(&prepared)?)?;
+    let stepped_cells = stepper.prepared().grid.cells() as f64;
 
     let (target_steps, decay) = match scene.stop {
         StopCondition::Time { time } => ((time / dt).ceil() as usize, None),
@@ -156,9 +157,18 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
             let mut out = (String::new(), None);
             let amplitude = scene.simulation.sources[led.source].amplitude;
             for (k, run) in runs.iter().enumerate() {
-                let moved = prepared
-                    .move_dipole(led.source, run.position_um, run.orientation, amplitude)
-                    .and_then(|()| stepper.restart(&prepared));
+                let moved = if scene.simulation.symmetry.is_empty() {
+                    prepared
+                        .move_dipole(led.source, run.position_um, run.orientation, amplitude)
+                        .and_then(|()| stepper.restart(&prepared))
+                } else {
+                    // Each dipole folds with its own parities (a dipole along
+                    // a plane is even, across it odd): its own set-up.
+                    led_symmetric_setup(scene, &sim.probes[user_probes..], led.source, run).and_then(|p| {
+                        stepper = engine.stepper(&p)?;
+                        Ok(())
+                    })
+                };
                 if let Err(e) = moved {
                     out = (format!("failed: {e}"), Some(e.into()));
                     break;
@@ -261,15 +271,21 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         }
     }
 
+    // A folded run reads a probe below a plane from its image (times its sign).
+    let probe_signs = stepper.prepared().unfold.as_ref().map(|u| u.probe_signs.clone());
     let probes: Vec<ProbeRecord> = sim.probes[..user_probes]
         .iter()
         .zip(stepper.probe_series())
         .zip(&scene.probe_names)
-        .map(|((p, s), name)| ProbeRecord {
+        .enumerate()
+        .map(|(k, ((p, s), name))| ProbeRecord {
             name: name.clone(),
             component: p.component,
             position_um: p.position_um,
-            samples: s.clone(),
+            samples: match &probe_signs {
+                Some(w) if w[k] != 1.0 => s.iter().map(|v| v * w[k]).collect(),
+                _ => s.clone(),
+            },
         })
         .collect();
     let normalized = match &reference {
@@ -312,7 +328,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         simulated_time_fs: units::time_to_fs(steps as f64 * dt),
         wall_time_s: wall,
         cell_updates_per_s: if wall > 0.0 {
-            cells * steps.max(all_steps) as f64 / wall
+            stepped_cells * steps.max(all_steps) as f64 / wall
         } else {
             0.0
         },
@@ -325,6 +341,23 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         report,
         mode_family: crate::modes::family(grid.dims),
     })
+}
+
+/// The folded set-up of one LED dipole run in a mirror-symmetric scene: the
+/// scene with its LED source a point dipole at the run's place and
+/// orientation, prepared and folded (with the decay probe, if any).
+fn led_symmetric_setup(scene: &Scene, extra_probes: &[Probe], source: usize, run: &crate::led::LedRun) -> Result<Prepared, Error> {
+    let mut sim = scene.simulation.clone();
+    let s = &mut sim.sources[source];
+    s.shape = crate::source::SourceShape::Point {
+        position_um: run.position_um,
+    };
+    s.direction = run.orientation;
+    let mut p = sim.prepare()?;
+    for probe in extra_probes {
+        p.add_probe(probe)?;
+    }
+    sim.for_stepper(&p)
 }
 
 const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a time step too long for a \
@@ -343,7 +376,12 @@ const BLOWUP_EVERY: usize = 200;
 /// usual causes.
 fn blowup_error(p: &Prepared, offset: &[f64; 3], b: &crate::sim::Blowup, healthy_at: usize, now: usize) -> String {
     let g = &p.grid;
-    let pos = g.position_um(b.component, b.cell);
+    let mut pos = g.position_um(b.component, b.cell);
+    // A folded grid starts at its ghost layer, inside the whole domain.
+    if let Some(u) = &p.unfold {
+        let o = u.fold.origin_um();
+        pos = [0, 1, 2].map(|a| pos[a] + o[a]);
+    }
     let d = g.dims.count();
     let at: Vec<String> = (0..d).map(|a| units::short(pos[a] - offset[a], 4)).collect();
     let pml: Vec<String> = (0..d)

@@ -23,6 +23,9 @@ pub struct Simulation {
     pub sources: Vec<Source>,
     pub probes: Vec<Probe>,
     pub monitors: Vec<Monitor>,
+    /// Declared mirror planes (see [`crate::symmetry`]): a run steps the
+    /// folded grid ([`crate::symmetry::fold`]); `prepare` gives the whole one.
+    pub symmetry: crate::symmetry::Symmetry,
 }
 
 /// One source sample: E component `comp` at cell `index` gets
@@ -79,6 +82,13 @@ pub struct Prepared {
     pub dft: DftPlan,
     /// Polarisation state of E samples in dispersive media.
     pub dispersion: DispersionPlan,
+    /// A folded (mirror-symmetric) grid's ghost H samples, set after every
+    /// H update (and magnetic source) to the image of a kept sample:
+    /// H_comp[index] = weight * H_comp[profile] (`comp` 0..3 is Hx..Hz).
+    /// Empty for a whole grid. Keep in sync with shaders/sources.wgsl (mirror_h).
+    pub mirror_cells: Vec<SourceCell>,
+    /// A folded grid's way back to the whole domain's monitor results.
+    pub unfold: Option<Arc<crate::symmetry::Unfold>>,
 }
 
 impl Simulation {
@@ -90,6 +100,7 @@ impl Simulation {
             sources: Vec::new(),
             probes: Vec::new(),
             monitors: Vec::new(),
+            symmetry: Default::default(),
         }
     }
     pub fn with_source(mut self, s: Source) -> Simulation {
@@ -145,8 +156,12 @@ impl Simulation {
         let dft = DftPlan::new(grid, &materials, &self.monitors, &source_layers, &profiles)?;
         let dispersion = DispersionPlan::new(grid, &self.structure, &materials)?;
         let mut materials = materials;
-        materials.medium = Default::default();
-        if !materials.has_loss() {
+        // A symmetric set-up keeps the media: folding builds its own
+        // dispersion plan and PML absorber from them.
+        if self.symmetry.is_empty() {
+            materials.medium = Default::default();
+        }
+        if !materials.has_loss() && self.symmetry.is_empty() {
             materials.sigma = Default::default();
         }
         Ok(Prepared {
@@ -164,7 +179,19 @@ impl Simulation {
             probes,
             dft,
             dispersion,
+            mirror_cells: Vec::new(),
+            unfold: None,
         })
+    }
+
+    /// What a stepper runs: the prepared set-up, folded onto the mirror
+    /// planes when there are any ([`crate::symmetry::fold`]).
+    pub fn for_stepper(&self, prepared: &Prepared) -> Result<Prepared> {
+        if self.symmetry.is_empty() {
+            Ok(prepared.clone())
+        } else {
+            crate::symmetry::fold(prepared, &self.symmetry, &self.structure)
+        }
     }
 
     #[allow(clippy::type_complexity)]
@@ -261,7 +288,8 @@ impl Simulation {
                             position_um: *position_um,
                             size_um: size,
                         })?;
-                        (vec![ijk], d)
+                        let split = crate::symmetry::split_on_planes(grid, &self.symmetry, c, ijk, *position_um);
+                        (split.iter().map(|s| s.0).collect(), d)
                     }
                     SourceShape::Region { min_um, max_um } => region_samples(grid, c, *min_um, *max_um, &what)?,
                     SourceShape::Samples { .. } | SourceShape::Mode { .. } => unreachable!("handled above"),
@@ -287,6 +315,13 @@ impl Simulation {
                 let weight = s.amplitude * u * grid.dx / grid.dx.powi(zero_dims as i32);
                 let sample_weights: Vec<f64> = match &s.shape {
                     SourceShape::Sheet { weights, .. } => weights.clone(),
+                    SourceShape::Point { position_um } => {
+                        let ijk = grid.nearest(c, *position_um).expect("checked above");
+                        crate::symmetry::split_on_planes(grid, &self.symmetry, c, ijk, *position_um)
+                            .iter()
+                            .map(|s| s.1)
+                            .collect()
+                    }
                     _ => vec![1.0; samples.len()],
                 };
                 for (ijk, w) in samples.into_iter().zip(sample_weights) {
@@ -326,6 +361,9 @@ impl Prepared {
             || layers(other) != layers(self)
             || other.dft.samples.len() != self.dft.samples.len()
             || other.profiles.len() != self.profiles.len()
+            || other.mirror_cells != self.mirror_cells
+            || other.unfold.is_some()
+            || self.unfold.is_some()
         {
             return Err(Error::invalid(
                 "restart",
@@ -433,7 +471,7 @@ fn probe_cell(grid: &Grid, n: usize, p: &Probe) -> Result<ProbeCell> {
 }
 
 /// Split source samples into layers so no layer writes one (cell, component) twice.
-fn into_layers(cells: Vec<SourceCell>) -> Vec<Vec<SourceCell>> {
+pub(crate) fn into_layers(cells: Vec<SourceCell>) -> Vec<Vec<SourceCell>> {
     let mut layers: Vec<Vec<SourceCell>> = Vec::new();
     let mut seen: Vec<HashSet<(u32, u32)>> = Vec::new();
     for c in cells {
@@ -528,7 +566,7 @@ fn pml_absorber(grid: &Grid, b: &Boundaries, m: &MaterialGrid, dispersive: &[boo
 
 /// E update coefficients, with tangential E held at zero on low PEC faces
 /// and dispersive media inside a PML made lossy ([`pml_absorber`]).
-fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid, dispersive: &[bool]) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
+pub(crate) fn coefficients(grid: &Grid, b: &Boundaries, m: &MaterialGrid, dispersive: &[bool]) -> ([Vec<f32>; 3], Option<[Vec<f32>; 3]>) {
     let dtdx = grid.dt / grid.dx;
     let half_dt = 0.5 * grid.dt;
     use rayon::prelude::*;
@@ -673,6 +711,9 @@ pub trait Stepper {
 
     /// Results of the DFT-based and snapshot monitors so far.
     fn monitor_results(&mut self) -> Result<Vec<MonitorResult>> {
+        if let Some(u) = self.prepared().unfold.clone() {
+            return u.monitor_results(self);
+        }
         let acc = self.dft_sums()?;
         let steps = self.steps_done();
         let p = self.prepared();

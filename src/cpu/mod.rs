@@ -281,6 +281,7 @@ impl CpuStepper {
         self.polarize();
         self.update_h();
         samples::inject_h(&self.p.magnetic_layers, &mut self.f, self.p.ch, &self.wave[s * np..(s + 1) * np]);
+        samples::mirror_h(&self.p.mirror_cells, &mut self.f);
         self.update_e();
         self.correct_dispersion();
         samples::inject_e(&self.p.source_layers, &mut self.f, &self.p.cb, &self.wave[s * np..(s + 1) * np]);

@@ -158,3 +158,12 @@ pub(super) fn inject_h(layers: &[Vec<SourceCell>], f: &mut [Vec<f32>; 6], ch: f3
         }
     }
 }
+
+/// sources.wgsl `mirror_h`: a folded grid's ghost H samples are the images
+/// of kept ones, H[index] = weight * H[profile] (see [`crate::symmetry`]).
+pub(super) fn mirror_h(cells: &[SourceCell], f: &mut [Vec<f32>; 6]) {
+    for c in cells {
+        let h = &mut f[3 + c.comp as usize];
+        h[c.index as usize] = c.weight * h[c.profile as usize];
+    }
+}

@@ -232,6 +232,7 @@ pub struct Kernels {
     update_e_bulk: wgpu::ComputePipeline,
     inject: wgpu::ComputePipeline,
     inject_h: wgpu::ComputePipeline,
+    mirror_h: wgpu::ComputePipeline,
     record: wgpu::ComputePipeline,
     accumulate: wgpu::ComputePipeline,
     flush: wgpu::ComputePipeline,
@@ -421,6 +422,7 @@ impl Kernels {
         let update_e_bulk = pipeline("update_e (no CPML)", &yee_mod, "update_e", &[Some(&yee_bgl)], &bulk_consts);
         let inject = pipeline("inject", &src_mod, "inject", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let inject_h = pipeline("inject_h", &src_mod, "inject_h", &[Some(&src_bgl), Some(&step_bgl)], &[]);
+        let mirror_h = pipeline("mirror_h", &src_mod, "mirror_h", &[Some(&src_bgl), Some(&step_bgl)], &[]);
         let record = pipeline(
             "record_probes",
             &probe_mod,
@@ -445,6 +447,7 @@ impl Kernels {
             update_e_bulk,
             inject,
             inject_h,
+            mirror_h,
             record,
             accumulate,
             flush,
@@ -471,6 +474,8 @@ pub struct GpuStepper {
     yee_boxes: Vec<YeeBox>,
     sources: Vec<Dispatch>,
     magnetic: Vec<Dispatch>,
+    /// A folded grid's ghost H samples (Prepared::mirror_cells).
+    mirror: Option<Dispatch>,
     wave: Option<wgpu::Buffer>,
     probes: Option<Probes>,
     dft: Option<Dft>,
@@ -826,6 +831,46 @@ impl GpuStepper {
                 keep.push(ubuf);
             }
         }
+        let mirror = match (&wave, p.mirror_cells.is_empty()) {
+            (_, true) => None,
+            (None, false) => {
+                return Err(Error::invalid(
+                    "symmetry",
+                    "a folded grid without sources",
+                    "sources in a mirror-symmetric run",
+                ));
+            }
+            (Some(wave), false) => {
+                let cells = init("mirror cells", bytemuck::cast_slice(&p.mirror_cells), st);
+                let params = CountParams {
+                    count: p.mirror_cells.len() as u32,
+                    profiles: p.profiles.len() as u32,
+                    _pad: [0, 0],
+                };
+                let ubuf = init("mirror params", bytemuck::bytes_of(&params), un);
+                let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("mirror"),
+                    layout: src_bgl,
+                    entries: &[
+                        entry(0, &fields[3]),
+                        entry(1, &fields[4]),
+                        entry(2, &fields[5]),
+                        entry(3, &cb[0]),
+                        entry(4, &cb[1]),
+                        entry(5, &cb[2]),
+                        entry(6, &cells),
+                        entry(7, wave),
+                        entry(8, &ubuf),
+                    ],
+                });
+                keep.push(cells);
+                keep.push(ubuf);
+                Some(Dispatch {
+                    bind,
+                    groups: linear_groups(p.mirror_cells.len(), 64),
+                })
+            }
+        };
 
         // Probes.
         let probes = if p.probes.is_empty() {
@@ -1038,6 +1083,7 @@ impl GpuStepper {
             yee_boxes,
             sources,
             magnetic,
+            mirror,
             source_cells,
             dft_samples,
             state,
@@ -1138,6 +1184,12 @@ impl GpuStepper {
                 pass.set_bind_group(0, &d.bind, &[]);
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
             }
+        }
+        if let Some(d) = &self.mirror {
+            pass.set_pipeline(&self.k.mirror_h);
+            pass.set_bind_group(0, &d.bind, &[]);
+            pass.set_bind_group(1, &self.step_bind, &offset);
+            pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
         self.encode_yee(pass, &self.k.update_e, &self.k.update_e_bulk);
         if let Some(d) = &self.dispersion {

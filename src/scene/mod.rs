@@ -224,6 +224,7 @@ struct Build<'a> {
     grid: Grid,
     d: usize,
     offset: [f64; 3],
+    symmetry: crate::symmetry::Symmetry,
 }
 
 fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
@@ -231,7 +232,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let geometry = tagged(doc, "geometry", GeometrySpec::read)?;
     let monitor_specs = tagged(doc, "monitors", MonitorSpec::read)?;
 
-    let b = Build::new(doc, &spec.simulation)?;
+    let b = Build::new(doc, &spec.simulation, &spec.symmetry)?;
     let media = b.materials(&spec.materials)?;
     let boundaries = b.boundaries(&spec.boundaries, spec.simulation.resolution)?;
     let background_name = spec.simulation.background.as_deref().unwrap_or("vacuum");
@@ -249,6 +250,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         }
     }
     let mut simulation = Simulation::new(b.grid.clone(), boundaries, structure);
+    simulation.symmetry = b.symmetry;
     let mut source_names = Vec::new();
     let mut led = None;
     for (i, s) in spec.sources.iter().enumerate() {
@@ -541,7 +543,7 @@ struct Monitors {
 }
 
 impl<'a> Build<'a> {
-    fn new(doc: &'a Doc<'a>, s: &SimulationSpec) -> Result<Build<'a>, SceneError> {
+    fn new(doc: &'a Doc<'a>, s: &SimulationSpec, sym: &SymmetrySpec) -> Result<Build<'a>, SceneError> {
         // MEEP writes a 2D cell as [x, y, 0]: say how to write it here.
         if s.size_um.len() == 3 && s.size_um[2] == 0.0 && s.dimensions != Some(DimensionsName::Three) {
             return Err(doc.invalid(
@@ -584,11 +586,35 @@ impl<'a> Build<'a> {
             (_, Some(PolarizationName::Te)) => Dimensions::Two(Polarization::Te),
             _ => Dimensions::Two(Polarization::Tm),
         };
-        let size = [s.size_um[0], s.size_um[1], s.size_um.get(2).copied().unwrap_or(0.0)];
+        let mut size = [s.size_um[0], s.size_um[1], s.size_um.get(2).copied().unwrap_or(0.0)];
+        let mut symmetry = crate::symmetry::Symmetry::default();
+        for (a, p) in [sym.x, sym.y, sym.z].into_iter().enumerate() {
+            let Some(p) = p else { continue };
+            let key = format!("symmetry.{}", ['x', 'y', 'z'][a]);
+            if a >= d {
+                return Err(doc.invalid(key, "mirror planes on the axes of the run (x, y in 2D)", "z in a 2D run"));
+            }
+            symmetry.mirrors[a] = Some(match p {
+                ParityName::Even => crate::symmetry::MirrorSpec::Parity(crate::symmetry::Parity::Even),
+                ParityName::Odd => crate::symmetry::MirrorSpec::Parity(crate::symmetry::Parity::Odd),
+                ParityName::Auto => crate::symmetry::MirrorSpec::Auto,
+            });
+            // The plane through the centre must fall on a sample: an even
+            // number of cells (one more when the size gives an odd one).
+            if ((size[a] * resolution).round() as usize) % 2 == 1 {
+                size[a] += 1.0 / resolution;
+            }
+        }
         let grid = Grid::new(size, resolution, courant, dims).map_err(|e| doc.engine(Some("simulation"), e))?;
         let l = grid.size_um();
         let offset = [l[0] / 2.0, l[1] / 2.0, if d == 3 { l[2] / 2.0 } else { 0.0 }];
-        Ok(Build { doc, grid, d, offset })
+        Ok(Build {
+            doc,
+            grid,
+            d,
+            offset,
+            symmetry,
+        })
     }
 
     fn invalid(&self, key: impl Into<String>, expected: impl Into<String>, found: impl std::fmt::Display) -> SceneError {

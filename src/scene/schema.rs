@@ -18,6 +18,9 @@ pub(super) struct SceneFile {
     pub simulation: SimulationSpec,
     #[serde(default)]
     pub boundaries: BoundariesSpec,
+    /// Mirror planes through the domain centre (docs/scene-format.md, "Symmetry").
+    #[serde(default)]
+    pub symmetry: SymmetrySpec,
     #[serde(default)]
     pub materials: BTreeMap<String, MaterialSpec>,
     /// `[[geometry]]` and `[[monitors]]` entries are tagged by `type`; they are
@@ -51,6 +54,24 @@ pub(super) enum DimensionsName {
     Two,
     #[serde(rename = "3d", alias = "3D")]
     Three,
+}
+
+/// `[symmetry]`: per axis, the parity of E under the mirror through the
+/// domain centre.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SymmetrySpec {
+    pub x: Option<ParityName>,
+    pub y: Option<ParityName>,
+    pub z: Option<ParityName>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum ParityName {
+    Even,
+    Odd,
+    Auto,
 }
 
 #[derive(Deserialize, Clone, Copy)]
