@@ -698,8 +698,18 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     if let Err(c) = warn(&scene.warnings, strict) {
         return c;
     }
-    let p = &*scene.prepared;
-    let g = &p.grid;
+    // A mirror-symmetric scene steps its folded grid: that is what is
+    // measured and estimated (and its asymmetries are found here).
+    let folded = match scene.simulation.for_stepper(&scene.prepared) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let full_cells = scene.prepared.grid.cells();
+    let p = &folded;
+    let g = &scene.prepared.grid;
     let (steps, bounded) = match scene.stop {
         StopCondition::Time { time } => ((time / g.dt).ceil() as usize, "exactly"),
         StopCondition::Decay { max_time, .. } => ((max_time / g.dt).ceil() as usize, "at most"),
@@ -709,7 +719,12 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
         Err(c) => return c,
     };
     let setup_s = setup_started.elapsed().as_secs_f64();
-    let (mem, limit, total_limit, limit_name) = engine.memory(p);
+    let (mut mem, limit, total_limit, limit_name) = engine.memory(p);
+    if p.unfold.is_some() && matches!(engine, Engine::Cpu(_)) {
+        // The whole grid's permittivity, coefficients and media stay in host
+        // memory beside the folded run (4 bytes each, 3 components).
+        mem.total_bytes += (full_cells * 36) as u64;
+    }
     let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
     // The step rate, measured on this engine (a short calibration, cached).
     let rate = match lumen_fdtd::estimate::rate(&engine, p) {
@@ -732,14 +747,14 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     // accumulator update costs about one cell update: a complex phase
     // multiply-add per sample and wavelength; measured 0.7 cell updates on
     // the native engine with microled_waveguide_2d's 1e5 accumulators).
-    let per_step = g.cells() as f64 + p.dft.accumulators as f64;
+    let per_step = p.grid.cells() as f64 + p.dft.accumulators as f64;
     let cell_updates = per_step * steps as f64 * runs as f64;
     let est = setup_s + cell_updates / rate.cell_updates_per_s;
     let typical_s = typical.map(|t| setup_s + per_step * t as f64 * runs as f64 / rate.cell_updates_per_s);
     if json {
         println!(
             "{}",
-            json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
+            json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "stepped_cells": p.grid.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
                 "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
                 "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
                 "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "setup_seconds": setup_s, "dft_accumulators": p.dft.accumulators, "runs": runs, "map_runs": map_runs, "warnings": scene.warnings})
@@ -761,6 +776,20 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             units::short(g.courant(), 6)
         );
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
+        if let Some(u) = &p.unfold {
+            let planes: Vec<String> = (0..3)
+                .filter_map(|a| u.fold.parity[a].map(|q| format!("{} {}", ["x", "y", "z"][a], q.name())))
+                .collect();
+            let n = p.grid.cells();
+            println!(
+                "symmetry:  mirror planes {}: each step updates {n} of the {full_cells} cells ({:.0}%), saving {:.0}% of the cell updates",
+                planes.join(", "),
+                100.0 * n as f64 / full_cells as f64,
+                100.0 * (1.0 - n as f64 / full_cells as f64)
+            );
+        } else if scene.simulation.symmetry.whole_domain {
+            println!("symmetry:  declared, but `fold = false`: the whole grid is stepped");
+        }
         if map_runs > 0 {
             println!(
                 "maps:      {map_runs} coupling-map run{} (one per mapped port mode, by reciprocity)",

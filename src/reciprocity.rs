@@ -149,7 +149,12 @@ fn run_one(
         port.clone(),
     ];
     let prepared = sim.prepare()?;
-    let mut stepper = engine.stepper(&prepared)?;
+    // A mirror-symmetric scene folds the reverse run with the mode's own
+    // parity (its field gives every dipole orientation at once).
+    for m in sim.symmetry.mirrors.iter_mut().flatten() {
+        *m = crate::symmetry::MirrorSpec::Auto;
+    }
+    let mut stepper = engine.stepper(&sim.for_stepper(&prepared)?)?;
     let chunk = stepper.steps_per_submission().clamp(1, 1000);
     while stepper.steps_done() < steps {
         if interrupted() {

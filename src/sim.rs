@@ -187,7 +187,7 @@ impl Simulation {
     /// What a stepper runs: the prepared set-up, folded onto the mirror
     /// planes when there are any ([`crate::symmetry::fold`]).
     pub fn for_stepper(&self, prepared: &Prepared) -> Result<Prepared> {
-        if self.symmetry.is_empty() {
+        if self.symmetry.is_empty() || self.symmetry.whole_domain {
             Ok(prepared.clone())
         } else {
             crate::symmetry::fold(prepared, &self.symmetry, &self.structure)

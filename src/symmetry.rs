@@ -85,6 +85,9 @@ pub enum MirrorSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Symmetry {
     pub mirrors: [Option<MirrorSpec>; 3],
+    /// Run the whole grid anyway (same cells and sources): `fold = false`,
+    /// to check a folded run against it.
+    pub whole_domain: bool,
 }
 
 impl Symmetry {
@@ -131,7 +134,7 @@ impl Fold {
             if parity[a].is_none() {
                 continue;
             }
-            if a >= full.dims.count() || n[a] % 2 != 0 || n[a] < 4 {
+            if a >= full.dims.count() || !n[a].is_multiple_of(2) || n[a] < 4 {
                 return Err(Error::invalid(
                     format!("symmetry.{}", ['x', 'y', 'z'][a]),
                     n[a],
@@ -207,6 +210,11 @@ impl Fold {
     }
 }
 
+/// A whole-domain DFT sample: its first accumulator, its number of
+/// wavelengths, and the folded accumulator blocks (first accumulator,
+/// factor) it sums.
+type UnfoldTerm = (usize, usize, Vec<(usize, f64)>);
+
 /// What turns a folded run's samples back into the whole domain's results.
 #[derive(Clone, Debug)]
 pub struct Unfold {
@@ -215,7 +223,7 @@ pub struct Unfold {
     pub plan: DftPlan,
     /// Per whole-domain DFT sample: its accumulators are the sum of these
     /// folded accumulator blocks times their factors.
-    terms: Vec<(usize, usize, Vec<(usize, f64)>)>,
+    terms: Vec<UnfoldTerm>,
     /// Per snapshot monitor, per cell: the factor of the folded cell read.
     snapshot_factors: Vec<Vec<f32>>,
     /// Per probe: the sign of the folded sample read.
@@ -583,17 +591,14 @@ fn choose_parity(full: &Prepared, sym: &Symmetry) -> Result<[Option<Parity>; 3]>
     let auto: Vec<usize> = (0..3).filter(|&a| sym.mirrors[a] == Some(MirrorSpec::Auto)).collect();
     let mut tried = Vec::new();
     for bits in 0..(1usize << auto.len()) {
-        let mut p = [None; 3];
-        for a in 0..3 {
-            p[a] = match sym.mirrors[a] {
-                Some(MirrorSpec::Parity(q)) => Some(q),
-                Some(MirrorSpec::Auto) => {
-                    let k = auto.iter().position(|&b| b == a).unwrap_or(0);
-                    Some(if bits >> k & 1 == 0 { Parity::Even } else { Parity::Odd })
-                }
-                None => None,
-            };
-        }
+        let p = [0, 1, 2].map(|a| match sym.mirrors[a] {
+            Some(MirrorSpec::Parity(q)) => Some(q),
+            Some(MirrorSpec::Auto) => {
+                let k = auto.iter().position(|&b| b == a).unwrap_or(0);
+                Some(if bits >> k & 1 == 0 { Parity::Even } else { Parity::Odd })
+            }
+            None => None,
+        });
         let f = Fold::new(&full.grid, p)?;
         match check_sources(&f, full) {
             Ok(()) => return Ok(p),

@@ -587,7 +587,10 @@ impl<'a> Build<'a> {
             _ => Dimensions::Two(Polarization::Tm),
         };
         let mut size = [s.size_um[0], s.size_um[1], s.size_um.get(2).copied().unwrap_or(0.0)];
-        let mut symmetry = crate::symmetry::Symmetry::default();
+        let mut symmetry = crate::symmetry::Symmetry {
+            whole_domain: sym.fold == Some(false),
+            ..Default::default()
+        };
         for (a, p) in [sym.x, sym.y, sym.z].into_iter().enumerate() {
             let Some(p) = p else { continue };
             let key = format!("symmetry.{}", ['x', 'y', 'z'][a]);

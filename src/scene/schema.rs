@@ -64,6 +64,8 @@ pub(super) struct SymmetrySpec {
     pub x: Option<ParityName>,
     pub y: Option<ParityName>,
     pub z: Option<ParityName>,
+    /// false: step the whole grid (the same cells and sources), to check.
+    pub fold: Option<bool>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
