@@ -283,13 +283,12 @@ impl Simulation {
                 }
                 let (samples, zero_dims) = match &s.shape {
                     SourceShape::Point { position_um } => {
-                        let ijk = grid.nearest(c, *position_um).ok_or_else(|| Error::OutsideDomain {
+                        let around = grid.interpolation(c, *position_um).ok_or_else(|| Error::OutsideDomain {
                             what: what.clone(),
                             position_um: *position_um,
                             size_um: size,
                         })?;
-                        let split = crate::symmetry::split_on_planes(grid, &self.symmetry, c, ijk, *position_um);
-                        (split.iter().map(|s| s.0).collect(), d)
+                        (around.iter().map(|s| s.0).collect(), d)
                     }
                     SourceShape::Region { min_um, max_um } => region_samples(grid, c, *min_um, *max_um, &what)?,
                     SourceShape::Samples { .. } | SourceShape::Mode { .. } => unreachable!("handled above"),
@@ -315,13 +314,12 @@ impl Simulation {
                 let weight = s.amplitude * u * grid.dx / grid.dx.powi(zero_dims as i32);
                 let sample_weights: Vec<f64> = match &s.shape {
                     SourceShape::Sheet { weights, .. } => weights.clone(),
-                    SourceShape::Point { position_um } => {
-                        let ijk = grid.nearest(c, *position_um).expect("checked above");
-                        crate::symmetry::split_on_planes(grid, &self.symmetry, c, ijk, *position_um)
-                            .iter()
-                            .map(|s| s.1)
-                            .collect()
-                    }
+                    SourceShape::Point { position_um } => grid
+                        .interpolation(c, *position_um)
+                        .expect("checked above")
+                        .iter()
+                        .map(|s| s.1)
+                        .collect(),
                     _ => vec![1.0; samples.len()],
                 };
                 for (ijk, w) in samples.into_iter().zip(sample_weights) {
@@ -397,17 +395,19 @@ impl Prepared {
                     format!("{} is not evolved in a {:?} run", c.name(), grid.dims),
                 ));
             }
-            let ijk = grid.nearest(c, position_um).ok_or_else(|| Error::OutsideDomain {
+            let around = grid.interpolation(c, position_um).ok_or_else(|| Error::OutsideDomain {
                 what: what.clone(),
                 position_um,
                 size_um: grid.size_um(),
             })?;
-            cells.push(SourceCell {
-                index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
-                comp: a as u32,
-                profile: source as u32,
-                weight: (amplitude * u * grid.dx / grid.dx.powi(d as i32)) as f32,
-            });
+            for (ijk, w) in around {
+                cells.push(SourceCell {
+                    index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
+                    comp: a as u32,
+                    profile: source as u32,
+                    weight: (amplitude * u * w * grid.dx / grid.dx.powi(d as i32)) as f32,
+                });
+            }
         }
         let old: Vec<(usize, usize)> = self
             .source_layers

@@ -33,8 +33,8 @@
 //! The geometry and the sources must be symmetric: [`fold`] compares the
 //! permittivity with its mirror image and each source sample with its image's
 //! sign, and says where they differ. A point dipole on a plane with its
-//! moment normal to it (odd parity) sits between two samples: it is split
-//! between them ([`split_on_planes`]) in the full and the folded run alike.
+//! moment normal to it (odd parity) sits between two samples: its linear
+//! interpolation ([`Grid::interpolation`]) splits it evenly between them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -260,27 +260,6 @@ impl Unfold {
         let snaps = self.snapshots(stepper.snapshots());
         Ok(self.plan.results(&self.fold.full, &acc, stepper.steps_done(), &snaps))
     }
-}
-
-/// Splits the weight of a point dipole's component normal to a mirror plane
-/// that it lies on between the two samples either side (a tie for
-/// `Grid::nearest`), so that the source is symmetric. Returns the cells and
-/// their weights (fractions of the dipole's).
-pub fn split_on_planes(grid: &Grid, sym: &Symmetry, c: Component, ijk: [usize; 3], pos_um: [f64; 3]) -> Vec<([usize; 3], f64)> {
-    let a = c.axis();
-    if sym.mirrors[a].is_none() || !c.is_electric() || a >= grid.dims.count() {
-        return vec![(ijk, 1.0)];
-    }
-    let n = grid.shape()[a];
-    let plane = (n / 2) as f64 * grid.dx;
-    if (pos_um[a] - plane).abs() > 1e-6 * grid.dx || n < 2 {
-        return vec![(ijk, 1.0)];
-    }
-    let mut lo = ijk;
-    let mut hi = ijk;
-    lo[a] = n / 2 - 1;
-    hi[a] = n / 2;
-    vec![(lo, 0.5), (hi, 0.5)]
 }
 
 /// A sample of a source (electric `comp` 0..3, or magnetic 3..6).

@@ -79,16 +79,27 @@ fn compare(geometry: &str, port: &str, map: &str, points: &[[f64; 3]], comps: &[
     let mut maps = None;
     for p in points {
         for &c in comps {
-            let pos = if geometry.contains("\"3d\"") {
-                format!("[{}, {}, {}]", p[0], p[1], p[2])
-            } else {
-                format!("[{}, {}]", p[0], p[1])
+            let text = |p: [f64; 3]| {
+                let pos = if geometry.contains("\"3d\"") {
+                    format!("[{}, {}, {}]", p[0], p[1], p[2])
+                } else {
+                    format!("[{}, {}]", p[0], p[1])
+                };
+                format!(
+                    "{geometry}\n[[sources]]\ntype = \"dipole\"\nposition_um = {pos}\ncomponent = \"{}\"\n{dipole_extra}\n\n{port}{map}\n",
+                    c.name()
+                )
             };
-            let direct = format!(
-                "{geometry}\n[[sources]]\ntype = \"dipole\"\nposition_um = {pos}\ncomponent = \"{}\"\n{dipole_extra}\n\n{port}{map}\n",
-                c.name()
-            );
-            let (ds, dm, dsteps) = run(&direct);
+            // The map holds the coupling of a dipole on a sample of its
+            // component: put the direct run's dipole on the sample nearest
+            // to `p` (a dipole between samples is their interpolation).
+            let first = scene::parse(&text(*p), "r.toml", &[], false).unwrap_or_else(|e| panic!("{e}"));
+            let g = &first.prepared.grid;
+            let o = first.origin_offset_um;
+            let ijk = g.nearest(c, [p[0] + o[0], p[1] + o[1], p[2] + o[2]]).unwrap();
+            let at = g.position_um(c, ijk);
+            let on_sample = [0, 1, 2].map(|a| if a < g.dims.count() { at[a] - o[a] } else { p[a] });
+            let (ds, dm, dsteps) = run(&text(on_sample));
             let MonitorData::Mode { forward, .. } = data(&dm, "port") else {
                 panic!()
             };
@@ -100,10 +111,6 @@ fn compare(geometry: &str, port: &str, map: &str, points: &[[f64; 3]], comps: &[
                 reciprocity::run_maps(&ds, &engine, dsteps, &|| false).unwrap()
             });
             let m = &maps[0];
-            // The dipole's sample: the nearest of its component (as the engine places it).
-            let o = ds.origin_offset_um;
-            let ijk = dp.grid.nearest(c, [p[0] + o[0], p[1] + o[1], p[2] + o[2]]).unwrap();
-            let at = dp.grid.position_um(c, ijk);
             let (_, xyz, coupled, eff) = m.components.iter().find(|(k, ..)| *k == c).unwrap();
             let near = |v: &Vec<f64>, t: f64| (0..v.len()).min_by(|&i, &j| (v[i] - t).abs().total_cmp(&(v[j] - t).abs())).unwrap();
             let (i, j, k) = (
