@@ -57,9 +57,10 @@ pub fn stepper(p: &Prepared) -> Box<dyn RunStepper> {
     engine().stepper(p).expect("stepper")
 }
 
-/// `sim` prepared and run for `steps` on [`engine`].
+/// `sim` prepared (folded onto its mirror planes, if it has any) and run
+/// for `steps` on [`engine`].
 pub fn run(sim: &Simulation, steps: usize) -> Box<dyn RunStepper> {
-    let p = sim.prepare().expect("valid simulation");
+    let p = sim.for_stepper(&sim.prepare().expect("valid simulation")).expect("symmetric set-up");
     let _turn = gpu_turn();
     let mut s = stepper(&p);
     s.run(steps).expect("run");
