@@ -700,7 +700,7 @@ fn scene_geometry_errors_name_line_and_key() {
         (
             "type = \"cone\"",
             "type = \"pyramid\"",
-            "scene.toml:21: geometry.1.type: expected one of `box`, `cylinder`, `sphere`, `ellipsoid`, `cone`, `frustum`, `polygon`, `prism`, `stack`, `group`, found unknown value `pyramid`",
+            "scene.toml:21: geometry.1.type: expected one of `box`, `cylinder`, `sphere`, `ellipsoid`, `cone`, `frustum`, `polygon`, `prism`, `gds`, `stack`, `group`, found unknown value `pyramid`",
         ),
     ];
     for (old, new, want) in cases {
