@@ -34,7 +34,10 @@ const TEETH_ORIGIN: [i64; 2] = [1000, -1500];
 fn hand() -> Hand {
     let circle = |r: f64, k: i64| {
         let a = 2.0 * std::f64::consts::PI * k as f64 / 24.0;
-        [RING_CENTRE[0] + (r * a.cos()).round() as i64, RING_CENTRE[1] + (r * a.sin()).round() as i64]
+        [
+            RING_CENTRE[0] + (r * a.cos()).round() as i64,
+            RING_CENTRE[1] + (r * a.sin()).round() as i64,
+        ]
     };
     let mut ring: Vec<[i64; 2]> = (0..24).map(|k| circle(1500.0, k)).collect();
     ring.push(circle(1500.0, 0));
@@ -52,7 +55,14 @@ fn hand() -> Hand {
     }
     Hand {
         path: vec![[-5500, 2700], [-2500, 2700], [-2500, 2300], [-5500, 2300]],
-        taper: vec![[-5500, -250], [-3000, -250], [-1000, -1500], [-1000, 1000], [-3000, 250], [-5500, 250]],
+        taper: vec![
+            [-5500, -250],
+            [-3000, -250],
+            [-1000, -1500],
+            [-1000, 1000],
+            [-3000, 250],
+            [-5500, 250],
+        ],
         ring,
         teeth,
     }
@@ -143,9 +153,9 @@ assert got == want, ("gdstk flattens differently", got, want)
         taper = list(&h.taper),
         ring = list(&h.ring),
         expected = expected.join(", "),
-        taper_origin = format!("({}, {})", TAPER_ORIGIN[0], TAPER_ORIGIN[1]),
-        ring_centre = format!("({}, {})", RING_CENTRE[0], RING_CENTRE[1]),
-        teeth_origin = format!("({}, {})", TEETH_ORIGIN[0], TEETH_ORIGIN[1]),
+        taper_origin = list(&[TAPER_ORIGIN]).trim_matches(['[', ']']),
+        ring_centre = list(&[RING_CENTRE]).trim_matches(['[', ']']),
+        teeth_origin = list(&[TEETH_ORIGIN]).trim_matches(['[', ']']),
     );
     python(dir, &script);
 }

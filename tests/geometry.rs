@@ -695,7 +695,7 @@ fn scene_geometry_errors_name_line_and_key() {
         (
             "type = \"cylinder\"\ncenter_um = [-2.0, 2.0, 0.0]\nradius_um = 0.22\nmaterial = \"glass\"",
             "type = \"stack\"\nstart_um = 0.0\nlayers = []",
-            "scene.toml:62: geometry.6.shapes.0.type: expected a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks or groups, found `stack`",
+            "scene.toml:62: geometry.6.shapes.0.type: expected a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks, groups or layouts, found `stack`",
         ),
         (
             "type = \"cone\"",

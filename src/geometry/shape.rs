@@ -967,7 +967,11 @@ mod tests {
         assert!(validate_polygon(&wrong).unwrap_err().contains("wrong side"));
         // A bow tie with a vertex at the crossing: the lobes turn opposite ways.
         let bow = [[0.0, 0.0], [1.0, 1.0], [3.0, 2.0], [3.0, 0.0], [1.0, 1.0], [0.0, 2.0]];
-        assert!(validate_polygon(&bow).unwrap_err().contains("wrong side"), "{:?}", validate_polygon(&bow));
+        assert!(
+            validate_polygon(&bow).unwrap_err().contains("wrong side"),
+            "{:?}",
+            validate_polygon(&bow)
+        );
     }
 
     #[test]

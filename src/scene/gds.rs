@@ -58,7 +58,13 @@ pub(super) struct LayerPolygons {
 /// `layer`/`datatype`.
 pub(super) fn layer_polygons(path: &Path, cell: Option<&str>, layer: i16, datatype: i16) -> Result<LayerPolygons, LayoutError> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| err("file", "a readable GDSII file (relative to the scene file's folder)", format!("{shown}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(
+            "file",
+            "a readable GDSII file (relative to the scene file's folder)",
+            format!("{shown}: {e}"),
+        )
+    })?;
     let lib = GdsLibrary::from_bytes(bytes).map_err(|e| {
         let mut why = e.to_string();
         if why.len() > 200 {
@@ -70,7 +76,11 @@ pub(super) fn layer_polygons(path: &Path, cell: Option<&str>, layer: i16, dataty
     let name = match cell {
         Some(c) => {
             if !lib.structs.iter().any(|s| s.name == c) {
-                return Err(err("cell", format!("a cell of {shown}: {}", names(lib.structs.iter().map(|s| s.name.as_str()))), format!("`{c}`")));
+                return Err(err(
+                    "cell",
+                    format!("a cell of {shown}: {}", names(lib.structs.iter().map(|s| s.name.as_str()))),
+                    format!("`{c}`"),
+                ));
             }
             c.to_string()
         }
@@ -127,7 +137,11 @@ pub(super) fn layer_polygons(path: &Path, cell: Option<&str>, layer: i16, dataty
         ));
     }
     let um = Units::of(&lib);
-    let polygons = flat.polygons.into_iter().map(|p| p.into_iter().map(|q| [um.to_um(q[0]), um.to_um(q[1])]).collect()).collect();
+    let polygons = flat
+        .polygons
+        .into_iter()
+        .map(|p| p.into_iter().map(|q| [um.to_um(q[0]), um.to_um(q[1])]).collect())
+        .collect();
     Ok(LayerPolygons { cell: name, polygons })
 }
 
@@ -157,7 +171,11 @@ fn top_cells(lib: &GdsLibrary) -> Vec<String> {
             }
         }
     }
-    lib.structs.iter().filter(|s| !used.contains(s.name.as_str())).map(|s| s.name.clone()).collect()
+    lib.structs
+        .iter()
+        .filter(|s| !used.contains(s.name.as_str()))
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// Database units to um.
@@ -288,12 +306,19 @@ impl Flatten<'_> {
                     self.push(b.xy.iter().map(point).collect(), to_top);
                 }
                 GdsElement::GdsPath(p) if p.layer == self.layer && p.datatype == self.datatype => {
-                    let outline = path_outline(&p.xy.iter().map(point).collect::<Vec<_>>(), p.width, p.path_type, p.begin_extn, p.end_extn)
-                        .map_err(|why| ("layer", format!("{}: {why}", what("PATH"))))?;
+                    let outline = path_outline(
+                        &p.xy.iter().map(point).collect::<Vec<_>>(),
+                        p.width,
+                        p.path_type,
+                        p.begin_extn,
+                        p.end_extn,
+                    )
+                    .map_err(|why| ("layer", format!("{}: {why}", what("PATH"))))?;
                     self.push(outline, to_top);
                 }
                 GdsElement::GdsStructRef(r) => {
-                    let t = Affine::reference(r.strans.as_ref(), point(&r.xy)).map_err(|why| ("cell", format!("{}: {why}", what("SREF"))))?;
+                    let t =
+                        Affine::reference(r.strans.as_ref(), point(&r.xy)).map_err(|why| ("cell", format!("{}: {why}", what("SREF"))))?;
                     self.cell(&r.name, &to_top.after(&t))?;
                 }
                 GdsElement::GdsArrayRef(r) => {
@@ -342,7 +367,13 @@ impl Flatten<'_> {
 /// side, joined with mitres (GDSII's convention), the ends extended by the
 /// path type's amount. Counter-clockwise for a path running along +x: the
 /// left side forward, then the right side back.
-fn path_outline(xy: &[[f64; 2]], width: Option<i32>, path_type: Option<i16>, begin: Option<i32>, end: Option<i32>) -> Result<Vec<[f64; 2]>, String> {
+fn path_outline(
+    xy: &[[f64; 2]],
+    width: Option<i32>,
+    path_type: Option<i16>,
+    begin: Option<i32>,
+    end: Option<i32>,
+) -> Result<Vec<[f64; 2]>, String> {
     let half = match width {
         Some(w) if w != 0 => (w as f64).abs() / 2.0,
         _ => return Err("a path without width has no area".into()),
@@ -408,7 +439,9 @@ impl Presence<'_, '_> {
         if !self.seen.insert(name.to_string()) {
             return;
         }
-        let Some(s) = self.lib.structs.iter().find(|s| s.name == name) else { return };
+        let Some(s) = self.lib.structs.iter().find(|s| s.name == name) else {
+            return;
+        };
         for e in &s.elems {
             match e {
                 GdsElement::GdsBoundary(b) => {
@@ -459,9 +492,18 @@ mod tests {
     fn paths_become_outlines() {
         // An L: along +x, then up; width 2, half-width ends.
         let out = path_outline(&[[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]], Some(2), Some(2), None, None).unwrap();
-        assert_eq!(out, vec![[-1.0, 1.0], [9.0, 1.0], [9.0, 11.0], [11.0, 11.0], [11.0, -1.0], [-1.0, -1.0]]);
-        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0]], Some(2), Some(1), None, None).unwrap_err().contains("round"));
-        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0]], None, None, None, None).unwrap_err().contains("width"));
-        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]], Some(2), None, None, None).unwrap_err().contains("turns back"));
+        assert_eq!(
+            out,
+            vec![[-1.0, 1.0], [9.0, 1.0], [9.0, 11.0], [11.0, 11.0], [11.0, -1.0], [-1.0, -1.0]]
+        );
+        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0]], Some(2), Some(1), None, None)
+            .unwrap_err()
+            .contains("round"));
+        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0]], None, None, None, None)
+            .unwrap_err()
+            .contains("width"));
+        assert!(path_outline(&[[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]], Some(2), None, None, None)
+            .unwrap_err()
+            .contains("turns back"));
     }
 }

@@ -356,11 +356,15 @@ impl Build<'_> {
         let mid = mid + self.offset[axis];
         let medium = self.medium(&k("material"), &s.material, media)?;
         let path = Path::new(self.doc.file).parent().unwrap_or(Path::new("")).join(&s.file);
-        let layout = gds::layer_polygons(&path, s.cell.as_deref(), layer, datatype).map_err(|e| self.invalid(k(e.key), e.expected, e.found))?;
+        let layout =
+            gds::layer_polygons(&path, s.cell.as_deref(), layer, datatype).map_err(|e| self.invalid(k(e.key), e.expected, e.found))?;
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         let mut objects = Vec::new();
         for (n, polygon) in layout.polygons.iter().enumerate() {
-            let scene: Vec<[f64; 2]> = polygon.iter().map(|p| [p[0] * scale + offset[0], p[1] * scale + offset[1]]).collect();
+            let scene: Vec<[f64; 2]> = polygon
+                .iter()
+                .map(|p| [p[0] * scale + offset[0], p[1] * scale + offset[1]])
+                .collect();
             validate_polygon(&scene).map_err(|why| {
                 self.invalid(
                     k("layer"),
