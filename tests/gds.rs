@@ -6,8 +6,11 @@
 //!   `polygon` entries, in 2D and extruded in 3D; gdstk's own flattening
 //!   of the file is checked against the hand polygons first;
 //! - the ring's hole is a hole, and its cut line leaves no trace;
-//! - a missing file, cell or layer, several top cells and an unsupported
-//!   path are scene errors with the entry's line and key.
+//! - a missing file, cell or layer, several top cells, an unsupported path
+//!   and a layout outside the domain are scene errors with the entry's line
+//!   and key;
+//! - `scale`, `offset_um`, `axis`, the extrusion keys and a 0.1 nm
+//!   database unit place the polygons where the docs say.
 //!
 //! Needs `python3` with gdstk (README, "Prerequisites").
 
@@ -355,4 +358,47 @@ two.write_gds("two_tops.gds")
     // The layer and datatype select; `datatype` defaults to 0.
     let s = load(&dir, &base.replace("layer = 1", "layer = 2\ndatatype = 3"));
     assert_eq!(s.simulation.structure.objects.len(), 1);
+}
+
+#[test]
+fn scale_offset_axis_and_database_units() {
+    let dir = workdir("place");
+    // A 1 x 0.5 um rectangle on a 0.1 nm database grid.
+    python(
+        &dir,
+        r#"import gdstk
+lib = gdstk.Library(unit=1e-6, precision=1e-10)
+lib.new_cell("TOP").add(gdstk.rectangle((0, 0), (1.0, 0.5), layer=1))
+lib.write_gds("layout.gds")
+"#,
+    );
+    let geometry = "[[geometry]]\ntype = \"gds\"\nfile = \"layout.gds\"\nlayer = 1\naxis = \"y\"\nscale = 2.0\noffset_um = [-3.0, 0.5]\nheight_um = 1.0\naxis_center_um = 0.25\nmaterial = \"core\"\n";
+    let s = load(&dir, &scene_text(true, geometry));
+    let objects = &s.simulation.structure.objects;
+    assert_eq!(objects.len(), 1);
+    let off = s.origin_offset_um;
+    assert_eq!(off, [6.0, 4.0, 1.0]);
+    let lumen_fdtd::Shape::Prism(p) = &objects[0].shape else {
+        panic!("{:?}", objects[0].shape)
+    };
+    assert_eq!(p.axis(), 1);
+    // (x, z) = layout * 2 + [-3, 0.5], in grid coordinates (+ [6, 1]).
+    let mut v = p.vertices_um().to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(v, vec![[3.0, 1.5], [3.0, 2.5], [5.0, 1.5], [5.0, 2.5]]);
+    assert_eq!(p.range_um(), [0.25 - 0.5 + 4.0, 0.25 + 0.5 + 4.0]);
+    // In 2D the layout lies in the x-y plane.
+    let e = scene::parse(
+        &scene_text(false, geometry),
+        &dir.join("scene.toml").display().to_string(),
+        &[],
+        false,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.ends_with("geometry.0.axis: expected \"z\" in 2D (a layout lies in the x-y plane), found y"),
+        "{e}"
+    );
 }
