@@ -6,9 +6,9 @@
 //!   `polygon` entries, in 2D and extruded in 3D; gdstk's own flattening
 //!   of the file is checked against the hand polygons first;
 //! - the ring's hole is a hole, and its cut line leaves no trace;
-//! - a missing file, cell or layer, several top cells, an unsupported path
-//!   and a layout outside the domain are scene errors with the entry's line
-//!   and key;
+//! - a missing or truncated file, a missing cell or layer, several top
+//!   cells, an unsupported path and a layout outside the domain are scene
+//!   errors with the entry's line and key;
 //! - `scale`, `offset_um`, `axis`, the extrusion keys and a 0.1 nm
 //!   database unit place the polygons where the docs say.
 //!
@@ -294,6 +294,8 @@ two.write_gds("two_tops.gds")
     );
     let file = dir.join("scene.toml").display().to_string();
     let gds = dir.join("layout.gds").display().to_string();
+    let bytes = std::fs::read(&gds).unwrap();
+    std::fs::write(dir.join("cut.gds"), &bytes[..bytes.len() / 2]).unwrap();
     let base = scene_text(false, &gds_geometry(false));
     // The entry loads as it is: the sub-cell's square on 1/0.
     let s = load(&dir, &base);
@@ -331,6 +333,14 @@ two.write_gds("two_tops.gds")
             format!(
                 "{file}:{}: geometry.0.layer: expected elements on 4/0 that convert to polygons (cell `TOP` of {gds}), found PATH element 1 of cell `TOP`: round path ends (path type 1) are not supported; draw the path as a polygon",
                 entry + 3
+            ),
+        ),
+        (
+            base.replace("layout.gds", "cut.gds"),
+            format!(
+                "{file}:{}: geometry.0.file: expected a GDSII stream file, found {}: failed to fill whole buffer (truncated?)",
+                entry + 2,
+                dir.join("cut.gds").display()
             ),
         ),
         (

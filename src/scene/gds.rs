@@ -66,7 +66,11 @@ pub(super) fn layer_polygons(path: &Path, cell: Option<&str>, layer: i16, dataty
         )
     })?;
     let lib = GdsLibrary::from_bytes(bytes).map_err(|e| {
-        let mut why = e.to_string();
+        // gds21's Display is its Debug form; an I/O error inside says more plainly.
+        let mut why = match &e {
+            gds21::GdsError::Boxed(inner) => format!("{inner} (truncated?)"),
+            other => other.to_string(),
+        };
         if why.len() > 200 {
             why.truncate(200);
             why.push_str("...");
