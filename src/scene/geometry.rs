@@ -372,7 +372,7 @@ impl Build<'_> {
                         "simple polygons on {layer}/{datatype} of cell `{}` (at least 3 distinct vertices, non-zero area, no crossing edges; a hole joined by a cut line)",
                         layout.cell
                     ),
-                    format!("polygon {n} (from {} um): {why}", fmt_nums(&scene[0])),
+                    format!("polygon {n} (from {} um): {why}", fmt_nums(scene.first().map_or(&[][..], |p| &p[..]))),
                 )
             })?;
             for p in &scene {
