@@ -695,12 +695,12 @@ fn scene_geometry_errors_name_line_and_key() {
         (
             "type = \"cylinder\"\ncenter_um = [-2.0, 2.0, 0.0]\nradius_um = 0.22\nmaterial = \"glass\"",
             "type = \"stack\"\nstart_um = 0.0\nlayers = []",
-            "scene.toml:62: geometry.6.shapes.0.type: expected a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks or groups, found `stack`",
+            "scene.toml:62: geometry.6.shapes.0.type: expected a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks, groups or layouts, found `stack`",
         ),
         (
             "type = \"cone\"",
             "type = \"pyramid\"",
-            "scene.toml:21: geometry.1.type: expected one of `box`, `cylinder`, `sphere`, `ellipsoid`, `cone`, `frustum`, `polygon`, `prism`, `stack`, `group`, found unknown value `pyramid`",
+            "scene.toml:21: geometry.1.type: expected one of `box`, `cylinder`, `sphere`, `ellipsoid`, `cone`, `frustum`, `polygon`, `prism`, `gds`, `stack`, `group`, found unknown value `pyramid`",
         ),
     ];
     for (old, new, want) in cases {

@@ -757,19 +757,75 @@ pub(crate) fn validate_polygon(v: &[[f64; 2]]) -> std::result::Result<(), String
     }
     // O(n^2) edge-pair test; skipped for very large polygons.
     if n <= 4000 {
+        // A hole is drawn as GDSII stores it: one boundary that runs along a
+        // cut line into the hole, around it the other way and back along the
+        // same line. The two cut edges (one edge traversed once each way) and
+        // the vertices they share with the boundaries touch without crossing;
+        // the even-odd rule of `point_in_polygon` fills such a polygon right.
+        let mut touches = false;
         for i in 0..n {
             for j in i + 1..n {
                 // Adjacent edges share a vertex.
                 if j == i + 1 || (i == 0 && j == n - 1) {
                     continue;
                 }
-                if segments_cross(v[i], v[(i + 1) % n], v[j], v[(j + 1) % n]) {
+                let (p1, p2, q1, q2) = (v[i], v[(i + 1) % n], v[j], v[(j + 1) % n]);
+                if p1 == q2 && p2 == q1 {
+                    touches = true;
+                    continue;
+                }
+                if segments_cross(p1, p2, q1, q2) {
+                    if touch_at_shared_vertex(p1, p2, q1, q2) {
+                        touches = true;
+                        continue;
+                    }
                     return Err(format!("edges {i} and {j} cross (a self-intersecting polygon)"));
+                }
+            }
+        }
+        // Smoothing takes the inside of every edge to be on one side (the
+        // polygon's orientation); a boundary that touches itself must keep
+        // it, as the outer boundary and the hole of a cut-line polygon do.
+        if touches {
+            let orientation = signed_area(v).signum();
+            for i in 0..n {
+                let (a, b) = (v[i], v[(i + 1) % n]);
+                let twin = (0..n).any(|j| v[j] == b && v[(j + 1) % n] == a);
+                if twin {
+                    continue;
+                }
+                let (ex, ey) = (b[0] - a[0], b[1] - a[1]);
+                let len = (ex * ex + ey * ey).sqrt();
+                let step = 1e-6 * orientation / len;
+                let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+                let left = point_in_polygon(v, [mid[0] - ey * step, mid[1] + ex * step]);
+                let right = point_in_polygon(v, [mid[0] + ey * step, mid[1] - ex * step]);
+                if !left || right {
+                    return Err(format!(
+                        "edge {i} has the inside on the wrong side (a boundary that crosses itself at a shared vertex)"
+                    ));
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Whether two crossing-tested segments only touch at an end they share
+/// (not overlapping along a common line).
+fn touch_at_shared_vertex(p1: [f64; 2], p2: [f64; 2], q1: [f64; 2], q2: [f64; 2]) -> bool {
+    let Some((s, p, q)) = [(p1, p2, q1, q2), (p1, p2, q2, q1), (p2, p1, q1, q2), (p2, p1, q2, q1)]
+        .into_iter()
+        .find(|(a, _, c, _)| a == c)
+        .map(|(a, b, _, d)| (a, b, d))
+    else {
+        return false;
+    };
+    let (u, w) = ([p[0] - s[0], p[1] - s[1]], [q[0] - s[0], q[1] - s[1]]);
+    let cross = u[0] * w[1] - u[1] * w[0];
+    // Not collinear: two lines meet once, here. Collinear: they overlap
+    // unless they leave the shared end in opposite directions.
+    cross != 0.0 || u[0] * w[0] + u[1] * w[1] < 0.0
 }
 
 fn segments_cross(p1: [f64; 2], p2: [f64; 2], q1: [f64; 2], q2: [f64; 2]) -> bool {
@@ -886,6 +942,36 @@ mod tests {
             .unwrap_err()
             .contains("coincide"));
         assert!(validate_polygon(&[[0.0, 0.0], [2.0, 0.0], [1.0, 0.3], [2.0, 1.0], [0.0, 1.0]]).is_ok());
+        // A square with a square hole, joined by a cut line along y = 0.5
+        // (GDSII's way): accepted; the same with the hole the wrong way round
+        // (both boundaries counter-clockwise) is not.
+        let keyhole = [
+            [0.0, 0.0],
+            [4.0, 0.0],
+            [4.0, 4.0],
+            [0.0, 4.0],
+            [0.0, 2.0],
+            [1.0, 2.0],
+            [1.0, 3.0],
+            [3.0, 3.0],
+            [3.0, 1.0],
+            [1.0, 1.0],
+            [1.0, 2.0],
+            [0.0, 2.0],
+        ];
+        validate_polygon(&keyhole).unwrap();
+        assert!(point_in_polygon(&keyhole, [0.5, 2.0]) && point_in_polygon(&keyhole, [0.5, 2.5]));
+        assert!(!point_in_polygon(&keyhole, [2.0, 2.0]));
+        let mut wrong = keyhole;
+        wrong[5..11].copy_from_slice(&[[1.0, 2.0], [1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0], [1.0, 2.0]]);
+        assert!(validate_polygon(&wrong).unwrap_err().contains("wrong side"));
+        // A bow tie with a vertex at the crossing: the lobes turn opposite ways.
+        let bow = [[0.0, 0.0], [1.0, 1.0], [3.0, 2.0], [3.0, 0.0], [1.0, 1.0], [0.0, 2.0]];
+        assert!(
+            validate_polygon(&bow).unwrap_err().contains("wrong side"),
+            "{:?}",
+            validate_polygon(&bow)
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! library users.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::error::SceneError;
+use super::gds;
 use super::schema::*;
 use super::{fmt_nums, positive, tagged, Build};
 use crate::geometry::shape::{plane_axes, top_radius, validate_polygon};
@@ -25,6 +27,7 @@ impl Build<'_> {
         let key = format!("geometry.{i}");
         match g {
             GeometrySpec::Stack(s) => self.stack(&key, s, media),
+            GeometrySpec::Gds(s) => self.gds(&key, s, media),
             GeometrySpec::Group(group) => {
                 let members = tagged(self.doc, &format!("{key}.shapes"), GeometrySpec::read)?;
                 if members.is_empty() {
@@ -34,14 +37,14 @@ impl Build<'_> {
                 let mut objects = Vec::new();
                 for (j, m) in members.iter().enumerate() {
                     let mk = format!("{key}.shapes.{j}");
-                    if matches!(m, GeometrySpec::Stack(_) | GeometrySpec::Group(_)) {
+                    if matches!(m, GeometrySpec::Stack(_) | GeometrySpec::Group(_) | GeometrySpec::Gds(_)) {
                         return Err(self.invalid(
                             format!("{mk}.type"),
-                            "a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks or groups",
-                            if matches!(m, GeometrySpec::Stack(_)) {
-                                "`stack`"
-                            } else {
-                                "`group`"
+                            "a shape (box, cylinder, sphere, ellipsoid, cone, polygon): groups hold no stacks, groups or layouts",
+                            match m {
+                                GeometrySpec::Stack(_) => "`stack`",
+                                GeometrySpec::Group(_) => "`group`",
+                                _ => "`gds`",
                             },
                         ));
                     }
@@ -266,7 +269,7 @@ impl Build<'_> {
                     found,
                 )
             }
-            GeometrySpec::Stack(_) | GeometrySpec::Group(_) => unreachable!("handled by geometry()"),
+            GeometrySpec::Stack(_) | GeometrySpec::Group(_) | GeometrySpec::Gds(_) => unreachable!("handled by geometry()"),
         };
         let medium = self.medium(&k("material"), material, media)?;
         let object = Object::new(shape, medium);
@@ -300,6 +303,109 @@ impl Build<'_> {
                 Ok(object.repeated(&lattice))
             }
         }
+    }
+
+    /// A layer of a GDSII layout: one prism per polygon, extruded as a
+    /// `polygon` entry is; polygons wholly outside the domain are dropped.
+    fn gds(&self, key: &str, s: &GdsSpec, media: &BTreeMap<String, Medium>) -> Result<Vec<Object>, SceneError> {
+        let k = |f: &str| format!("{key}.{f}");
+        let axis = s.axis.map_or(2, AxisName::index);
+        if self.d == 2 {
+            if axis != 2 {
+                return Err(self.invalid(k("axis"), "\"z\" in 2D (a layout lies in the x-y plane)", AXES[axis]));
+            }
+            for (f, given) in [("height_um", s.height_um.is_some()), ("axis_center_um", s.axis_center_um.is_some())] {
+                if given {
+                    return Err(self.invalid(
+                        k(f),
+                        format!("no `{f}` in 2D (a layout is its outline in the x-y plane)"),
+                        "a value",
+                    ));
+                }
+            }
+        }
+        let number = |f: &str, v: i64| {
+            i16::try_from(v)
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| self.invalid(k(f), format!("a GDSII {f} number from 0 to {}", i16::MAX), v))
+        };
+        let layer = number("layer", s.layer)?;
+        let datatype = number("datatype", s.datatype.unwrap_or(0))?;
+        let scale = s.scale.unwrap_or(1.0);
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(self.invalid(k("scale"), "a positive factor on the layout's coordinates", scale));
+        }
+        let [u, v] = plane_axes(axis);
+        let offset = match &s.offset_um {
+            None => [0.0, 0.0],
+            Some(o) if o.len() == 2 && o.iter().all(|x| x.is_finite()) => [o[0], o[1]],
+            Some(o) => {
+                return Err(self.invalid(
+                    k("offset_um"),
+                    format!("a shift [{}, {}] of 2 finite numbers (um) in the layout's plane", AXES[u], AXES[v]),
+                    fmt_nums(o),
+                ))
+            }
+        };
+        let h = self.length_or_inf(&k("height_um"), s.height_um)?;
+        let mid = s.axis_center_um.unwrap_or(0.0);
+        if !mid.is_finite() {
+            return Err(self.invalid(k("axis_center_um"), "a finite position (um) along the axis", mid));
+        }
+        let mid = mid + self.offset[axis];
+        let medium = self.medium(&k("material"), &s.material, media)?;
+        let path = Path::new(self.doc.file).parent().unwrap_or(Path::new("")).join(&s.file);
+        let layout =
+            gds::layer_polygons(&path, s.cell.as_deref(), layer, datatype).map_err(|e| self.invalid(k(e.key), e.expected, e.found))?;
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        let mut objects = Vec::new();
+        for (n, polygon) in layout.polygons.iter().enumerate() {
+            let scene: Vec<[f64; 2]> = polygon
+                .iter()
+                .map(|p| [p[0] * scale + offset[0], p[1] * scale + offset[1]])
+                .collect();
+            validate_polygon(&scene).map_err(|why| {
+                self.invalid(
+                    k("layer"),
+                    format!(
+                        "simple polygons on {layer}/{datatype} of cell `{}` (at least 3 distinct vertices, non-zero area, no crossing edges; a hole joined by a cut line)",
+                        layout.cell
+                    ),
+                    format!("polygon {n} (from {} um): {why}", fmt_nums(scene.first().map_or(&[][..], |p| &p[..]))),
+                )
+            })?;
+            for p in &scene {
+                for a in 0..2 {
+                    lo[a] = lo[a].min(p[a]);
+                    hi[a] = hi[a].max(p[a]);
+                }
+            }
+            let vertices = scene.iter().map(|p| [p[0] + self.offset[u], p[1] + self.offset[v]]).collect();
+            let object = Object::new(Shape::prism(axis, vertices, [mid - h / 2.0, mid + h / 2.0]), medium.clone());
+            let (l, hh) = self.extent(&object);
+            if !self.outside(l, hh) {
+                objects.push(object);
+            }
+        }
+        if objects.is_empty() {
+            return Err(self.invalid(
+                k(if s.offset_um.is_some() { "offset_um" } else { "file" }),
+                format!("a layout that overlaps the domain {}", self.domain()),
+                format!(
+                    "{} polygons on {layer}/{datatype} of cell `{}` with {} in [{}, {}], {} in [{}, {}] um, all outside it",
+                    layout.polygons.len(),
+                    layout.cell,
+                    AXES[u],
+                    lo[0],
+                    hi[0],
+                    AXES[v],
+                    lo[1],
+                    hi[1]
+                ),
+            ));
+        }
+        Ok(objects)
     }
 
     fn stack(&self, key: &str, s: &StackSpec, media: &BTreeMap<String, Medium>) -> Result<Vec<Object>, SceneError> {

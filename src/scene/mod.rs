@@ -16,14 +16,15 @@
 //!   also rasterises; this costs one extra rasterisation of the structure.
 //!
 //! - `[[geometry]]` entries become objects of the structure in file order
-//!   (a stack or a group may give several); their conversion is in
-//!   `scene/geometry.rs`.
+//!   (a stack, a group or a GDSII layer may give several); their conversion is in
+//!   `scene/geometry.rs`, the reading and flattening of layouts in `scene/gds.rs`.
 //!
 //! # Not supported yet
 //! Dispersive materials, mode sources and monitors, several geometry files
 //! or includes.
 
 mod error;
+mod gds;
 mod geometry;
 mod overrides;
 mod schema;

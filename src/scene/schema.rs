@@ -229,6 +229,7 @@ pub(super) enum GeometryType {
     Cone,
     #[serde(alias = "prism")]
     Polygon,
+    Gds,
     Stack,
     Group,
 }
@@ -243,6 +244,7 @@ pub(super) enum GeometrySpec {
     Ellipsoid(EllipsoidSpec),
     Cone(ConeSpec),
     Polygon(PolygonSpec),
+    Gds(GdsSpec),
     Stack(StackSpec),
     Group(GroupSpec),
 }
@@ -256,6 +258,7 @@ impl GeometrySpec {
             GeometryType::Ellipsoid => GeometrySpec::Ellipsoid(EllipsoidSpec::deserialize(de)?),
             GeometryType::Cone => GeometrySpec::Cone(ConeSpec::deserialize(de)?),
             GeometryType::Polygon => GeometrySpec::Polygon(PolygonSpec::deserialize(de)?),
+            GeometryType::Gds => GeometrySpec::Gds(GdsSpec::deserialize(de)?),
             GeometryType::Stack => GeometrySpec::Stack(StackSpec::deserialize(de)?),
             GeometryType::Group => GeometrySpec::Group(GroupSpec::deserialize(de)?),
         })
@@ -345,6 +348,29 @@ pub(super) struct PolygonSpec {
     pub axis_center_um: Option<f64>,
     pub material: String,
     pub array: Option<ArraySpec>,
+}
+
+/// The polygons of one layer of a GDSII layout (scene/gds.rs), each
+/// extruded like a `polygon` entry (same `axis`, `height_um`,
+/// `axis_center_um`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GdsSpec {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    /// Relative to the scene file's folder.
+    pub file: String,
+    /// Default: the layout's only top cell.
+    pub cell: Option<String>,
+    pub layer: i64,
+    pub datatype: Option<i64>,
+    pub axis: Option<AxisName>,
+    pub height_um: Option<f64>,
+    pub axis_center_um: Option<f64>,
+    /// Layout coordinates (um) times `scale`, plus `offset_um`.
+    pub offset_um: Option<Vec<f64>>,
+    pub scale: Option<f64>,
+    pub material: String,
 }
 
 #[derive(Deserialize)]
