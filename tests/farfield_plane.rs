@@ -452,12 +452,14 @@ fn plane_far_field_3d_dipole_over_glass() {
     check(Dimensions::Three, Dipole::Horizontal, 20.0, 8.0, 10, 45, 25.0, 0.10, 0.03);
 }
 
-/// The pattern in 3D with planes 24 x 24 um (2 minutes per dipole on 2
-/// cores; run by hand: `cargo test --test farfield_plane -- --ignored
-/// --nocapture`; results in docs/output-format.md). At lambda / W = 0.04 the
-/// vertical dipole measured 4.4% (up) and 4.5% (down, shape) of the peak
-/// at 50-60 and 40 degrees, the aperture's resolution against the pattern's
-/// curvature: 5% here; the 3% needs planes of ~40 um.
+/// The pattern in 3D with planes 44 x 44 um, on a quarter grid (the dipole
+/// on both mirror planes), run long enough for the light crossing the plane
+/// at grazing angles in the glass to pass it; by hand (several minutes per
+/// dipole on 2 cores): `cargo test --test farfield_plane -- --ignored
+/// --nocapture`; results in docs/output-format.md. At 24 x 24 um (lambda / W
+/// = 0.04) the vertical dipole measured 4.4% (up) and 4.5% (down) of the
+/// peak at 50-60 and 40 degrees, the aperture's resolution against the
+/// pattern's curvature; at 44 um it is within the 3%.
 #[test]
 #[ignore]
 fn plane_far_field_3d_large() {
@@ -466,6 +468,6 @@ fn plane_far_field_3d_large() {
         if only.as_ref().is_some_and(|o| *o != format!("{d:?}")) {
             continue;
         }
-        check(Dimensions::Three, d, 20.0, 24.0, 10, 45, 35.0, 0.05, 0.03);
+        check(Dimensions::Three, d, 20.0, 44.0, 10, 45, 60.0, 0.03, 0.03);
     }
 }
