@@ -287,7 +287,10 @@ pub fn devices() -> Devices {
     let native = CpuInfo::detect();
     let adapters = list_adapters(AdapterRequest::from_env().backends);
     let hardware = adapters.iter().position(|a| !engine::is_software(a));
-    let auto = match (hardware.map(|i| &adapters[i]), std::env::var("LUMEN_ADAPTER").ok().filter(|s| !s.is_empty())) {
+    let auto = match (
+        hardware.map(|i| &adapters[i]),
+        std::env::var("LUMEN_ADAPTER").ok().filter(|s| !s.is_empty()),
+    ) {
         (_, Some(name)) => format!("gpu (the adapter matching LUMEN_ADAPTER={name})"),
         (Some(a), None) => format!("gpu ({})", a.name),
         (None, None) => "cpu (the native engine: no hardware GPU adapter)".to_string(),

@@ -681,10 +681,24 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             return exit_code(&e);
         }
     };
-    let (steps, bounded, typical, typical_s, est, map_runs, led_runs) =
-        (r.steps, r.steps_bound, r.typical_steps, r.typical_seconds, r.estimated_seconds, r.map_runs, r.led_runs);
-    let (mem, limit, total_limit, fits, rate, setup_s, cell_updates) =
-        (&r.memory, r.buffer_limit_bytes, r.total_limit_bytes, r.fits, &r.rate, r.setup_seconds, r.cell_updates);
+    let (steps, bounded, typical, typical_s, est, map_runs, led_runs) = (
+        r.steps,
+        r.steps_bound,
+        r.typical_steps,
+        r.typical_seconds,
+        r.estimated_seconds,
+        r.map_runs,
+        r.led_runs,
+    );
+    let (mem, limit, total_limit, fits, rate, setup_s, cell_updates) = (
+        &r.memory,
+        r.buffer_limit_bytes,
+        r.total_limit_bytes,
+        r.fits,
+        &r.rate,
+        r.setup_seconds,
+        r.cell_updates,
+    );
     let g = &scene.prepared.grid;
     if json {
         println!("{}", r.to_json(&path, &scene.warnings));

@@ -165,7 +165,11 @@ fn toml_text(v: &toml::Value) -> String {
                 .iter()
                 .map(|(k, v)| {
                     let bare = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                    let k = if bare { k.clone() } else { toml::Value::String(k.clone()).to_string() };
+                    let k = if bare {
+                        k.clone()
+                    } else {
+                        toml::Value::String(k.clone()).to_string()
+                    };
                     format!("{k} = {}", toml_text(v))
                 })
                 .collect();
@@ -246,11 +250,7 @@ fn backend(name: Option<&str>) -> PyResult<Option<Backend>> {
 /// On one, `interrupt` is set, the work is waited for (it stops at its next
 /// return to the host and writes what it has), and the signal's exception
 /// is raised.
-fn interruptible<T: Send + 'static>(
-    py: Python<'_>,
-    interrupt: Arc<AtomicBool>,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> PyResult<T> {
+fn interruptible<T: Send + 'static>(py: Python<'_>, interrupt: Arc<AtomicBool>, work: impl FnOnce() -> T + Send + 'static) -> PyResult<T> {
     let me = std::thread::current();
     let handle = std::thread::spawn(move || {
         let out = work();
@@ -513,7 +513,11 @@ fn plot_result(
     let quantity = quantity.map(str::parse::<plot::Quantity>).transpose().map_err(bad)?;
     let slice = slice.map(str::parse::<plot::Slice>).transpose().map_err(bad)?;
     let plot_err = |e: plot::PlotError| {
-        let kind = if e.is_bad_input() { ErrorKind::BadInput } else { ErrorKind::Runtime };
+        let kind = if e.is_bad_input() {
+            ErrorKind::BadInput
+        } else {
+            ErrorKind::Runtime
+        };
         (e.to_string(), kind)
     };
     let r: Result<Vec<String>, (String, ErrorKind)> = py.detach(|| {
@@ -576,7 +580,10 @@ fn run_sweep(
         t.insert("reference".into(), toml::Value::String(r.clone()));
     }
     let sets = overrides(py, set, file)?;
-    t.insert("set".into(), toml::Value::Array(sets.into_iter().map(toml::Value::String).collect()));
+    t.insert(
+        "set".into(),
+        toml::Value::Array(sets.into_iter().map(toml::Value::String).collect()),
+    );
     let mut params = Vec::new();
     for (key, values) in &parameters {
         let mut p = match to_toml(py, values, file, &format!("vary.{key}"))? {
@@ -618,7 +625,10 @@ fn run_sweep(
         d.set_item(name, col)?;
     }
     d.set_item("status", rows.iter().map(|r| r.status.clone()).collect::<Vec<_>>())?;
-    d.set_item("wall_time_s", rows.iter().map(|r| r.wall_time_s.unwrap_or(f64::NAN)).collect::<Vec<_>>())?;
+    d.set_item(
+        "wall_time_s",
+        rows.iter().map(|r| r.wall_time_s.unwrap_or(f64::NAN)).collect::<Vec<_>>(),
+    )?;
     for m in table.metric_columns() {
         let col: Vec<f64> = rows
             .iter()
