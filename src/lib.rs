@@ -23,10 +23,12 @@
 //! [`scene`] (TOML files) -> [`sim::Simulation`] (physical description) ->
 //! [`sim::Prepared`] (grid rasterised by [`geometry`], coefficients, sample lists) ->
 //! [`engine::Engine`]: [`gpu::GpuStepper`] or [`cpu::CpuStepper`] -> [`run`] (stop
-//! conditions, normalisation) -> [`output`] (HDF5). [`sweep`] runs many
+//! conditions, normalisation) -> [`output`] (HDF5). [`api`] is the entry point
+//! the `lumen` command and the Python module (`python/`) share. [`sweep`] runs many
 //! variants of one scene and tabulates their results. [`plot`] draws a scene's
 //! rasterised set-up, or a result file's monitors, as PNG images.
 
+pub mod api;
 pub mod boundary;
 pub mod cpu;
 pub mod dispersion;

@@ -14,16 +14,14 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use lumen_fdtd::cpu::CpuInfo;
-use lumen_fdtd::engine::{self, Backend, Engine};
-use lumen_fdtd::gpu::context::list_adapters;
-use lumen_fdtd::gpu::AdapterRequest;
+use lumen_fdtd::api::{self, ApiError, ErrorKind, Event, RunRequest};
+use lumen_fdtd::engine::{self, Backend};
 use lumen_fdtd::grid::Component;
 use lumen_fdtd::modes;
 use lumen_fdtd::monitor::dft::MonitorData;
 use lumen_fdtd::plot::{self, PlotError, Quantity, ResultPlotOptions, ScenePlotOptions, Slice};
-use lumen_fdtd::run::{run_scene, ProgressMode, RunError, RunOptions, RunOutcome};
-use lumen_fdtd::scene::{self, Scene, StopCondition};
+use lumen_fdtd::run::{ProgressMode, RunOutcome};
+use lumen_fdtd::scene::{self, Scene};
 use lumen_fdtd::sweep::{self, ReferenceRun, Shard, Sweep, SweepError, SweepOptions};
 use lumen_fdtd::units;
 
@@ -286,7 +284,7 @@ fn parse_quantity(s: &str) -> Result<Quantity, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    quiet_mesa_runtime_dir();
+    api::quiet_mesa_runtime_dir();
     match cli.command {
         Command::Run {
             scene,
@@ -335,40 +333,34 @@ fn warn(warnings: &[scene::Warning], strict: bool) -> Result<(), ExitCode> {
     Ok(())
 }
 
-/// Mesa prints "error: XDG_RUNTIME_DIR is invalid or not set" (twice) when
-/// that variable is unset, as in CI and batch jobs, though it needs the
-/// folder for nothing here: point it at a private folder of our own first.
-fn quiet_mesa_runtime_dir() {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let usable = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).is_some_and(|d| d.is_dir());
-        if usable {
-            return;
-        }
-        let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("lumen-runtime-{uid}"));
-        if std::fs::create_dir_all(&dir).is_ok() && std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).is_ok() {
-            // SAFETY (edition 2024 marks set_var unsafe): called at start-up, before any other thread exists.
-            std::env::set_var("XDG_RUNTIME_DIR", &dir);
-        }
-    }
+/// What an API call's failure means for the exit code.
+fn exit_code(e: &ApiError) -> ExitCode {
+    ExitCode::from(match e.kind() {
+        ErrorKind::BadInput => EXIT_BAD_INPUT,
+        ErrorKind::Runtime => EXIT_RUNTIME,
+        ErrorKind::Interrupted => EXIT_INTERRUPTED,
+    })
 }
 
-/// The engine for `backend` (else LUMEN_BACKEND, else auto), said on stderr unless quiet.
-fn engine(backend: Option<Backend>, quiet: bool) -> Result<Engine, ExitCode> {
-    let b = Backend::resolve(backend).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(EXIT_BAD_INPUT)
-    })?;
-    let sel = Engine::select(b).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(EXIT_RUNTIME)
-    })?;
-    if !quiet {
-        eprintln!("engine: {} [{}]", sel.engine.describe(), sel.reason);
+/// Set `flag` on Ctrl-C; a second Ctrl-C (while the results are being
+/// written) ends the process.
+fn on_ctrl_c(flag: Arc<AtomicBool>) {
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED as i32);
+        }
+    });
+}
+
+/// Progress: none when quiet, a bar on a terminal, else lines.
+fn progress_mode(quiet: bool) -> ProgressMode {
+    if quiet {
+        ProgressMode::None
+    } else if std::io::stderr().is_terminal() {
+        ProgressMode::Bar
+    } else {
+        ProgressMode::Lines
     }
-    Ok(sel.engine)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -383,46 +375,34 @@ fn cmd_run(
     strict: bool,
     backend: Option<Backend>,
 ) -> ExitCode {
-    let mut scene = match load(&path, overrides, empty) {
+    let scene = match load(&path, overrides, empty) {
         Ok(s) => s,
         Err(c) => return c,
     };
-    if reference.is_some() {
-        let extra = scene.reference_warnings();
-        scene.warnings.extend(extra);
-    }
-    if let Err(c) = warn(&scene.warnings, strict) {
-        return c;
-    }
-    let output = output.or_else(|| scene.output.clone()).unwrap_or_else(|| path.with_extension("h5"));
-    let engine = match engine(backend, quiet) {
-        Ok(e) => e,
-        Err(c) => return c,
-    };
     let interrupt = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupt.clone();
-        // A second Ctrl-C while the results are being written ends the process.
-        let _ = ctrlc::set_handler(move || {
-            if flag.swap(true, Ordering::SeqCst) {
-                std::process::exit(EXIT_INTERRUPTED as i32);
-            }
-        });
-    }
-    let progress = if quiet {
-        ProgressMode::None
-    } else if std::io::stderr().is_terminal() {
-        ProgressMode::Bar
-    } else {
-        ProgressMode::Lines
-    };
-    let opts = RunOptions {
+    on_ctrl_c(interrupt.clone());
+    let warnings = api::warnings(&scene, reference.is_some());
+    let req = RunRequest {
         output,
         reference,
-        progress,
+        backend,
+        strict,
+        progress: progress_mode(quiet),
         interrupt,
     };
-    match run_scene(&scene, &engine, &opts) {
+    let mut said = |ev: Event<'_>| match ev {
+        Event::Warnings(w) => {
+            for w in w {
+                eprintln!("warning: {w}");
+            }
+        }
+        Event::Engine(sel) => {
+            if !quiet {
+                eprintln!("engine: {} [{}]", sel.engine.describe(), sel.reason);
+            }
+        }
+    };
+    match api::run(&scene, req, &mut said) {
         Ok(out) => {
             if json {
                 let mut j = outcome_json(&out);
@@ -430,7 +410,7 @@ fn cmd_run(
                     obj.insert("coupling_report".into(), json!(r));
                 }
                 if let Some(obj) = j.as_object_mut() {
-                    obj.insert("warnings".into(), json!(scene.warnings));
+                    obj.insert("warnings".into(), json!(warnings));
                 }
                 println!("{j}");
             } else {
@@ -443,11 +423,7 @@ fn cmd_run(
         }
         Err(e) => {
             eprintln!("error: {e}");
-            match e {
-                RunError::Input(_) => ExitCode::from(EXIT_BAD_INPUT),
-                RunError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
-                RunError::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
-            }
+            exit_code(&e)
         }
     }
 }
@@ -698,67 +674,34 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     if let Err(c) = warn(&scene.warnings, strict) {
         return c;
     }
-    // A mirror-symmetric scene steps its folded grid: that is what is
-    // measured and estimated (and its asymmetries are found here).
-    let folded = match scene.simulation.for_stepper(&scene.prepared) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let full_cells = scene.prepared.grid.cells();
-    let p = &folded;
-    let g = &scene.prepared.grid;
-    let (steps, bounded) = match scene.stop {
-        StopCondition::Time { time } => ((time / g.dt).ceil() as usize, "exactly"),
-        StopCondition::Decay { max_time, .. } => ((max_time / g.dt).ceil() as usize, "at most"),
-    };
-    let engine = match engine(backend, true) {
-        Ok(e) => e,
-        Err(c) => return c,
-    };
-    let setup_s = setup_started.elapsed().as_secs_f64();
-    let (mut mem, limit, total_limit, limit_name) = engine.memory(p);
-    if p.unfold.is_some() && matches!(engine, Engine::Cpu(_)) {
-        // The whole grid's permittivity, coefficients and media stay in host
-        // memory beside the folded run (4 bytes each, 3 components).
-        mem.total_bytes += (full_cells * 36) as u64;
-    }
-    let fits = mem.largest_buffer_bytes <= limit && mem.total_bytes <= total_limit;
-    // The step rate, measured on this engine (a short calibration, cached).
-    let rate = match lumen_fdtd::estimate::rate(&engine, p) {
+    let r = match api::check(&scene, backend, setup_started) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: measuring the step rate: {e}");
-            return ExitCode::from(EXIT_RUNTIME);
+            eprintln!("error: {e}");
+            return exit_code(&e);
         }
     };
-    let typical = match scene.stop {
-        StopCondition::Decay { .. } => Some(lumen_fdtd::estimate::typical_decay_steps(&scene.simulation, p).min(steps)),
-        StopCondition::Time { .. } => None,
-    };
-    // An LED runs once per (position, orientation) left after its symmetry;
-    // each mode of a coupling map adds one reverse run of the same length.
-    let map_runs: usize = scene.coupling_maps.iter().map(|m| m.modes.len()).sum();
-    let led_runs = scene.led.as_ref().map_or(1, |l| l.runs(1e-6 * g.dx).len());
-    let runs = led_runs + map_runs;
-    // Work per step: the cells, and the DFT monitors' accumulators (one
-    // accumulator update costs about one cell update: a complex phase
-    // multiply-add per sample and wavelength; measured 0.7 cell updates on
-    // the native engine with microled_waveguide_2d's 1e5 accumulators).
-    let per_step = p.grid.cells() as f64 + p.dft.accumulators as f64;
-    let cell_updates = per_step * steps as f64 * runs as f64;
-    let est = setup_s + cell_updates / rate.cell_updates_per_s;
-    let typical_s = typical.map(|t| setup_s + per_step * t as f64 * runs as f64 / rate.cell_updates_per_s);
+    let (steps, bounded, typical, typical_s, est, map_runs, led_runs) = (
+        r.steps,
+        r.steps_bound,
+        r.typical_steps,
+        r.typical_seconds,
+        r.estimated_seconds,
+        r.map_runs,
+        r.led_runs,
+    );
+    let (mem, limit, total_limit, fits, rate, setup_s, cell_updates) = (
+        &r.memory,
+        r.buffer_limit_bytes,
+        r.total_limit_bytes,
+        r.fits,
+        &r.rate,
+        r.setup_seconds,
+        r.cell_updates,
+    );
+    let g = &scene.prepared.grid;
     if json {
-        println!(
-            "{}",
-            json!({"scene": path, "grid_shape": g.shape(), "cells": g.cells(), "stepped_cells": p.grid.cells(), "cell_size_um": g.dx, "dt_fs": units::time_to_fs(g.dt),
-                "steps": steps, "steps_bound": bounded, "memory_bytes": mem.total_bytes, "largest_buffer_bytes": mem.largest_buffer_bytes,
-                "engine": engine.kind(), "adapter": engine.describe(), "adapter_binding_limit_bytes": limit, "limit": limit_name, "fits": fits, "estimated_seconds": est, "typical_steps": typical, "typical_seconds": typical_s,
-                "rate_cell_updates_per_s": rate.cell_updates_per_s, "estimate_basis": rate.basis, "setup_seconds": setup_s, "dft_accumulators": p.dft.accumulators, "runs": runs, "map_runs": map_runs, "warnings": scene.warnings})
-        );
+        println!("{}", r.to_json(&path, &scene.warnings));
     } else {
         println!("scene:     {}", path.display());
         println!(
@@ -776,16 +719,12 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             units::short(g.courant(), 6)
         );
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
-        if let Some(u) = &p.unfold {
-            let planes: Vec<String> = (0..3)
-                .filter_map(|a| u.fold.parity[a].map(|q| format!("{} {}", ["x", "y", "z"][a], q.name())))
-                .collect();
-            let n = p.grid.cells();
+        if let Some(planes) = &r.mirror_planes {
+            let (n, full) = (r.stepped_cells, g.cells());
             println!(
-                "symmetry:  mirror planes {}: each step updates {n} of the {full_cells} cells ({:.0}%), saving {:.0}% of the cell updates",
-                planes.join(", "),
-                100.0 * n as f64 / full_cells as f64,
-                100.0 * (1.0 - n as f64 / full_cells as f64)
+                "symmetry:  mirror planes {planes}: each step updates {n} of the {full} cells ({:.0}%), saving {:.0}% of the cell updates",
+                100.0 * n as f64 / full as f64,
+                100.0 * (1.0 - n as f64 / full as f64)
             );
         } else if scene.simulation.symmetry.whole_domain {
             println!("symmetry:  declared, but `fold = false`: the whole grid is stepped");
@@ -811,22 +750,22 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
                 }
             );
         }
-        match &engine {
-            Engine::Gpu(_) => println!(
+        match r.engine {
+            "gpu" => println!(
                 "memory:    {:.1} MiB on the device; largest buffer {:.1} MiB, adapter allows {:.1} MiB per binding{}",
                 mem.total_bytes as f64 / 1048576.0,
                 mem.largest_buffer_bytes as f64 / 1048576.0,
                 limit as f64 / 1048576.0,
                 if fits { "" } else { "  -- DOES NOT FIT" }
             ),
-            Engine::Cpu(_) => println!(
+            _ => println!(
                 "memory:    {:.1} MiB of host memory; {:.1} MiB available{}",
                 mem.total_bytes as f64 / 1048576.0,
                 total_limit as f64 / 1048576.0,
                 if fits { "" } else { "  -- DOES NOT FIT" }
             ),
         }
-        println!("engine:    {}", engine.describe());
+        println!("engine:    {}", r.adapter);
         let secs = |x: f64| {
             if x < 1.0 {
                 format!("{x:.2}")
@@ -846,7 +785,7 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             None => println!(
                 "estimate:  ~{} s ({cell_updates:.2e} cell updates{})",
                 secs(est),
-                if p.dft.accumulators > 0 {
+                if r.dft_accumulators > 0 {
                     ", DFT monitors counted as cells"
                 } else {
                     ""
@@ -867,32 +806,12 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
 }
 
 fn cmd_devices(json: bool) -> ExitCode {
-    let native = CpuInfo::detect();
-    let list = list_adapters(AdapterRequest::from_env().backends);
-    let hardware = list.iter().find(|a| !engine::is_software(a));
-    let auto = match (&hardware, std::env::var("LUMEN_ADAPTER").ok().filter(|s| !s.is_empty())) {
-        (_, Some(name)) => format!("gpu (the adapter matching LUMEN_ADAPTER={name})"),
-        (Some(a), None) => format!("gpu ({})", a.name),
-        (None, None) => "cpu (the native engine: no hardware GPU adapter)".to_string(),
-    };
+    let d = api::devices();
     if json {
-        let v: Vec<serde_json::Value> = list
-            .iter()
-            .map(|a| {
-                json!({"name": a.name, "backend": format!("{:?}", a.backend), "type": format!("{:?}", a.device_type), "driver": a.driver,
-                "software": engine::is_software(a),
-                "max_storage_buffer_binding_size": a.max_storage_buffer_binding_size, "max_buffer_size": a.max_buffer_size,
-                "max_storage_buffers_per_shader_stage": a.max_storage_buffers_per_shader_stage,
-                "max_compute_invocations_per_workgroup": a.max_compute_invocations_per_workgroup})
-            })
-            .collect();
-        println!(
-            "{}",
-            json!({"native": {"threads": native.threads, "simd": native.simd, "simd_f32_lanes": native.simd_lanes, "cpu": native.model},
-                "adapters": v, "auto": if hardware.is_some() { "gpu" } else { "cpu" }})
-        );
+        println!("{}", d.to_json());
         return ExitCode::SUCCESS;
     }
+    let (native, list, auto) = (&d.native, &d.adapters, &d.auto);
     println!("cpu: {native}");
     if list.is_empty() {
         println!("gpu: no adapters found (a GPU driver, or Mesa's libegl1 libgl1-mesa-dri / mesa-vulkan-drivers, provides one)");
@@ -1155,21 +1074,8 @@ fn cmd_sweep(a: SweepArgs) -> ExitCode {
         };
     }
     let interrupt = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupt.clone();
-        let _ = ctrlc::set_handler(move || {
-            if flag.swap(true, Ordering::SeqCst) {
-                std::process::exit(EXIT_INTERRUPTED as i32);
-            }
-        });
-    }
-    let progress = if a.quiet {
-        ProgressMode::None
-    } else if std::io::stderr().is_terminal() {
-        ProgressMode::Bar
-    } else {
-        ProgressMode::Lines
-    };
+    on_ctrl_c(interrupt.clone());
+    let progress = progress_mode(a.quiet);
     let output = a.output.unwrap_or_else(|| sw.output.clone());
     if !a.quiet {
         let n = sw.variants.len();

@@ -205,7 +205,11 @@ pub fn project_polarized(
     }
     let lattice: Vec<Vec<[usize; 3]>> = currents
         .iter()
-        .map(|fc| fc.iter().map(|c| [0, 1, 2].map(|a| ((c.pos[a] / h).round() as i64 - lo[a]) as usize)).collect())
+        .map(|fc| {
+            fc.iter()
+                .map(|c| [0, 1, 2].map(|a| ((c.pos[a] / h).round() as i64 - lo[a]) as usize))
+                .collect()
+        })
         .collect();
     let span = [0, 1, 2].map(|a| if hi[a] >= lo[a] { (hi[a] - lo[a] + 1) as usize } else { 0 });
     let parts: Vec<Vec<(f64, f64)>> = freqs

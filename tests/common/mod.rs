@@ -60,7 +60,9 @@ pub fn stepper(p: &Prepared) -> Box<dyn RunStepper> {
 /// `sim` prepared (folded onto its mirror planes, if it has any) and run
 /// for `steps` on [`engine`].
 pub fn run(sim: &Simulation, steps: usize) -> Box<dyn RunStepper> {
-    let p = sim.for_stepper(&sim.prepare().expect("valid simulation")).expect("symmetric set-up");
+    let p = sim
+        .for_stepper(&sim.prepare().expect("valid simulation"))
+        .expect("symmetric set-up");
     let _turn = gpu_turn();
     let mut s = stepper(&p);
     s.run(steps).expect("run");
