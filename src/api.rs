@@ -213,7 +213,10 @@ pub struct CheckReport {
 pub fn check(scene: &Scene, backend: Option<Backend>, setup_started: Instant) -> Result<CheckReport, ApiError> {
     // A mirror-symmetric scene steps its folded grid: that is what is
     // measured and estimated (and its asymmetries are found here).
-    let folded = scene.simulation.for_stepper(&scene.prepared).map_err(ApiError::Symmetry)?;
+    let folded = scene.simulation.for_stepper(&scene.prepared).map_err(|e| match &scene.led {
+        Some(led) => ApiError::Symmetry(crate::symmetry::led_error(e, led.source)),
+        None => ApiError::Symmetry(e),
+    })?;
     let p = &folded;
     let g = &scene.prepared.grid;
     let (steps, steps_bound) = match scene.stop {

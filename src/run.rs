@@ -127,7 +127,11 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
         None => None,
     };
     // A mirror-symmetric scene steps its folded grid.
-    let mut stepper = engine.stepper(&scene.simulation.for_stepper(&prepared)?)?;
+    let run_set_up = scene.simulation.for_stepper(&prepared).map_err(|e| match &scene.led {
+        Some(led) => crate::symmetry::led_error(e, led.source),
+        None => e,
+    })?;
+    let mut stepper = engine.stepper(&run_set_up)?;
     let stepped_cells = stepper.prepared().grid.cells() as f64;
 
     let (target_steps, decay) = match scene.stop {
@@ -357,7 +361,7 @@ fn led_symmetric_setup(scene: &Scene, extra_probes: &[Probe], source: usize, run
     for probe in extra_probes {
         p.add_probe(probe)?;
     }
-    sim.for_stepper(&p)
+    sim.for_stepper(&p).map_err(|e| crate::symmetry::led_error(e, source))
 }
 
 const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a time step too long for a \

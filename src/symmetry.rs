@@ -262,6 +262,16 @@ impl Unfold {
     }
 }
 
+/// A fold error of an LED's dipole run, said in the LED's terms.
+pub fn led_error(e: Error, source: usize) -> Error {
+    Error::invalid(
+        format!("sources.{source} (an LED, with [symmetry])"),
+        e,
+        "every dipole of the LED on the mirror planes; for positions spread across a plane use the LED's own \
+         `symmetry` key instead (its mirror images stand in for the far side)",
+    )
+}
+
 /// A sample of a source (electric `comp` 0..3, or magnetic 3..6).
 type SourceKey = (usize, u32, u32);
 
@@ -590,8 +600,8 @@ fn choose_parity(full: &Prepared, sym: &Symmetry) -> Result<[Option<Parity>; 3]>
     }
     Err(Error::invalid(
         "symmetry",
-        "sources symmetric under no choice of parities",
-        format!("sources whose images match with some parity (e.g. with even: {})", tried[0]),
+        format!("no parities that fit; the first tried: {}", tried[0]),
+        "sources symmetric under some choice of parities of the `auto` planes",
     ))
 }
 

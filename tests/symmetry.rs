@@ -495,3 +495,32 @@ fn check_reports_the_cell_updates_saved() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("mirror image"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An LED whose dipoles lie off the mirror plane cannot fold: the error says
+/// so in the LED's terms (and what to use instead).
+#[test]
+fn led_off_the_planes_is_refused_with_the_reason() {
+    use lumen_fdtd::run::{run_scene, ProgressMode, RunOptions};
+    let text = LED_2D.replace(
+        "size_um = [0.0, 0.0]\norientations",
+        "size_um = [1.0, 0.0]\npositions = [2, 1]\norientations",
+    );
+    let s = scene::parse(&text, "led.toml", &[], false).unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("lumen-sym-led-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let opts = RunOptions {
+        output: dir.join("r.h5"),
+        reference: None,
+        progress: ProgressMode::None,
+        interrupt: Default::default(),
+    };
+    let e = {
+        let _turn = common::gpu_turn();
+        run_scene(&s, &common::engine(), &opts).err().expect("refused").to_string()
+    };
+    assert!(
+        e.contains("sources.0 (an LED, with [symmetry])") && e.contains("own `symmetry` key"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
