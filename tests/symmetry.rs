@@ -516,7 +516,10 @@ fn led_off_the_planes_is_refused_with_the_reason() {
     };
     let e = {
         let _turn = common::gpu_turn();
-        run_scene(&s, &common::engine(), &opts).err().expect("refused").to_string()
+        match run_scene(&s, &common::engine(), &opts) {
+            Ok(_) => panic!("an LED off the planes was folded"),
+            Err(e) => e.to_string(),
+        }
     };
     assert!(
         e.contains("sources.0 (an LED, with [symmetry])") && e.contains("own `symmetry` key"),
