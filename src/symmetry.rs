@@ -309,35 +309,23 @@ pub fn fold(full: &Prepared, sym: &Symmetry, structure: &crate::material::Struct
     let half = f.half.clone();
 
     // Materials: the kept half, one ghost layer below the planes.
-    let slice_f32 = |v: &Vec<f32>| -> Vec<f32> {
+    fn slice<T: Copy + Send + Sync>(f: &Fold, v: &[T]) -> Vec<T> {
         if v.is_empty() {
             return Vec::new();
         }
-        (0..half.cells())
+        (0..f.half.cells())
             .into_par_iter()
             .map(|h| {
                 let ijk = f.full_of_half(f.half_ijk(h));
-                v[grid.index(ijk[0], ijk[1], ijk[2])]
+                v[f.full.index(ijk[0], ijk[1], ijk[2])]
             })
             .collect()
-    };
-    let slice_u32 = |v: &Vec<u32>| -> Vec<u32> {
-        if v.is_empty() {
-            return Vec::new();
-        }
-        (0..half.cells())
-            .into_par_iter()
-            .map(|h| {
-                let ijk = f.full_of_half(f.half_ijk(h));
-                v[grid.index(ijk[0], ijk[1], ijk[2])]
-            })
-            .collect()
-    };
+    }
     let m = &full.materials;
     let materials = MaterialGrid {
-        eps: [0, 1, 2].map(|a| slice_f32(&m.eps[a])),
-        sigma: [0, 1, 2].map(|a| slice_f32(&m.sigma[a])),
-        medium: [0, 1, 2].map(|a| slice_u32(&m.medium[a])),
+        eps: [0, 1, 2].map(|a| slice(&f, &m.eps[a])),
+        sigma: [0, 1, 2].map(|a| slice(&f, &m.sigma[a])),
+        medium: [0, 1, 2].map(|a| slice(&f, &m.medium[a])),
     };
     let mut boundaries: Boundaries = full.boundaries;
     for a in f.parity.iter().enumerate().filter_map(|(a, p)| p.map(|_| a)) {

@@ -16,22 +16,13 @@
 mod common;
 
 use lumen_fdtd::monitor::dft::{source_spectrum, MonitorData, MonitorResult};
-use lumen_fdtd::scene::{self, StopCondition};
+use lumen_fdtd::scene;
 use lumen_fdtd::source::SourceShape;
 
-/// Runs `text` at `res` cells/um; returns the monitor results, the time
-/// step and the steps.
-fn run(text: &str, res: usize) -> (Vec<MonitorResult>, f64, usize, scene::Scene) {
-    let s = scene::parse(text, "conv.toml", &[format!("simulation.resolution={res}")], false).unwrap_or_else(|e| panic!("{e}"));
-    let StopCondition::Time { time } = s.stop else {
-        panic!("until_fs scenes only")
-    };
-    let p = &*s.prepared;
-    let steps = (time / p.grid.dt).ceil() as usize;
-    let _turn = common::gpu_turn();
-    let mut st = common::engine().stepper(p).unwrap();
-    st.run(steps).unwrap();
-    (st.monitor_results().unwrap(), p.grid.dt, steps, s)
+/// Runs `text` at `res` cells/um.
+fn run(text: &str, res: usize) -> (Vec<MonitorResult>, usize, scene::Scene) {
+    let (s, m, steps) = common::run_scene_text(text, &[format!("simulation.resolution={res}")]);
+    (m, steps, s)
 }
 
 fn forward(m: &[MonitorResult], name: &str, mode: usize) -> f64 {
@@ -143,7 +134,8 @@ bandwidth_um = 0.2
     let c: Vec<f64> = res
         .iter()
         .map(|&r| {
-            let (m, dt, steps, s) = run(&text, r);
+            let (m, steps, s) = run(&text, r);
+            let dt = s.prepared.grid.dt;
             let w = source_spectrum(&s.simulation.sources[0].profile, dt, steps, &[1.0 / 0.8])[0].norm_sqr();
             assert!(matches!(s.simulation.sources[0].shape, SourceShape::Mode { .. }));
             let (fwd, m2) = (forward(&m, "port", 0), forward(&m, "port", 1));

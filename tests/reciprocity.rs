@@ -10,21 +10,7 @@ mod common;
 use lumen_fdtd::grid::Component;
 use lumen_fdtd::monitor::dft::{source_spectrum, MonitorData, MonitorResult};
 use lumen_fdtd::reciprocity;
-use lumen_fdtd::scene::{self, StopCondition};
-
-fn run(text: &str) -> (scene::Scene, Vec<MonitorResult>, usize) {
-    let s = scene::parse(text, "r.toml", &[], false).unwrap_or_else(|e| panic!("{e}"));
-    let p = &*s.prepared;
-    let StopCondition::Time { time } = s.stop else {
-        panic!("until_fs scenes only")
-    };
-    let steps = (time / p.grid.dt).ceil() as usize;
-    let _turn = common::gpu_turn();
-    let mut st = common::stepper(p);
-    st.run(steps).unwrap();
-    let m = st.monitor_results().unwrap();
-    (s, m, steps)
-}
+use lumen_fdtd::scene;
 
 fn data<'a>(m: &'a [MonitorResult], name: &str) -> &'a MonitorData {
     &m.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no {name}")).data
@@ -99,7 +85,7 @@ fn compare(geometry: &str, port: &str, map: &str, points: &[[f64; 3]], comps: &[
             let ijk = g.nearest(c, [p[0] + o[0], p[1] + o[1], p[2] + o[2]]).unwrap();
             let at = g.position_um(c, ijk);
             let on_sample = [0, 1, 2].map(|a| if a < g.dims.count() { at[a] - o[a] } else { p[a] });
-            let (ds, dm, dsteps) = run(&text(on_sample));
+            let (ds, dm, dsteps) = common::run_scene_text(&text(on_sample), &[]);
             let MonitorData::Mode { forward, .. } = data(&dm, "port") else {
                 panic!()
             };

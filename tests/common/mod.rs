@@ -69,6 +69,23 @@ pub fn run(sim: &Simulation, steps: usize) -> Box<dyn RunStepper> {
     s
 }
 
+/// A scene text (an `until_fs` stop) read with `overrides`, run on
+/// [`engine`] for its steps: the scene, its monitor results and the steps.
+pub fn run_scene_text(text: &str, overrides: &[String]) -> (lumen_fdtd::scene::Scene, Vec<lumen_fdtd::monitor::dft::MonitorResult>, usize) {
+    let s = lumen_fdtd::scene::parse(text, "test.toml", overrides, false).unwrap_or_else(|e| panic!("{e}"));
+    let lumen_fdtd::scene::StopCondition::Time { time } = s.stop else {
+        panic!("until_fs scenes only")
+    };
+    let steps = (time / s.prepared.grid.dt).ceil() as usize;
+    let m = {
+        let _turn = gpu_turn();
+        let mut st = stepper(&s.prepared);
+        st.run(steps).expect("run");
+        st.monitor_results().expect("monitor results")
+    };
+    (s, m, steps)
+}
+
 /// ||a - b|| / max(||a||, ||b||) (MEEP's comparison).
 pub fn rel_l2(a: &[f32], b: &[f32]) -> f64 {
     assert_eq!(a.len(), b.len());
