@@ -151,27 +151,35 @@ fn check_coupled_stability(grid: &Grid, eps_inf: f64, poles: &[Pole], what: &str
 
 impl DispersionPlan {
     pub fn new(grid: &Grid, structure: &Structure, m: &MaterialGrid) -> Result<DispersionPlan> {
-        let media = structure.media();
+        let named = structure.media().len();
+        let media = m.media(structure);
         let mut plan = DispersionPlan::default();
         // Coefficient table: each dispersive medium's poles, contiguous.
         let mut first = vec![0u32; media.len()];
+        let name = |k: usize| {
+            if k == 0 {
+                "background".to_string()
+            } else {
+                format!("objects[{}]", k - 1)
+            }
+        };
+        // A mixture (a cut cell) is named by its media.
+        let what_of = |k: usize| {
+            if k < named {
+                name(k)
+            } else {
+                let parts: Vec<String> = m.mixtures[k - named].parts.iter().map(|&(id, _)| name(id as usize)).collect();
+                format!("the cells where {} meet", parts.join(" and "))
+            }
+        };
         for (k, med) in media.iter().enumerate() {
             first[k] = plan.coeffs.len() as u32;
             for (j, p) in med.poles.iter().enumerate() {
-                let what = if k == 0 {
-                    format!("background.poles[{j}]")
-                } else {
-                    format!("objects[{}].poles[{j}]", k - 1)
-                };
+                let what = if k < named { format!("{}.poles[{j}]", name(k)) } else { what_of(k) };
                 plan.coeffs.push(pole_coeffs(p, grid.dt, &what)?);
             }
             if !med.poles.is_empty() {
-                let what = if k == 0 {
-                    "background".to_string()
-                } else {
-                    format!("objects[{}]", k - 1)
-                };
-                check_coupled_stability(grid, med.eps, &med.poles, &what)?;
+                check_coupled_stability(grid, med.eps, &med.poles, &what_of(k))?;
             }
         }
         for a in 0..3 {

@@ -33,6 +33,26 @@ impl Pole {
             Pole::Debye { delta_eps, tau } => C::new(delta_eps, 0.0) / C::new(1.0, -std::f64::consts::TAU * f * tau),
         }
     }
+
+    /// The same pole with its strength times `w` (chi scales by `w`).
+    pub fn scaled(&self, w: f64) -> Pole {
+        match *self {
+            Pole::Lorentz { frequency, gamma, sigma } => Pole::Lorentz {
+                frequency,
+                gamma,
+                sigma: sigma * w,
+            },
+            Pole::Drude { frequency, gamma, sigma } => Pole::Drude {
+                frequency,
+                gamma,
+                sigma: sigma * w,
+            },
+            Pole::Debye { delta_eps, tau } => Pole::Debye {
+                delta_eps: delta_eps * w,
+                tau,
+            },
+        }
+    }
 }
 
 impl Medium {
@@ -221,12 +241,53 @@ impl Structure {
 pub struct MaterialGrid {
     pub eps: [Vec<f32>; 3],
     pub sigma: [Vec<f32>; 3],
-    /// Index into [`Structure::media`] (0 = background).
+    /// Index into [`Structure::media`] (0 = background), or, from
+    /// `media().len()` on, into `mixtures` (`medium - media().len()`).
     pub medium: [Vec<u32>; 3],
+    /// The media of the samples an interface with a dispersive medium cuts
+    /// (see [`crate::geometry`]), in a fixed order.
+    pub mixtures: Vec<Mixture>,
+}
+
+/// The media of one cut cell next to a dispersive medium, each with its
+/// weight (in 1/[`Mixture::SCALE`] steps, summing to SCALE): the sample gets
+/// eps_inf, sigma and every pole of each medium times its weight.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mixture {
+    /// (index into [`Structure::media`], weight), by medium.
+    pub parts: Vec<(u32, u16)>,
+}
+
+impl Mixture {
+    /// Weights are multiples of 1/SCALE: an interface moves by at most
+    /// dx / (2 SCALE) in quantising.
+    pub const SCALE: u16 = 1024;
+
+    /// The weighted medium: sum of w eps_inf, of w sigma, and every pole
+    /// scaled by its medium's w.
+    pub fn medium(&self, media: &[&Medium]) -> Medium {
+        let mut m = Medium::lossy(0.0, 0.0);
+        for &(id, q) in &self.parts {
+            let w = q as f64 / Self::SCALE as f64;
+            let part = media[id as usize];
+            m.eps += w * part.eps;
+            m.sigma += w * part.sigma;
+            m.poles.extend(part.poles.iter().map(|p| p.scaled(w)));
+        }
+        m
+    }
 }
 
 impl MaterialGrid {
     pub fn has_loss(&self) -> bool {
         self.sigma.iter().any(|s| s.iter().any(|&v| v != 0.0))
+    }
+
+    /// Every medium a sample index of `medium` names: the structure's media,
+    /// then the mixtures.
+    pub fn media(&self, structure: &Structure) -> Vec<Medium> {
+        let media = structure.media();
+        let mixed: Vec<Medium> = self.mixtures.iter().map(|x| x.medium(&media)).collect();
+        media.into_iter().cloned().chain(mixed).collect()
     }
 }

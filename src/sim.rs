@@ -128,7 +128,7 @@ impl Simulation {
             ));
         }
         let materials = self.structure.rasterize(grid)?;
-        let dispersive: Vec<bool> = self.structure.media().iter().map(|m| !m.poles.is_empty()).collect();
+        let dispersive: Vec<bool> = materials.media(&self.structure).iter().map(|m| !m.poles.is_empty()).collect();
         let (cb, ca) = coefficients(grid, &self.boundaries, &materials, &dispersive);
         let pml = [0, 1, 2].map(|a| PmlProfile::new(grid, &self.boundaries, a));
         let (source_layers, magnetic_layers, profiles, delays) = self.rasterize_sources(&materials)?;

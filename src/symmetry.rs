@@ -326,12 +326,13 @@ pub fn fold(full: &Prepared, sym: &Symmetry, structure: &crate::material::Struct
         eps: [0, 1, 2].map(|a| slice(&f, &m.eps[a])),
         sigma: [0, 1, 2].map(|a| slice(&f, &m.sigma[a])),
         medium: [0, 1, 2].map(|a| slice(&f, &m.medium[a])),
+        mixtures: m.mixtures.clone(),
     };
     let mut boundaries: Boundaries = full.boundaries;
     for a in f.parity.iter().enumerate().filter_map(|(a, p)| p.map(|_| a)) {
         boundaries.faces[a][0] = Boundary::Pec;
     }
-    let dispersive: Vec<bool> = structure.media().iter().map(|m| !m.poles.is_empty()).collect();
+    let dispersive: Vec<bool> = materials.media(structure).iter().map(|m| !m.poles.is_empty()).collect();
     let (mut cb, ca) = crate::sim::coefficients(&half, &boundaries, &materials, &dispersive);
     // Tangential E on an odd plane is zero.
     for (a, p) in f.parity.iter().enumerate() {

@@ -3,9 +3,10 @@
 //! - reflectance of a Drude metal half-space against the complex-index Fresnel
 //!   formula R = |(1 - n)/(1 + n)|^2, n = sqrt(eps(w)), within 2% over a band;
 //! - transmission of a Lorentz slab against the transfer-matrix (Airy) result;
-//! - no growth over 50 000 steps with dispersive media reaching into the CPML.
+//! - no growth over 50 000 steps with dispersive media reaching into the CPML;
+//! - a metal face inside a cell: its reflection phase converges at second order.
 //!
-//! All three are 1D problems (a 2D TM grid one cell wide, periodic across) at
+//! All are 1D problems (a 2D TM grid one cell wide, periodic across) at
 //! 200 cells/um: >= 160 cells per vacuum wavelength and ~16 per Drude skin depth,
 //! so the Yee phase error (~1e-4) and the ADE's O((w dt)^2) ~ 1e-3 error in
 //! eps(w) are well below the tolerances.
@@ -199,4 +200,104 @@ fn dispersive_time_step_bound() {
     );
     let err = sim.prepare().expect_err("refused").to_string();
     assert!(err.contains("at least 51 cells/um"), "{err}");
+}
+
+/// Complex reflection coefficient of the Drude metal of
+/// `drude_half_space_reflectance` filling x > `x0` (through the CPML), at
+/// normal incidence, wavelength 1 um, `res` cells/um, referred to the plane
+/// x0: the scattered over the incident Ez at a plane 1 um in front, times
+/// exp(-2 i k (x0 - x_m)) with the grid's own vacuum wavenumber k
+/// (sin(k dx/2)/dx = sin(w dt/2)/dt), so that the Yee phase error of the
+/// 1 um of vacuum in between is not counted.
+fn mirror_reflection(res: f64, x0: f64, smoothing: bool) -> Complex64 {
+    let dx = 1.0 / res;
+    let wl = 1.0;
+    let grid = Grid::new([7.0, dx, 0.0], res, 0.5, Dimensions::Two(Polarization::Tm)).unwrap();
+    let mut b = Boundaries::all(Boundary::Periodic);
+    b.faces[0] = [Boundary::Pml(Pml::cells(res as usize)); 2];
+    let xm = 2.0;
+    let run = |structure: Structure| {
+        let sim = Simulation::new(grid.clone(), b, structure)
+            .with_source(Source::region(
+                [1.5, 0.0, 0.0],
+                [1.5, dx, 0.0],
+                [0.0, 0.0, 1.0],
+                TimeProfile::gaussian_band(0.8, 1.25),
+            ))
+            .with_monitor(Monitor::new(
+                "refl",
+                MonitorKind::Flux {
+                    region: Region {
+                        min_um: [xm, 0.0, 0.0],
+                        max_um: [xm, dx, 0.0],
+                    },
+                    wavelengths_um: vec![wl],
+                    reverse: true,
+                },
+            ));
+        let mut s = common::run(&sim, (40.0 / grid.dt) as usize);
+        let _turn = common::gpu_turn();
+        match s.monitor_results().unwrap().remove(0).data {
+            MonitorData::Flux { faces, .. } => faces,
+            _ => unreachable!(),
+        }
+    };
+    let metal = Medium::index(1.0).with_pole(Pole::Drude {
+        frequency: 2.0,
+        gamma: 0.1,
+        sigma: 1.0,
+    });
+    let incident = run(Structure::default());
+    let total = run(Structure::default()
+        .with_block([x0, -1.0, -1.0], [20.0, 1.0, 1.0], metal)
+        .with_smoothing(smoothing));
+    let scattered = subtract_faces(&total, &incident).unwrap();
+    let e = |f: &lumen_fdtd::monitor::dft::FaceFields| {
+        let slot = f.fields[..2].iter().find(|v| !v.is_empty()).expect("an E slot");
+        slot[0][0]
+    };
+    let (w, dt) = (std::f64::consts::TAU / wl, grid.dt);
+    let k = 2.0 / dx * ((dx / dt) * (0.5 * w * dt).sin()).asin();
+    e(&scattered[0]) / e(&incident[0]) * (Complex64::i() * (-2.0 * k * (x0 - xm))).exp()
+}
+
+/// A metal face between E samples: with the mixtures of
+/// src/geometry/mod.rs ("Dispersive media") the reflection's phase tracks
+/// the face's place inside a cell and converges at second order; the
+/// staircase (smoothing off) moves the mirror in whole cells and converges at
+/// first order. Analytic reference: Fresnel's r = (1 - n)/(1 + n) with
+/// n = sqrt(eps(w)) of the Drude metal (Born and Wolf sec. 1.5), at the
+/// face's true place. Measured when written: worst complex error over four
+/// places in a cell 0.042, 0.011, 0.0027 at 20/40/80 cells/um (order 1.97,
+/// 2.00); staircased 0.27, 0.15, 0.076 (order 0.9).
+#[test]
+fn metal_face_moves_with_the_geometry() {
+    let metal_n = Medium::index(1.0)
+        .with_pole(Pole::Drude {
+            frequency: 2.0,
+            gamma: 0.1,
+            sigma: 1.0,
+        })
+        .permittivity(1.0)
+        .sqrt();
+    let one = Complex64::new(1.0, 0.0);
+    let fresnel = (one - metal_n) / (one + metal_n);
+    let worst = |res: f64, smoothing: bool| {
+        [0.0, 0.25, 0.5, 0.75]
+            .iter()
+            .map(|s| (mirror_reflection(res, 4.0 + s / res, smoothing) / fresnel - 1.0).norm())
+            .fold(0.0f64, f64::max)
+    };
+    let smooth: Vec<f64> = [20.0, 40.0, 80.0].iter().map(|&r| worst(r, true)).collect();
+    let stairs: Vec<f64> = [20.0, 40.0].iter().map(|&r| worst(r, false)).collect();
+    let order = |e: &[f64]| (e[0] / e[1]).log2();
+    eprintln!("worst |r / r_Fresnel - 1| over a cell: mixtures {smooth:?}, staircase {stairs:?}");
+    // Second order, as the issue asks of every interface (>= 1.8).
+    for w in smooth.windows(2) {
+        assert!(order(w) >= 1.8, "order {:.2} from {w:?}", order(w));
+    }
+    // The staircase is first order (its error halves): the mixtures, not
+    // the test's set-up, make the difference.
+    assert!(order(&stairs) < 1.3, "staircase order {:.2} from {stairs:?}", order(&stairs));
+    assert!(smooth[0] < 0.25 * stairs[0], "mixtures {smooth:?} vs staircase {stairs:?}");
 }

@@ -31,7 +31,8 @@
 //! shape touches only the rows and the samples inside its bounding box (plus
 //! half a cell), so the cost grows with the volume the shapes cover, not with
 //! cells x shapes (see [`raster`]). The medium array holds the medium at the
-//! Yee sample point itself (the staircase value), with or without smoothing.
+//! Yee sample point itself (the staircase value), with or without smoothing,
+//! except in the cut cells of a dispersive medium, which name a mixture.
 //!
 //! # Subpixel smoothing (on by default)
 //! Each E sample's cell is the cube of one cell size centred on the sample
@@ -50,6 +51,22 @@
 //!
 //! Conductivity is averaged arithmetically.
 //!
+//! # Dispersive media
+//! A cell that an interface with a dispersive medium (a Drude metal, a
+//! Lorentz glass) cuts gets a *mixture* ([`crate::material::Mixture`]):
+//! eps_inf, sigma and every pole of each medium in the cell times a weight,
+//! w_m = (1 - n_c^2) share_m + n_c^2 [m is the centre's medium]: the volume
+//! average for the field along the interface (first-order exact there: the
+//! polarisation of the cell is the average of its media's), the centre's
+//! medium for the field across it (the harmonic mean that would be right has
+//! no pole form and a metal's near-zero 1/eps would make it unstable).
+//! Tidy3D calls this volumetric averaging with a staircased normal component;
+//! MEEP does not smooth dispersive media at all. With it a metal face moves
+//! with the geometry continuously instead of in whole cells (a mirror's phase
+//! tracks its place: tests/dispersive.rs). A mixture of passive media is
+//! passive and no stiffer than its strongest medium, so the time-step bound
+//! of the pure media covers it. Weights are quantised to 1/1024.
+//!
 //! # Limits of the smoothing
 //! - The effective tensor is diagonal in the grid axes (one value per Yee
 //!   component); MEEP's off-diagonal terms for tilted interfaces are left
@@ -57,8 +74,8 @@
 //!   interfaces oblique to the grid.
 //! - Two media per cell are assumed by the formula. Cells where three or more
 //!   meet use the sampled averages and the moment normal, an approximation.
-//! - Cells that touch a dispersive medium are not smoothed: they take the
-//!   medium and eps_inf of their centre sample, as without smoothing.
+//! - E across a dispersive interface is staircased (above): its convergence
+//!   stays first order.
 //! - The planar fill fraction neglects the curvature of a surface inside
 //!   one cell (an error of order dx^2 / radius of curvature).
 //! - Subcell features: a shape thinner than a cell still changes the cells it

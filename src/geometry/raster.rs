@@ -19,13 +19,16 @@
 //! corner, two shapes crossing, strong curvature) the cell is supersampled
 //! against its cover and the recorded shapes.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::shape::{Local, Shape};
 use super::smoothing::{cube_cdf, effective, fill_fraction};
 use crate::error::{Error, Result};
 use crate::grid::{Component, Grid};
-use crate::material::{MaterialGrid, Structure};
+use crate::material::{MaterialGrid, Mixture, Structure};
 
 /// Supersamples per axis of a cell the planar formula cannot handle.
 pub const SUPERSAMPLE_3D: usize = 8;
@@ -73,7 +76,13 @@ struct Raster<'a> {
     eps: Vec<f64>,
     sigma: Vec<f64>,
     dispersive: Vec<bool>,
+    /// Mixtures met so far, with their provisional ids (from `media.len()`).
+    mixtures: Mutex<HashMap<Mixture, u32>>,
 }
+
+/// What a cut cell gets: eps_inf, sigma and, next to a dispersive medium,
+/// its mixture (None: the cell keeps the medium painted at its centre).
+type CellValue = (f64, f64, Option<Mixture>);
 
 /// Per-row scratch, reused across the rows one thread handles.
 #[derive(Default)]
@@ -107,7 +116,30 @@ pub(crate) fn rasterize(structure: &Structure, grid: &Grid) -> Result<MaterialGr
         sigma[a] = s;
         medium[a] = m;
     }
-    Ok(MaterialGrid { eps, sigma, medium })
+    // Mixture ids in the order of their contents, whatever order the
+    // threads met them in.
+    let base = r.eps.len() as u32;
+    let met = r.mixtures.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut mixtures: Vec<(Mixture, u32)> = met.into_iter().collect();
+    mixtures.sort_unstable();
+    let mut final_id = vec![0u32; mixtures.len()];
+    for (k, (_, provisional)) in mixtures.iter().enumerate() {
+        final_id[(provisional - base) as usize] = base + k as u32;
+    }
+    if !mixtures.is_empty() {
+        for m in &mut medium {
+            m.par_iter_mut()
+                .filter(|id| **id >= base)
+                .for_each(|id| *id = final_id[(*id - base) as usize]);
+        }
+    }
+    let mixtures = mixtures.into_iter().map(|(x, _)| x).collect();
+    Ok(MaterialGrid {
+        eps,
+        sigma,
+        medium,
+        mixtures,
+    })
 }
 
 impl<'a> Raster<'a> {
@@ -220,6 +252,7 @@ impl<'a> Raster<'a> {
             eps: media.iter().map(|m| m.eps).collect(),
             sigma: media.iter().map(|m| m.sigma).collect(),
             dispersive: media.iter().map(|m| m.is_dispersive()).collect(),
+            mixtures: Mutex::new(HashMap::new()),
         })
     }
 
@@ -315,10 +348,80 @@ impl<'a> Raster<'a> {
                 e += 1;
             }
             let p = [(i as f64 + o[0]) * dx, y, z];
-            let (ev, sv) = self.cut_cell(a, p, sc.cover[i], &sc.relevant, m);
+            let (ev, sv, mix) = self.cut_cell(a, p, sc.cover[i], &sc.relevant, m);
             eps[i] = ev as f32;
             sig[i] = sv as f32;
+            if let Some(mix) = mix {
+                med[i] = self.intern(mix);
+            }
         }
+    }
+
+    /// The medium id of a cut cell's mixture: the medium itself when one
+    /// holds all the weight, else a provisional mixture id.
+    fn intern(&self, mix: Mixture) -> u32 {
+        if let [(id, _)] = mix.parts[..] {
+            return id;
+        }
+        let mut met = self.mixtures.lock().unwrap_or_else(|e| e.into_inner());
+        let next = (self.eps.len() + met.len()) as u32;
+        *met.entry(mix).or_insert(next)
+    }
+
+    /// A cut cell with a dispersive medium among its `shares` (medium, share
+    /// of the cell; a medium may repeat): each medium's weight is its share
+    /// for the field along the interface (the arithmetic mean, exact to first
+    /// order for E tangential to it) and the centre's medium for the field
+    /// across it (a harmonic mean of a metal and a dielectric has no pole
+    /// form), blended by `n_a2`, the squared normal component along the
+    /// sample's E: w_m = (1 - n_a2) share_m + n_a2 [m = centre]. eps_inf,
+    /// sigma and every pole are summed with these weights: a mixture of
+    /// passive media, with a plasma term no stiffer than its strongest
+    /// medium's (the time-step bound still holds). This is Tidy3D's
+    /// volumetric averaging with the normal component staircased; MEEP does
+    /// not smooth dispersive media at all. The interface then moves with the
+    /// geometry continuously, not in whole cells.
+    fn dispersive_mix(&self, shares: &[(usize, f64)], n_a2: f64, centre: usize) -> CellValue {
+        let t = (1.0 - n_a2).clamp(0.0, 1.0);
+        let mut w: Vec<(u32, f64)> = Vec::with_capacity(shares.len() + 1);
+        let mut add = |id: usize, x: f64| {
+            if x <= 0.0 {
+                return;
+            }
+            match w.iter_mut().find(|(m, _)| *m as usize == id) {
+                Some(e) => e.1 += x,
+                None => w.push((id as u32, x)),
+            }
+        };
+        for &(id, f) in shares {
+            add(id, t * f);
+        }
+        add(centre, 1.0 - t);
+        let total: f64 = w.iter().map(|e| e.1).sum();
+        // Whole steps of 1/SCALE, largest remainder first, summing to SCALE.
+        let scale = Mixture::SCALE as f64;
+        let mut parts: Vec<(u32, u16, f64)> = w
+            .iter()
+            .map(|&(m, x)| {
+                let v = x / total * scale;
+                (m, v.floor() as u16, v - v.floor())
+            })
+            .collect();
+        let short = Mixture::SCALE - parts.iter().map(|p| p.1).sum::<u16>();
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        order.sort_by(|&i, &j| parts[j].2.total_cmp(&parts[i].2).then(parts[i].0.cmp(&parts[j].0)));
+        for &k in order.iter().take(short as usize) {
+            parts[k].1 += 1;
+        }
+        let mut parts: Vec<(u32, u16)> = parts.into_iter().filter(|p| p.1 > 0).map(|p| (p.0, p.1)).collect();
+        parts.sort_unstable();
+        let (mut eps, mut sigma) = (0.0, 0.0);
+        for &(m, q) in &parts {
+            let x = q as f64 / scale;
+            eps += x * self.eps[m as usize];
+            sigma += x * self.sigma[m as usize];
+        }
+        (eps, sigma, Some(Mixture { parts }))
     }
 
     fn medium_of_cover(&self, cover: u32) -> usize {
@@ -332,7 +435,7 @@ impl<'a> Raster<'a> {
     /// Effective (eps, sigma) of component `a` in the cell around p, which
     /// the `relevant` shapes (in painting order, over the cover) may cut;
     /// `centre` is the medium at p.
-    fn cut_cell(&self, a: usize, p: [f64; 3], cover: u32, relevant: &[u32], centre: usize) -> (f64, f64) {
+    fn cut_cell(&self, a: usize, p: [f64; 3], cover: u32, relevant: &[u32], centre: usize) -> CellValue {
         let mut outside = self.medium_of_cover(cover);
         if relevant.len() > MAX_PLANES {
             let all: Vec<(u32, Patch)> = relevant.iter().map(|&i| (i, Patch::Sampled)).collect();
@@ -362,7 +465,13 @@ impl<'a> Raster<'a> {
         }
         let kept = &kept[..k];
         if kept.iter().all(|&(i, _)| self.instances[i as usize].medium as usize == outside) {
-            return (self.eps[outside], self.sigma[outside]);
+            return (
+                self.eps[outside],
+                self.sigma[outside],
+                Some(Mixture {
+                    parts: vec![(outside as u32, Mixture::SCALE)],
+                }),
+            );
         }
         if let [(inst, Patch::Box(lo, hi))] = kept {
             return self.box_corner(a, *lo, *hi, self.instances[*inst as usize].medium as usize, outside, centre);
@@ -400,10 +509,7 @@ impl<'a> Raster<'a> {
     /// A box's edge or corner in the cell: the share is the product of the
     /// overlaps along each axis (exact), the normal the direction from the
     /// cell centre to the centroid of the box's part (the first moment).
-    fn box_corner(&self, a: usize, lo: [f64; 3], hi: [f64; 3], inside: usize, outside: usize, centre: usize) -> (f64, f64) {
-        if self.dispersive[inside] || self.dispersive[outside] {
-            return (self.eps[centre], self.sigma[centre]);
-        }
+    fn box_corner(&self, a: usize, lo: [f64; 3], hi: [f64; 3], inside: usize, outside: usize, centre: usize) -> CellValue {
         let dx = self.grid.dx;
         let d = if self.three { 3 } else { 2 };
         let mut f = 1.0;
@@ -419,7 +525,10 @@ impl<'a> Raster<'a> {
         let sigma = f * self.sigma[inside] + (1.0 - f) * self.sigma[outside];
         let len = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
         let n_c = if len > 1e-12 { c[a] / len } else { (1.0 / d as f64).sqrt() };
-        (effective(mean, mean_inv, n_c), sigma)
+        if self.dispersive[inside] || self.dispersive[outside] {
+            return self.dispersive_mix(&[(inside, f), (outside, 1.0 - f)], n_c * n_c, centre);
+        }
+        (effective(mean, mean_inv, n_c), sigma, None)
     }
 
     /// The exact averages when every interface in the cell is a plane with
@@ -427,7 +536,7 @@ impl<'a> Raster<'a> {
     /// stack of layers, two boxes sharing a face): the cell is layered along
     /// the normal and each layer's share is a difference of [`cube_cdf`]s.
     /// None when some shape is not planar there or the normals differ.
-    fn layered(&self, a: usize, outside: usize, kept: &[(u32, Patch)], centre: usize) -> Option<(f64, f64)> {
+    fn layered(&self, a: usize, outside: usize, kept: &[(u32, Patch)], centre: usize) -> Option<CellValue> {
         let dx = self.grid.dx;
         let d = if self.three { 3 } else { 2 };
         let mut slabs = [(0usize, 0.0f64, 0.0f64); MAX_PLANES];
@@ -474,6 +583,8 @@ impl<'a> Raster<'a> {
         cuts.sort_unstable_by(f64::total_cmp);
         let (mut mean, mut mean_inv, mut sigma) = (0.0, 0.0, 0.0);
         let (mut media, mut any_dispersive) = (0usize, false);
+        let mut shares = [(0usize, 0.0f64); 2 * MAX_PLANES + 1];
+        let mut ns = 0;
         let mut seen = usize::MAX;
         let mut below = 0.0;
         for w in cuts.windows(2) {
@@ -497,18 +608,26 @@ impl<'a> Raster<'a> {
                 seen = id;
             }
             any_dispersive |= self.dispersive[id];
+            shares[ns] = (id, share);
+            ns += 1;
             mean += share * self.eps[id];
             mean_inv += share / self.eps[id];
             sigma += share * self.sigma[id];
         }
         if media <= 1 {
             let id = if seen == usize::MAX { outside } else { seen };
-            return Some((self.eps[id], self.sigma[id]));
+            return Some((
+                self.eps[id],
+                self.sigma[id],
+                Some(Mixture {
+                    parts: vec![(id as u32, Mixture::SCALE)],
+                }),
+            ));
         }
         if any_dispersive {
-            return Some((self.eps[centre], self.sigma[centre]));
+            return Some(self.dispersive_mix(&shares[..ns], n[a] * n[a], centre));
         }
-        Some((effective(mean, mean_inv, n[a]), sigma))
+        Some((effective(mean, mean_inv, n[a]), sigma, None))
     }
 
     /// Sum of the principal curvatures (1/um, positive where the shape is
@@ -556,7 +675,7 @@ impl<'a> Raster<'a> {
 
     /// Average over a lattice of points in the cell around p; a shape with
     /// local planes is represented by them, the others are sampled exactly.
-    fn supersample(&self, a: usize, p: [f64; 3], outside: usize, relevant: &[(u32, Patch)], centre: usize) -> (f64, f64) {
+    fn supersample(&self, a: usize, p: [f64; 3], outside: usize, relevant: &[(u32, Patch)], centre: usize) -> CellValue {
         let (m, d) = if self.three { (SUPERSAMPLE_3D, 3) } else { (SUPERSAMPLE_2D, 2) };
         let dx = self.grid.dx;
         let u = |s: usize| ((s as f64 + 0.5) / m as f64 - 0.5) * dx;
@@ -564,6 +683,11 @@ impl<'a> Raster<'a> {
         let mut moment = [0.0f64; 3];
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut any_dispersive = false;
+        // Samples per medium (for a cell next to a dispersive medium).
+        let mut counts: Vec<(usize, f64)> = Vec::new();
+        // First moment of the dispersive media's samples (their eps_inf may
+        // equal their neighbour's: the eps moment cannot tell the normal).
+        let mut moment_d = [0.0f64; 3];
         let mut first_medium = None;
         let mut uniform = true;
         let nz = if self.three { m } else { 1 };
@@ -595,6 +719,15 @@ impl<'a> Raster<'a> {
                         _ => {}
                     }
                     any_dispersive |= self.dispersive[id];
+                    match counts.iter_mut().find(|c| c.0 == id) {
+                        Some(c) => c.1 += 1.0,
+                        None => counts.push((id, 1.0)),
+                    }
+                    if self.dispersive[id] {
+                        for b in 0..3 {
+                            moment_d[b] += du[b];
+                        }
+                    }
                     let e = self.eps[id];
                     sum += e;
                     sum_inv += 1.0 / e;
@@ -609,10 +742,13 @@ impl<'a> Raster<'a> {
         }
         if uniform {
             let id = first_medium.unwrap_or(outside);
-            return (self.eps[id], self.sigma[id]);
-        }
-        if any_dispersive {
-            return (self.eps[centre], self.sigma[centre]);
+            return (
+                self.eps[id],
+                self.sigma[id],
+                Some(Mixture {
+                    parts: vec![(id as u32, Mixture::SCALE)],
+                }),
+            );
         }
         let count = (m.pow(d as u32)) as f64;
         let (mean, mean_inv) = (sum / count, sum_inv / count);
@@ -625,7 +761,13 @@ impl<'a> Raster<'a> {
         } else {
             1.0 / d as f64
         };
-        (effective(mean, mean_inv, n_c2.sqrt()), sigma)
+        if any_dispersive {
+            counts.iter_mut().for_each(|c| c.1 /= count);
+            let md = (moment_d[0] * moment_d[0] + moment_d[1] * moment_d[1] + moment_d[2] * moment_d[2]).sqrt();
+            let n_d2 = if md > 1e-9 * count * dx { (moment_d[a] / md).powi(2) } else { n_c2 };
+            return self.dispersive_mix(&counts, n_d2, centre);
+        }
+        (effective(mean, mean_inv, n_c2.sqrt()), sigma, None)
     }
 }
 
