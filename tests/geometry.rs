@@ -5,7 +5,9 @@
 //! - smoothing gives each component of a cut cell the analytic average of
 //!   Farjadpour et al. (harmonic across, arithmetic along the interface),
 //!   checked against fill fractions computed independently;
-//! - the medium array is the staircase sample with smoothing on or off;
+//! - the medium array is the staircase sample with smoothing on or off,
+//!   except next to a dispersive medium, where cut cells name a mixture whose
+//!   weights are the exact fill fractions along the faces (staircase across);
 //! - rasterisation throughput (300 cylinders);
 //! - scene files: every shape, arrays, groups, stacks and their errors.
 
@@ -757,4 +759,67 @@ until_fs = 1
         e,
         "scene.toml:12: geometry.0.axis: expected \"x\" or \"y\" in 2D (layers along z have no cross-section at z = 0), found z"
     );
+}
+
+/// A Drude box in a Lorentz glass, its faces inside cells: the samples the
+/// faces cut name mixtures of both media (src/geometry/mod.rs, "Dispersive
+/// media"). E along a face gets the exact share of each medium (to the
+/// 1/1024 quantum), on an edge the product of the two faces' shares; E across
+/// a face keeps its centre's medium; the dispersion plan gives a mixed
+/// sample both media's poles, each scaled by its weight.
+#[test]
+fn dispersive_faces_make_mixtures() {
+    use lumen_fdtd::dispersion::DispersionPlan;
+    use lumen_fdtd::material::{Mixture, Pole};
+    let res = 20.0;
+    let dx = 1.0 / res;
+    let grid = grid3(1.0, res);
+    let glass = Medium::lossy(2.0, 0.0).with_pole(Pole::Lorentz {
+        frequency: 1.0,
+        gamma: 0.1,
+        sigma: 0.5,
+    });
+    let metal = Medium::index(1.0).with_pole(Pole::Drude {
+        frequency: 2.0,
+        gamma: 0.1,
+        sigma: 1.0,
+    });
+    // Faces at 0.3 of a cell past a node: y from 4.3 dx, z up to 12.3 dx.
+    let s = Structure::new(glass.clone()).with_block([0.2, 4.3 * dx, 0.2], [0.8, 0.6, 12.3 * dx], metal.clone());
+    let m = s.rasterize(&grid).unwrap();
+    let named = s.media().len() as u32;
+    let metal_weight = |a: usize, ijk: [usize; 3]| -> f64 {
+        let id = m.medium[a][grid.index(ijk[0], ijk[1], ijk[2])];
+        match id {
+            0 => 0.0,
+            1 => 1.0,
+            _ => {
+                let mix: &Mixture = &m.mixtures[(id - named) as usize];
+                let q = mix.parts.iter().find(|p| p.0 == 1).map_or(0, |p| p.1);
+                q as f64 / Mixture::SCALE as f64
+            }
+        }
+    };
+    let quantum = 1.0 / Mixture::SCALE as f64;
+    // Ex (samples at y = j dx, z = k dx) on the top face: the cell [11.5, 12.5] dx
+    // holds metal up to 12.3: 0.8. On the y = 4.3 dx face: cell [3.5, 4.5], 0.2.
+    assert!((metal_weight(0, [10, 10, 12]) - 0.8).abs() <= quantum, "{}", metal_weight(0, [10, 10, 12]));
+    assert!((metal_weight(0, [10, 4, 8]) - 0.2).abs() <= quantum, "{}", metal_weight(0, [10, 4, 8]));
+    // On the edge, both faces along x: 0.8 x 0.2.
+    assert!((metal_weight(0, [10, 4, 12]) - 0.16).abs() <= quantum, "{}", metal_weight(0, [10, 4, 12]));
+    // Ez (z = (k + 1/2) dx) across the top face: the staircase, by its centre.
+    assert_eq!(metal_weight(2, [10, 10, 11]), 1.0);
+    assert_eq!(metal_weight(2, [10, 10, 12]), 0.0, "centre 12.5 dx is above the face");
+    // eps_inf of a mixed sample is the weighted mean.
+    let idx = grid.index(10, 10, 12);
+    assert!((m.eps[0][idx] as f64 - (0.8 * 1.0 + 0.2 * 2.0)).abs() < 2.0 * quantum);
+    // The plan: the mixed Ex sample carries the glass's pole and the metal's.
+    let plan = DispersionPlan::new(&grid, &s, &m).unwrap();
+    let sample = plan.samples.iter().find(|p| p.comp == 0 && p.index as usize == idx).expect("a dispersive sample");
+    assert_eq!(sample.npoles, 2);
+    let whole = DispersionPlan::new(&grid, &Structure::new(metal.clone()), &Structure::new(metal).rasterize(&grid).unwrap()).unwrap();
+    let drive = |c: &[f32; 4]| c[2] as f64;
+    let mixed = &plan.coeffs[sample.pole0 as usize..(sample.pole0 + 2) as usize];
+    // The metal's drive term (the last pole, media in order) is 0.8 of the pure metal's.
+    assert!((drive(&mixed[1]) / drive(&whole.coeffs[0]) - 0.8).abs() < 2.0 * quantum);
 }
