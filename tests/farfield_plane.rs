@@ -460,6 +460,14 @@ fn plane_far_field_3d_dipole_over_glass() {
 /// = 0.04) the vertical dipole measured 4.4% (up) and 4.5% (down) of the
 /// peak at 50-60 and 40 degrees, the aperture's resolution against the
 /// pattern's curvature; at 44 um it is within the 3%.
+///
+/// Directions every 1 degree (180 polar angles): the vertical dipole's power
+/// into the glass peaks at the critical angle (41.8 deg) in a spike about a
+/// degree wide, and the hemisphere total is a midpoint sum over the
+/// directions. With 4-degree steps (45 angles) the sum over-counts the spike:
+/// of the analytic pattern by 11.6%, of the run's (its aperture smooths the
+/// spike a little) by 8% (0.974 against a plane flux of 0.902 P0, measured);
+/// with 2 degrees the analytic sum is 2.3% under, with 1 degree 0.8% under.
 #[test]
 #[ignore]
 fn plane_far_field_3d_large() {
@@ -468,6 +476,6 @@ fn plane_far_field_3d_large() {
         if only.as_ref().is_some_and(|o| *o != format!("{d:?}")) {
             continue;
         }
-        check(Dimensions::Three, d, 20.0, 44.0, 10, 45, 60.0, 0.03, 0.03);
+        check(Dimensions::Three, d, 20.0, 44.0, 10, 180, 60.0, 0.03, 0.03);
     }
 }

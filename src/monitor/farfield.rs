@@ -91,73 +91,6 @@ impl Directions {
     }
 }
 
-/// One equivalent-current sample, fed by one face field sample.
-struct CurrentSample {
-    /// Axis of the current.
-    axis: usize,
-    /// Position relative to the domain centre (um).
-    pos: [f64; 3],
-    /// Slot in the face fields [E1, E2, H1, H2] and sample index.
-    slot: usize,
-    sample: usize,
-    /// The current is factor * field.
-    factor: f64,
-    magnetic: bool,
-}
-
-/// Equivalent currents of each face, aligned with `faces`.
-fn currents(grid: &Grid, faces: &[FluxFace]) -> Vec<Vec<CurrentSample>> {
-    let centre = [0, 1, 2].map(|a| {
-        if a < grid.dims.count() {
-            0.5 * grid.shape()[a] as f64 * grid.dx
-        } else {
-            0.0
-        }
-    });
-    faces
-        .iter()
-        .map(|face| {
-            let a = face.axis;
-            let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
-            let s = face.sign;
-            let mut out = Vec::new();
-            // With outward sign s: J_c1 = -s H2 and M_c2 = -s E1 at the E1 samples
-            // (H2 is averaged onto them); J_c2 = s H1 and M_c1 = s E2 at the E2 samples.
-            for (e_slot, h_slot, e_axis, j_axis, j_factor, m_axis, m_factor) in [(0, 3, c1, c1, -s, c2, -s), (1, 2, c2, c2, s, c1, s)] {
-                let Some(block) = face.blocks[e_slot].as_ref() else { continue };
-                let comp = Component::electric(e_axis);
-                let weights = block.weights();
-                for (k, w) in weights.into_iter().enumerate() {
-                    let ijk = [
-                        block.lo[0] + k % block.shape[0],
-                        block.lo[1] + (k / block.shape[0]) % block.shape[1],
-                        block.lo[2] + k / (block.shape[0] * block.shape[1]),
-                    ];
-                    let p = grid.position_um(comp, ijk);
-                    let pos = [0, 1, 2].map(|q| p[q] - centre[q]);
-                    out.push(CurrentSample {
-                        axis: j_axis,
-                        pos,
-                        slot: h_slot,
-                        sample: k,
-                        factor: w * j_factor,
-                        magnetic: false,
-                    });
-                    out.push(CurrentSample {
-                        axis: m_axis,
-                        pos,
-                        slot: e_slot,
-                        sample: k,
-                        factor: w * m_factor,
-                        magnetic: true,
-                    });
-                }
-            }
-            out
-        })
-        .collect()
-}
-
 /// Intensity [freq][direction] from the box faces' DFT fields (`fields`
 /// aligned with `faces`) in a medium of index `n_background`.
 pub fn project(
@@ -177,6 +110,15 @@ pub fn project(
 
 /// The intensity split by polarisation, [E_theta part, E_phi part], each
 /// [freq][direction]; their sum is [`project`].
+///
+/// The radiation vectors are sums over each face's samples, which lie on a
+/// regular grid in the face (u, v axes): sum_v exp(-i k r_v v) sum_u
+/// C(u, v) exp(-i k r_u u). The inner sum, a trigonometric polynomial in
+/// r_u, comes from a non-uniform FFT of each row ([`RowTransform`]): one
+/// FFT per row and frequency, then a few taps per row and direction, so a
+/// direction costs O(rows) instead of O(samples) (~100 times less for a
+/// plane 900 samples across). Same values as the direct sum to ~1e-8 of
+/// the peak (unit tests below).
 pub fn project_polarized(
     grid: &Grid,
     faces: &[FluxFace],
@@ -187,59 +129,55 @@ pub fn project_polarized(
 ) -> [Vec<Vec<f64>>; 2] {
     let three_d = grid.dims.count() == 3;
     let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
-    let currents = currents(grid, faces);
     let eta = 1.0 / n_background;
-    // Every current sits on the half-cell lattice (multiples of dx / 2 from
-    // the centre), so exp(-i k r.r') is a product of three per-axis factors
-    // taken from tables made once per direction: two complex products per
-    // sample instead of a sine and a cosine.
-    let h = 0.5 * grid.dx;
-    let mut lo = [i64::MAX; 3];
-    let mut hi = [i64::MIN; 3];
-    for c in currents.iter().flatten() {
-        for a in 0..3 {
-            let m = (c.pos[a] / h).round() as i64;
-            lo[a] = lo[a].min(m);
-            hi[a] = hi[a].max(m);
-        }
-    }
-    let lattice: Vec<Vec<[usize; 3]>> = currents
-        .iter()
-        .map(|fc| {
-            fc.iter()
-                .map(|c| [0, 1, 2].map(|a| ((c.pos[a] / h).round() as i64 - lo[a]) as usize))
-                .collect()
-        })
-        .collect();
-    let span = [0, 1, 2].map(|a| if hi[a] >= lo[a] { (hi[a] - lo[a] + 1) as usize } else { 0 });
+    let sheets = sheets(grid, faces);
     let parts: Vec<Vec<(f64, f64)>> = freqs
         .iter()
         .enumerate()
         .map(|(f, &freq)| {
             let k = TAU * freq * n_background;
+            // Row spectra of each sheet's two currents at this frequency.
+            let spectra: Vec<[Vec<Complex64>; 2]> = sheets
+                .iter()
+                .map(|sh| {
+                    let rows = &fields[sh.face].fields;
+                    [sh.j_slot, sh.m_slot].map(|slot| {
+                        if rows[slot].is_empty() {
+                            return Vec::new();
+                        }
+                        let values = &rows[slot][f];
+                        let factor = if slot == sh.j_slot { sh.j_factor } else { sh.m_factor };
+                        sh.transform
+                            .spectra(sh.nv, |v, u| values[sh.sample(u, v)] * (factor * sh.weights[sh.sample(u, v)]))
+                    })
+                })
+                .collect();
             dirs.r
                 .par_iter()
                 .zip(&dirs.angles)
                 .map(|(r, &(th, ph))| {
-                    let tables = [0, 1, 2].map(|a| {
-                        (0..span[a])
-                            .map(|m| Complex64::from_polar(1.0, -k * r[a] * (lo[a] + m as i64) as f64 * h))
-                            .collect::<Vec<_>>()
-                    });
                     let mut nv = [Complex64::new(0.0, 0.0); 3];
                     let mut lv = [Complex64::new(0.0, 0.0); 3];
-                    for ((face_currents, face), at) in currents.iter().zip(fields).zip(&lattice) {
-                        for (c, m) in face_currents.iter().zip(at) {
-                            let rows = &face.fields[c.slot];
-                            if rows.is_empty() {
+                    for (sh, sp) in sheets.iter().zip(&spectra) {
+                        let taps = sh.transform.taps(k * r[sh.u] * grid.dx);
+                        // Phase of the sheet's origin (row 0, centred column).
+                        let base = Complex64::from_polar(1.0, -k * (r[0] * sh.origin[0] + r[1] * sh.origin[1] + r[2] * sh.origin[2]));
+                        let step = Complex64::from_polar(1.0, -k * r[sh.v] * grid.dx);
+                        for (spec, axis, magnetic) in [(&sp[0], sh.j_axis, false), (&sp[1], sh.m_axis, true)] {
+                            if spec.is_empty() {
                                 continue;
                             }
-                            let v = rows[f][c.sample] * c.factor;
-                            let phase = tables[0][m[0]] * tables[1][m[1]] * tables[2][m[2]];
-                            if c.magnetic {
-                                lv[c.axis] += v * phase;
+                            let m = sh.transform.m;
+                            let mut sum = Complex64::new(0.0, 0.0);
+                            let mut phase = base;
+                            for row in spec.chunks_exact(m) {
+                                sum += taps.apply(row) * phase;
+                                phase *= step;
+                            }
+                            if magnetic {
+                                lv[axis] += sum;
                             } else {
-                                nv[c.axis] += v * phase;
+                                nv[axis] += sum;
                             }
                         }
                     }
@@ -262,6 +200,232 @@ pub fn project_polarized(
         parts.iter().map(|r| r.iter().map(|p| p.0).collect()).collect(),
         parts.iter().map(|r| r.iter().map(|p| p.1).collect()).collect(),
     ]
+}
+
+/// One E slot of one face: its samples form a regular nu x nv grid in the
+/// face (u, v: the face's in-plane axes, u the longer), carrying an electric
+/// current from the H slot and a magnetic one from the E slot.
+struct Sheet {
+    face: usize,
+    j_slot: usize,
+    m_slot: usize,
+    j_axis: usize,
+    m_axis: usize,
+    j_factor: f64,
+    m_factor: f64,
+    u: usize,
+    v: usize,
+    nv: usize,
+    /// Block strides along u and v (sample index = iu * su + iv * sv).
+    su: usize,
+    sv: usize,
+    weights: Vec<f64>,
+    /// Position (relative to the domain centre) of row 0 at the centred
+    /// column ([`RowTransform`]'s index 0).
+    origin: [f64; 3],
+    transform: RowTransform,
+}
+
+impl Sheet {
+    fn sample(&self, u: usize, v: usize) -> usize {
+        u * self.su + v * self.sv
+    }
+}
+
+/// The sheets of every face (see [`Sheet`]); the currents as in the direct
+/// sum: with outward sign s, J_c1 = -s H2 and M_c2 = -s E1 at the E1
+/// samples (H2 averaged onto them), J_c2 = s H1 and M_c1 = s E2 at the E2
+/// samples.
+fn sheets(grid: &Grid, faces: &[FluxFace]) -> Vec<Sheet> {
+    let centre = [0, 1, 2].map(|a| {
+        if a < grid.dims.count() {
+            0.5 * grid.shape()[a] as f64 * grid.dx
+        } else {
+            0.0
+        }
+    });
+    let mut out = Vec::new();
+    for (fi, face) in faces.iter().enumerate() {
+        let a = face.axis;
+        let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+        let s = face.sign;
+        for (e_slot, h_slot, e_axis, j_axis, j_factor, m_axis, m_factor) in [(0, 3, c1, c1, -s, c2, -s), (1, 2, c2, c2, s, c1, s)] {
+            let Some(block) = face.blocks[e_slot].as_ref() else { continue };
+            let stride = [1, block.shape[0], block.shape[0] * block.shape[1]];
+            let (u, v) = if block.shape[c1] >= block.shape[c2] { (c1, c2) } else { (c2, c1) };
+            let nu = block.shape[u];
+            let transform = RowTransform::new(nu);
+            let mut first = block.lo;
+            first[u] += transform.centre;
+            let p = grid.position_um(Component::electric(e_axis), first);
+            out.push(Sheet {
+                face: fi,
+                j_slot: h_slot,
+                m_slot: e_slot,
+                j_axis,
+                m_axis,
+                j_factor,
+                m_factor,
+                u,
+                v,
+                nv: block.shape[v],
+                su: stride[u],
+                sv: stride[v],
+                weights: block.weights(),
+                origin: [0, 1, 2].map(|q| p[q] - centre[q]),
+                transform,
+            });
+        }
+    }
+    out
+}
+
+/// Type-2 non-uniform FFT of rows of n samples: F(w) = sum_i c_i exp(-i w
+/// (i - centre)) at any w, from one zero-padded FFT of the row (m = 2n
+/// points) and `W` taps of the "exponential of semicircle" kernel
+/// phi(z) = exp(beta (sqrt(1 - z^2) - 1)), beta = 2.30 W (Barnett, Magland
+/// and af Klinteberg, SIAM J. Sci. Comput. 41, C479 (2019); FINUFFT):
+/// relative error ~1e-8 at W = 9 with the upsampling of 2.
+///
+/// With psi(x) = phi(x / alpha), alpha = W pi / m, and its transform
+/// Psi(s) = int psi(x) exp(i x s) dx, Poisson summation gives
+/// sum_m psi(w - w_m) exp(-i w_m i) = (m / 2 pi) sum_l Psi(i + l m)
+/// exp(-i w (i + l m)), w_m = 2 pi m / m: dividing c_i by (m / 2 pi)
+/// Psi(i) before the FFT leaves F(w) plus aliases l != 0 at |i + l m| >=
+/// 1.5 n, where Psi is below the tolerance.
+struct RowTransform {
+    n: usize,
+    m: usize,
+    /// Index of the column taken as 0.
+    centre: usize,
+    alpha: f64,
+    beta: f64,
+    /// 1 / ((m / 2 pi) Psi(i - centre)) per column.
+    deconvolve: Vec<f64>,
+    fft: std::sync::Arc<dyn rustfft::Fft<f64>>,
+}
+
+/// Kernel width (taps).
+const W: usize = 9;
+
+/// The taps of one evaluation point: first FFT bin (mod m) and weights.
+struct Taps {
+    first: usize,
+    m: usize,
+    w: [f64; W],
+}
+
+impl Taps {
+    fn apply(&self, row: &[Complex64]) -> Complex64 {
+        let mut s = Complex64::new(0.0, 0.0);
+        if self.first + W <= self.m {
+            for (x, w) in row[self.first..self.first + W].iter().zip(&self.w) {
+                s += x * w;
+            }
+        } else {
+            for (t, w) in self.w.iter().enumerate() {
+                s += row[(self.first + t) % self.m] * w;
+            }
+        }
+        s
+    }
+}
+
+impl RowTransform {
+    fn new(n: usize) -> RowTransform {
+        let m = (2 * n).max(2 * W).next_multiple_of(2);
+        let alpha = W as f64 * PI / m as f64;
+        let beta = 2.30 * W as f64;
+        let centre = n / 2;
+        // Psi(s) = alpha int_-1^1 phi(z) cos(alpha s z) dz, Gauss-Legendre.
+        let (nodes, wts) = gauss_legendre(64);
+        let psi_hat = |s: f64| -> f64 {
+            alpha
+                * nodes
+                    .iter()
+                    .zip(&wts)
+                    .map(|(&z, &w)| w * es_kernel(z, beta) * (alpha * s * z).cos())
+                    .sum::<f64>()
+        };
+        let deconvolve = (0..n).map(|i| 1.0 / (m as f64 / TAU * psi_hat(i as f64 - centre as f64))).collect();
+        let fft = rustfft::FftPlanner::new().plan_fft_forward(m);
+        RowTransform {
+            n,
+            m,
+            centre,
+            alpha,
+            beta,
+            deconvolve,
+            fft,
+        }
+    }
+
+    /// The padded spectra of `rows` rows, row-major (rows x m); `value(row,
+    /// column)` gives the samples.
+    fn spectra(&self, rows: usize, value: impl Fn(usize, usize) -> Complex64 + Sync) -> Vec<Complex64> {
+        let mut out = vec![Complex64::new(0.0, 0.0); rows * self.m];
+        out.par_chunks_mut(self.m).enumerate().for_each(|(r, buf)| {
+            for i in 0..self.n {
+                let at = (i + self.m - self.centre) % self.m;
+                buf[at] = value(r, i) * self.deconvolve[i];
+            }
+            self.fft.process(buf);
+        });
+        out
+    }
+
+    /// The taps that evaluate F at `w` (radians per sample).
+    fn taps(&self, w: f64) -> Taps {
+        let h = TAU / self.m as f64;
+        let lo = ((w - self.alpha) / h).ceil();
+        let mut t = Taps {
+            first: (lo as i64).rem_euclid(self.m as i64) as usize,
+            m: self.m,
+            w: [0.0; W],
+        };
+        for (j, x) in t.w.iter_mut().enumerate() {
+            let z = (w - (lo + j as f64) * h) / self.alpha;
+            *x = if z.abs() < 1.0 { es_kernel(z, self.beta) } else { 0.0 };
+        }
+        t
+    }
+}
+
+/// The "exponential of semicircle" kernel on [-1, 1].
+fn es_kernel(z: f64, beta: f64) -> f64 {
+    (beta * ((1.0 - z * z).max(0.0).sqrt() - 1.0)).exp()
+}
+
+/// Gauss-Legendre nodes and weights on [-1, 1] (Newton on P_n).
+fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut x, mut w) = (vec![0.0; n], vec![0.0; n]);
+    for i in 0..n {
+        let mut z = (PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+        for _ in 0..100 {
+            let (mut p0, mut p1) = (1.0, z);
+            for k in 2..=n {
+                let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
+                p0 = p1;
+                p1 = p2;
+            }
+            let dp = n as f64 * (z * p1 - p0) / (z * z - 1.0);
+            let dz = p1 / dp;
+            z -= dz;
+            if dz.abs() < 1e-15 {
+                let (mut q0, mut q1) = (1.0, z);
+                for k in 2..=n {
+                    let q2 = ((2 * k - 1) as f64 * z * q1 - (k - 1) as f64 * q0) / k as f64;
+                    q0 = q1;
+                    q1 = q2;
+                }
+                let dq = n as f64 * (z * q1 - q0) / (z * z - 1.0);
+                x[i] = z;
+                w[i] = 2.0 / ((1.0 - z * z) * dq * dq);
+                break;
+            }
+        }
+    }
+    (x, w)
 }
 
 /// Fraction of the radiated power within a numerical aperture `na` about
@@ -384,4 +548,249 @@ pub struct FarFieldPlane {
     pub min_um: [f64; 3],
     pub max_um: [f64; 3],
     pub edge_taper: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Dimensions;
+    use crate::monitor::dft::SampleBlock;
+
+    /// One equivalent-current sample, fed by one face field sample.
+    struct CurrentSample {
+        /// Axis of the current.
+        axis: usize,
+        /// Position relative to the domain centre (um).
+        pos: [f64; 3],
+        /// Slot in the face fields [E1, E2, H1, H2] and sample index.
+        slot: usize,
+        sample: usize,
+        /// The current is factor * field.
+        factor: f64,
+        magnetic: bool,
+    }
+
+    /// Equivalent currents of each face, aligned with `faces`.
+    fn currents(grid: &Grid, faces: &[FluxFace]) -> Vec<Vec<CurrentSample>> {
+        let centre = [0, 1, 2].map(|a| {
+            if a < grid.dims.count() {
+                0.5 * grid.shape()[a] as f64 * grid.dx
+            } else {
+                0.0
+            }
+        });
+        faces
+            .iter()
+            .map(|face| {
+                let a = face.axis;
+                let (c1, c2) = ((a + 1) % 3, (a + 2) % 3);
+                let s = face.sign;
+                let mut out = Vec::new();
+                // With outward sign s: J_c1 = -s H2 and M_c2 = -s E1 at the E1 samples
+                // (H2 is averaged onto them); J_c2 = s H1 and M_c1 = s E2 at the E2 samples.
+                for (e_slot, h_slot, e_axis, j_axis, j_factor, m_axis, m_factor) in [(0, 3, c1, c1, -s, c2, -s), (1, 2, c2, c2, s, c1, s)] {
+                    let Some(block) = face.blocks[e_slot].as_ref() else { continue };
+                    let comp = Component::electric(e_axis);
+                    let weights = block.weights();
+                    for (k, w) in weights.into_iter().enumerate() {
+                        let ijk = [
+                            block.lo[0] + k % block.shape[0],
+                            block.lo[1] + (k / block.shape[0]) % block.shape[1],
+                            block.lo[2] + k / (block.shape[0] * block.shape[1]),
+                        ];
+                        let p = grid.position_um(comp, ijk);
+                        let pos = [0, 1, 2].map(|q| p[q] - centre[q]);
+                        out.push(CurrentSample {
+                            axis: j_axis,
+                            pos,
+                            slot: h_slot,
+                            sample: k,
+                            factor: w * j_factor,
+                            magnetic: false,
+                        });
+                        out.push(CurrentSample {
+                            axis: m_axis,
+                            pos,
+                            slot: e_slot,
+                            sample: k,
+                            factor: w * m_factor,
+                            magnetic: true,
+                        });
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// The radiation integrals summed sample by sample (the definition).
+    fn project_direct(
+        grid: &Grid,
+        faces: &[FluxFace],
+        fields: &[FaceFields],
+        freq: f64,
+        n_background: f64,
+        dirs: &Directions,
+    ) -> Vec<(f64, f64)> {
+        let three_d = grid.dims.count() == 3;
+        let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
+        let eta = 1.0 / n_background;
+        let k = TAU * freq * n_background;
+        let currents = currents(grid, faces);
+        dirs.r
+            .iter()
+            .zip(&dirs.angles)
+            .map(|(r, &(th, ph))| {
+                let mut nv = [Complex64::new(0.0, 0.0); 3];
+                let mut lv = [Complex64::new(0.0, 0.0); 3];
+                for (fc, face) in currents.iter().zip(fields) {
+                    for c in fc {
+                        let rows = &face.fields[c.slot];
+                        if rows.is_empty() {
+                            continue;
+                        }
+                        let v = rows[0][c.sample] * c.factor;
+                        let phase = Complex64::from_polar(1.0, -k * (r[0] * c.pos[0] + r[1] * c.pos[1] + r[2] * c.pos[2]));
+                        if c.magnetic {
+                            lv[c.axis] += v * phase;
+                        } else {
+                            nv[c.axis] += v * phase;
+                        }
+                    }
+                }
+                let th_hat = [th.cos() * ph.cos(), th.cos() * ph.sin(), -th.sin()];
+                let ph_hat = [-ph.sin(), ph.cos(), 0.0];
+                let dot = |v: &[Complex64; 3], u: &[f64; 3]| (v[0] * u[0] + v[1] * u[1] + v[2] * u[2]) * d_area;
+                let (n_th, n_ph, l_th, l_ph) = (dot(&nv, &th_hat), dot(&nv, &ph_hat), dot(&lv, &th_hat), dot(&lv, &ph_hat));
+                let c = if three_d {
+                    k * k / (16.0 * PI * PI * eta)
+                } else {
+                    k / (8.0 * PI * eta)
+                };
+                (c * (l_ph + n_th * eta).norm_sqr(), c * (l_th - n_ph * eta).norm_sqr())
+            })
+            .collect()
+    }
+
+    /// A reproducible pseudo-random field value.
+    fn noise(seed: &mut u64) -> Complex64 {
+        let mut next = || {
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((*seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        Complex64::new(next(), next())
+    }
+
+    /// Faces of a closed box (trapezoid weights on the edges) or, with
+    /// `plane`, the z-normal face alone, with random fields.
+    fn random_faces(grid: &Grid, lo: [usize; 3], hi: [usize; 3], plane: bool, seed: &mut u64) -> (Vec<FluxFace>, Vec<FaceFields>) {
+        let three = grid.dims.count() == 3;
+        let mut faces = Vec::new();
+        let mut fields = Vec::new();
+        let axes: Vec<usize> = if plane {
+            vec![if three { 2 } else { 1 }]
+        } else {
+            (0..grid.dims.count()).collect()
+        };
+        for a in axes {
+            for (side, sign) in [(lo[a], -1.0), (hi[a], 1.0)] {
+                if plane && sign < 0.0 {
+                    continue;
+                }
+                let mut blocks: [Option<SampleBlock>; 4] = Default::default();
+                let mut f = FaceFields {
+                    axis: a,
+                    sign,
+                    fields: Default::default(),
+                    weights: Default::default(),
+                };
+                for (slot, c) in [(a + 1) % 3, (a + 2) % 3].into_iter().enumerate() {
+                    let comp = Component::electric(c);
+                    if !comp.is_active(grid.dims) {
+                        continue;
+                    }
+                    let mut b_lo = lo;
+                    let mut shape = [0, 1, 2].map(|q| hi[q] - lo[q] + 1);
+                    b_lo[a] = side;
+                    shape[a] = 1;
+                    if !three {
+                        b_lo[2] = 0;
+                        shape[2] = 1;
+                    }
+                    let block = SampleBlock {
+                        comp,
+                        lo: b_lo,
+                        shape,
+                        acc: 0,
+                        half_ends: [!plane; 3],
+                    };
+                    let n: usize = shape.iter().product();
+                    f.fields[slot] = vec![(0..n).map(|_| noise(seed)).collect()];
+                    f.fields[3 - slot] = vec![(0..n).map(|_| noise(seed)).collect()];
+                    blocks[slot] = Some(block);
+                }
+                faces.push(FluxFace {
+                    axis: a,
+                    sign,
+                    blocks,
+                    samples: 0,
+                });
+                fields.push(f);
+            }
+        }
+        (faces, fields)
+    }
+
+    fn compare(grid: &Grid, faces: &[FluxFace], fields: &[FaceFields], dirs: &Directions, n: f64) -> f64 {
+        let freq = 1.0 / 0.8;
+        let [th, ph] = project_polarized(grid, faces, fields, &[freq], n, dirs);
+        let direct = project_direct(grid, faces, fields, freq, n, dirs);
+        let peak = direct.iter().map(|d| d.0.max(d.1)).fold(0.0, f64::max);
+        direct
+            .iter()
+            .enumerate()
+            .map(|(k, d)| ((th[0][k] - d.0).abs().max((ph[0][k] - d.1).abs())) / peak)
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn row_transform_equals_the_direct_sum() {
+        let mut seed = 7;
+        for n in [1, 2, 9, 40, 301] {
+            let t = RowTransform::new(n);
+            let row: Vec<Complex64> = (0..n).map(|_| noise(&mut seed)).collect();
+            let spec = t.spectra(1, |_, i| row[i]);
+            let scale: f64 = row.iter().map(|c| c.norm()).sum();
+            for w in [-3.1, -1.0, -0.013, 0.0, 0.5, 2.2, 3.14159] {
+                let direct: Complex64 = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| c * Complex64::from_polar(1.0, -w * (i as f64 - t.centre as f64)))
+                    .sum();
+                let fast = t.taps(w).apply(&spec);
+                assert!((fast - direct).norm() < 1e-8 * scale, "n {n}, w {w}: {fast} vs {direct}");
+            }
+        }
+    }
+
+    /// The projection through row transforms equals the direct sum over
+    /// every sample: 3D and 2D closed boxes (edge weights) and an open plane.
+    /// Bound 1e-7 of the peak: the kernel's ~1e-8 per row (measured up to
+    /// 1.2e-8 here), below the f32 fields' own precision.
+    #[test]
+    fn projection_equals_the_direct_sum() {
+        let mut seed = 11;
+        let g3 = Grid::new([3.0, 3.0, 3.0], 12.0, 0.5, Dimensions::Three).unwrap();
+        let (faces, fields) = random_faces(&g3, [5, 6, 7], [30, 27, 25], false, &mut seed);
+        let dirs = Directions::new(true, 16);
+        assert!(compare(&g3, &faces, &fields, &dirs, 1.0) < 1e-7);
+        let (faces, fields) = random_faces(&g3, [2, 3, 10], [33, 30, 10], true, &mut seed);
+        let e = compare(&g3, &faces, &fields, &dirs.half(2, 1.0), 1.5);
+        assert!(e < 1e-7, "plane: {e:e}");
+        for pol in [crate::grid::Polarization::Te, crate::grid::Polarization::Tm] {
+            let g2 = Grid::new([4.0, 4.0, 0.0], 15.0, 0.5, Dimensions::Two(pol)).unwrap();
+            let (faces, fields) = random_faces(&g2, [4, 9, 0], [50, 44, 0], false, &mut seed);
+            assert!(compare(&g2, &faces, &fields, &Directions::new(false, 90), 1.0) < 1e-7);
+        }
+    }
 }
