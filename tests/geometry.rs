@@ -803,10 +803,22 @@ fn dispersive_faces_make_mixtures() {
     let quantum = 1.0 / Mixture::SCALE as f64;
     // Ex (samples at y = j dx, z = k dx) on the top face: the cell [11.5, 12.5] dx
     // holds metal up to 12.3: 0.8. On the y = 4.3 dx face: cell [3.5, 4.5], 0.2.
-    assert!((metal_weight(0, [10, 10, 12]) - 0.8).abs() <= quantum, "{}", metal_weight(0, [10, 10, 12]));
-    assert!((metal_weight(0, [10, 4, 8]) - 0.2).abs() <= quantum, "{}", metal_weight(0, [10, 4, 8]));
+    assert!(
+        (metal_weight(0, [10, 10, 12]) - 0.8).abs() <= quantum,
+        "{}",
+        metal_weight(0, [10, 10, 12])
+    );
+    assert!(
+        (metal_weight(0, [10, 4, 8]) - 0.2).abs() <= quantum,
+        "{}",
+        metal_weight(0, [10, 4, 8])
+    );
     // On the edge, both faces along x: 0.8 x 0.2.
-    assert!((metal_weight(0, [10, 4, 12]) - 0.16).abs() <= quantum, "{}", metal_weight(0, [10, 4, 12]));
+    assert!(
+        (metal_weight(0, [10, 4, 12]) - 0.16).abs() <= quantum,
+        "{}",
+        metal_weight(0, [10, 4, 12])
+    );
     // Ez (z = (k + 1/2) dx) across the top face: the staircase, by its centre.
     assert_eq!(metal_weight(2, [10, 10, 11]), 1.0);
     assert_eq!(metal_weight(2, [10, 10, 12]), 0.0, "centre 12.5 dx is above the face");
@@ -815,9 +827,18 @@ fn dispersive_faces_make_mixtures() {
     assert!((m.eps[0][idx] as f64 - (0.8 * 1.0 + 0.2 * 2.0)).abs() < 2.0 * quantum);
     // The plan: the mixed Ex sample carries the glass's pole and the metal's.
     let plan = DispersionPlan::new(&grid, &s, &m).unwrap();
-    let sample = plan.samples.iter().find(|p| p.comp == 0 && p.index as usize == idx).expect("a dispersive sample");
+    let sample = plan
+        .samples
+        .iter()
+        .find(|p| p.comp == 0 && p.index as usize == idx)
+        .expect("a dispersive sample");
     assert_eq!(sample.npoles, 2);
-    let whole = DispersionPlan::new(&grid, &Structure::new(metal.clone()), &Structure::new(metal).rasterize(&grid).unwrap()).unwrap();
+    let whole = DispersionPlan::new(
+        &grid,
+        &Structure::new(metal.clone()),
+        &Structure::new(metal).rasterize(&grid).unwrap(),
+    )
+    .unwrap();
     let drive = |c: &[f32; 4]| c[2] as f64;
     let mixed = &plan.coeffs[sample.pole0 as usize..(sample.pole0 + 2) as usize];
     // The metal's drive term (the last pole, media in order) is 0.8 of the pure metal's.

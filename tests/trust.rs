@@ -441,3 +441,37 @@ fn run_with_reference_warns_and_stores_warnings() {
     );
     assert!(stored.contains(&src), "{stored}");
 }
+
+// ---- resolution ------------------------------------------------------------
+
+/// A dielectric sampled with fewer than 8 cells per wavelength in it is
+/// warned about at its `[[geometry]]` entry, with the resolution that would
+/// do: n = 3.5 at 1 um and 10 cells/um is 2.9 cells per wavelength (the Yee
+/// phase velocity ~20% off); at 30 cells/um, 8.6: no warning. Metals are
+/// not (Re eps < 0: no wavelength inside).
+#[test]
+fn coarse_cells_per_wavelength_are_warned_about() {
+    let block = |material: &str| {
+        format!("\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, -1.0]\nsize_um = [inf, 1.0]\nmaterial = \"{material}\"\n")
+    };
+    let si = "\n[materials.si]\nindex = 3.5\n";
+    let text = format!("{BASE}{si}{}{DIPOLE}{}", block("si"), flux("[0.0, 1.0]", "[2.0, 0.0]", "[1.0]"));
+    let w = warnings(&text);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains(&format!(
+            "trust.toml:{}: geometry.0.material: ",
+            line_of(&text, "material = \"si\"", 0)
+        )),
+        "{w:?}"
+    );
+    assert!(
+        w[0].contains("2.9 cells per wavelength") && w[0].contains("simulation.resolution >= 28"),
+        "{w:?}"
+    );
+    let finer = text.replace("resolution = 10", "resolution = 30");
+    assert!(warnings(&finer).is_empty(), "{:?}", warnings(&finer));
+    let metal = "\n[materials.ag]\neps = 1.0\npoles = [{ type = \"drude\", frequency = 2.0, gamma = 0.01, sigma = 1.0 }]\n";
+    let text = format!("{BASE}{metal}{}{DIPOLE}{}", block("ag"), flux("[0.0, 1.0]", "[2.0, 0.0]", "[1.0]"));
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+}

@@ -33,7 +33,7 @@ def quickstart(until_fs: float = 30.0) -> dict:
     """examples/quickstart.toml as a dict: a dipole above a glass block, 2D."""
     band = [0.45, 0.5, 0.55]
     return {
-        "simulation": {"size_um": [4.0, 4.0], "resolution": 20},
+        "simulation": {"size_um": [4.0, 4.0], "resolution": 30},
         "materials": {"glass": {"index": 1.5}},
         "geometry": [{"type": "box", "center_um": [0.0, -1.25], "size_um": [float("inf"), 1.5], "material": "glass"}],
         "sources": [{"type": "dipole", "position_um": [0.0, 0.0], "wavelength_um": 0.5, "bandwidth_um": 0.2}],

@@ -383,6 +383,7 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         source_specs: &spec.sources,
         probe_monitor: &m.probe_monitor,
         led: led.as_ref(),
+        object_entry: &object_entry,
     }
     .check(&prepared, &mut warnings)?;
     Ok(Scene {
@@ -1498,7 +1499,7 @@ impl<'a> Build<'a> {
                     if let Some(na) = m.na {
                         positive(self.doc, &k("na"), na, "")?;
                     }
-                    let points = m.angular_points.unwrap_or(if self.d == 3 { 45 } else { 360 });
+                    let points = m.angular_points.unwrap_or(if self.d == 3 { 90 } else { 360 });
                     if points < 4 {
                         return Err(self.invalid(k("angular_points"), "at least 4", points.to_string()));
                     }

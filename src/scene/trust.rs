@@ -29,6 +29,13 @@ pub const WAVELENGTH_FACTOR: f64 = 10.0;
 /// Wavelengths from this value (um) up look like nanometres: lumen is for
 /// optics, and 100 um is already far infrared.
 const NM_LIKE_UM: f64 = 100.0;
+/// Fewer grid cells than this per wavelength in a dielectric are warned
+/// about: the Yee scheme's phase velocity is then off by about
+/// (pi / N)^2 / 6 (2.6% at 8; CASES.md case 3), which shifts every
+/// resonance and thin-film fringe by as much. MEEP advises at least 8
+/// pixels per wavelength in the highest index; Tidy3D's automatic grid uses
+/// 10 or more.
+pub const MIN_CELLS_PER_WAVELENGTH: f64 = 8.0;
 /// Positions within this much (um) of a boundary count as on it.
 const TOL: f64 = 1e-9;
 
@@ -52,6 +59,8 @@ pub(super) struct Ctx<'a> {
     /// Per probe, the index of its `[[monitors]]` entry.
     pub probe_monitor: &'a [usize],
     pub led: Option<&'a Led>,
+    /// Per object of the structure, its `[[geometry]]` entry.
+    pub object_entry: &'a [usize],
 }
 
 /// The hint for a wavelength that looks like nanometres, or "".
@@ -136,6 +145,7 @@ impl Ctx<'_> {
     pub fn check(&self, prepared: &Prepared, warnings: &mut Vec<Warning>) -> Result<(), SceneError> {
         self.pml(warnings)?;
         self.spectra(warnings)?;
+        self.resolution(warnings);
         self.far_field(prepared)?;
         Ok(())
     }
@@ -430,6 +440,74 @@ impl Ctx<'_> {
             }
         }
         Ok(())
+    }
+
+    // ---- Resolution ------------------------------------------------------
+
+    /// Each dielectric (background and every geometry entry) sampled with
+    /// fewer than [`MIN_CELLS_PER_WAVELENGTH`] cells per wavelength in it,
+    /// at the shortest wavelength a monitor asks for (or a source's centre).
+    fn resolution(&self, warnings: &mut Vec<Warning>) {
+        let monitored = self
+            .sim
+            .monitors
+            .iter()
+            .flat_map(|m| match &m.kind {
+                MonitorKind::Flux { wavelengths_um, .. }
+                | MonitorKind::Mode { wavelengths_um, .. }
+                | MonitorKind::Acceptance { wavelengths_um, .. }
+                | MonitorKind::FarField { wavelengths_um, .. }
+                | MonitorKind::DftFields { wavelengths_um, .. }
+                | MonitorKind::SourcePower { wavelengths_um, .. } => wavelengths_um.clone(),
+                MonitorKind::Snapshot { .. } => Vec::new(),
+            })
+            .fold(f64::INFINITY, f64::min);
+        let lambda = if monitored.is_finite() {
+            monitored
+        } else {
+            self.sim.sources.iter().map(|s| centre_um(&s.profile)).fold(f64::INFINITY, f64::min)
+        };
+        if !lambda.is_finite() || lambda <= 0.0 {
+            return;
+        }
+        let res = 1.0 / self.b.grid.dx;
+        let structure = &self.sim.structure;
+        // The highest dielectric index of each key (a stack's layers share one).
+        let mut worst: Vec<(String, f64)> = Vec::new();
+        let media = std::iter::once(("simulation.background".to_string(), &structure.background)).chain(
+            structure
+                .objects
+                .iter()
+                .zip(self.object_entry)
+                .map(|(o, &entry)| (format!("geometry.{entry}.material"), &o.medium)),
+        );
+        for (key, m) in media {
+            let eps = m.permittivity(1.0 / lambda);
+            // Metals (Re eps < 0) have no wavelength inside; their skin depth is another matter.
+            if eps.re <= 0.0 {
+                continue;
+            }
+            let n = eps.sqrt().re;
+            match worst.iter_mut().find(|w| w.0 == key) {
+                Some(w) => w.1 = w.1.max(n),
+                None => worst.push((key, n)),
+            }
+        }
+        for (key, n) in worst {
+            let cells = lambda / n * res;
+            if cells < MIN_CELLS_PER_WAVELENGTH {
+                let error = (std::f64::consts::PI / cells).powi(2) / 6.0;
+                let needed = (MIN_CELLS_PER_WAVELENGTH * n / lambda).ceil();
+                warnings.push(self.doc().warning(
+                    key,
+                    format!(
+                        "n = {n:.3} at {} um is sampled with {cells:.1} cells per wavelength at {res} cells/um: the grid's phase velocity there is about {:.1}% off, which shifts resonances and thin-film fringes by as much; use at least {MIN_CELLS_PER_WAVELENGTH} cells per wavelength (simulation.resolution >= {needed}), or check convergence",
+                        (lambda * 1e4).round() / 1e4,
+                        100.0 * error
+                    ),
+                ));
+            }
+        }
     }
 
     // ---- Far field -------------------------------------------------------
