@@ -147,6 +147,7 @@ fn run(
     d_down: f64,
     points: usize,
     time: f64,
+    taper: f64,
 ) -> Planes {
     let three = dims == Dimensions::Three;
     let a = if three { 2 } else { 1 };
@@ -206,7 +207,7 @@ fn run(
         na: Some(0.5),
         open_plane: Some(lumen_fdtd::monitor::farfield::OpenPlane {
             direction: s,
-            edge_taper: std::env::var("FF_TAPER").ok().and_then(|t| t.parse().ok()).unwrap_or(0.0),
+            edge_taper: std::env::var("FF_TAPER").ok().and_then(|t| t.parse().ok()).unwrap_or(taper),
         }),
     };
     let mut sim = Simulation::new(
@@ -379,7 +380,7 @@ fn compare(
 /// 0-60 degrees); `flux_tol`: hemisphere total against the flux through the
 /// plane, and up + down against the source power.
 #[allow(clippy::too_many_arguments)]
-fn check(dims: Dimensions, d: Dipole, res: f64, lateral: f64, pml: usize, points: usize, time: f64, tol: f64, flux_tol: f64) {
+fn check(dims: Dimensions, d: Dipole, res: f64, lateral: f64, pml: usize, points: usize, time: f64, taper: f64, tol: f64, flux_tol: f64) {
     let three = dims == Dimensions::Three;
     let env = |k: &str, v: f64| std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(v);
     let lateral = env("FF_LATERAL", lateral);
@@ -388,7 +389,7 @@ fn check(dims: Dimensions, d: Dipole, res: f64, lateral: f64, pml: usize, points
     } else {
         (0.3, 0.5, 0.5)
     };
-    let p = run(dims, d, res, lateral, pml, h, d_up, d_down, points, time);
+    let p = run(dims, d, res, lateral, pml, h, d_up, d_down, points, time, taper);
     // The height after putting the dipole on its sample.
     let h = p.h;
     let f_total = analytic_total(d, three, h);
@@ -435,7 +436,7 @@ fn plane_far_field_2d_dipole_over_glass() {
         (Polarization::Te, Dipole::Vertical),
         (Polarization::Te, Dipole::Horizontal),
     ] {
-        check(Dimensions::Two(pol), d, 30.0, 80.0, 30, 720, 120.0, 0.03, 0.01);
+        check(Dimensions::Two(pol), d, 30.0, 80.0, 30, 720, 120.0, 0.0, 0.03, 0.01);
     }
 }
 
@@ -449,7 +450,7 @@ fn plane_far_field_2d_dipole_over_glass() {
 /// 27% (up) at this size: it is in [`plane_far_field_3d_large`].
 #[test]
 fn plane_far_field_3d_dipole_over_glass() {
-    check(Dimensions::Three, Dipole::Horizontal, 20.0, 8.0, 10, 45, 25.0, 0.10, 0.03);
+    check(Dimensions::Three, Dipole::Horizontal, 20.0, 8.0, 10, 45, 25.0, 0.0, 0.10, 0.03);
 }
 
 /// The pattern in 3D with planes 44 x 44 um, on a quarter grid (the dipole
@@ -468,6 +469,12 @@ fn plane_far_field_3d_dipole_over_glass() {
 /// of the analytic pattern by 11.6%, of the run's (its aperture smooths the
 /// spike a little) by 8% (0.974 against a plane flux of 0.902 P0, measured);
 /// with 2 degrees the analytic sum is 2.3% under, with 1 degree 0.8% under.
+///
+/// The planes' fields fall to zero over the outer 10% of each half-width
+/// (`edge_taper = 0.1`): with hard edges the vertical dipole's upward
+/// pattern at 1-degree steps was off by up to 4.6% of its peak (shape) at
+/// 50-60 degrees, the ringing of the strong grazing fields cut at the edge,
+/// which the 4-degree grid had hidden; tapered, 2.9% (docs/output-format.md).
 #[test]
 #[ignore]
 fn plane_far_field_3d_large() {
@@ -476,6 +483,6 @@ fn plane_far_field_3d_large() {
         if only.as_ref().is_some_and(|o| *o != format!("{d:?}")) {
             continue;
         }
-        check(Dimensions::Three, d, 20.0, 44.0, 10, 180, 60.0, 0.03, 0.03);
+        check(Dimensions::Three, d, 20.0, 44.0, 10, 180, 60.0, 0.1, 0.03, 0.03);
     }
 }
