@@ -424,6 +424,9 @@ fn warnings_are_recorded_per_variant_and_strict_fails_only_that_one() {
             "monitors.0.center_um.1=0.75,0.95",
             "--set",
             "run.until_fs=10",
+            // 9 cells per wavelength in the glass: no resolution warning.
+            "--set",
+            "simulation.resolution=30",
             "--json",
             "--quiet",
         ]);
