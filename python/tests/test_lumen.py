@@ -48,8 +48,8 @@ def test_load_result(tmp_path):
     assert list(r.monitors) == ["up", "down"]
     up = r.monitors["up"]
     assert up.type == "flux" and np.allclose(up.wavelengths_um, [0.45, 0.5, 0.55])
-    assert list(r.attrs["grid_shape"]) == [80, 80, 1]  # 4 um at 20 cells/um, PML included; 2D
-    assert r.attrs["cell_size_um"] == pytest.approx(0.05)
+    assert list(r.attrs["grid_shape"]) == [120, 120, 1]  # 4 um at 30 cells/um, PML included; 2D
+    assert r.attrs["cell_size_um"] == pytest.approx(1.0 / 30.0)
     assert r.scene_text == scene.to_toml()
     assert r.led_report is None
     # The same picture `lumen plot OUT.h5 --monitor up` draws.
