@@ -398,32 +398,30 @@ fn es_kernel(z: f64, beta: f64) -> f64 {
 
 /// Gauss-Legendre nodes and weights on [-1, 1] (Newton on P_n).
 fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
+    // P_n(z) and P_n'(z) by the three-term recurrence.
+    let legendre = |z: f64| {
+        let (mut p0, mut p1) = (1.0, z);
+        for k in 2..=n {
+            let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
+            p0 = p1;
+            p1 = p2;
+        }
+        (p1, n as f64 * (z * p1 - p0) / (z * z - 1.0))
+    };
     let (mut x, mut w) = (vec![0.0; n], vec![0.0; n]);
     for i in 0..n {
         let mut z = (PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
         for _ in 0..100 {
-            let (mut p0, mut p1) = (1.0, z);
-            for k in 2..=n {
-                let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
-                p0 = p1;
-                p1 = p2;
-            }
-            let dp = n as f64 * (z * p1 - p0) / (z * z - 1.0);
-            let dz = p1 / dp;
+            let (p, dp) = legendre(z);
+            let dz = p / dp;
             z -= dz;
             if dz.abs() < 1e-15 {
-                let (mut q0, mut q1) = (1.0, z);
-                for k in 2..=n {
-                    let q2 = ((2 * k - 1) as f64 * z * q1 - (k - 1) as f64 * q0) / k as f64;
-                    q0 = q1;
-                    q1 = q2;
-                }
-                let dq = n as f64 * (z * q1 - q0) / (z * z - 1.0);
-                x[i] = z;
-                w[i] = 2.0 / ((1.0 - z * z) * dq * dq);
                 break;
             }
         }
+        let (_, dp) = legendre(z);
+        x[i] = z;
+        w[i] = 2.0 / ((1.0 - z * z) * dp * dp);
     }
     (x, w)
 }
