@@ -181,17 +181,15 @@ pub fn project_polarized(
                             }
                         }
                     }
-                    let th_hat = [th.cos() * ph.cos(), th.cos() * ph.sin(), -th.sin()];
-                    let ph_hat = [-ph.sin(), ph.cos(), 0.0];
-                    let dot = |v: &[Complex64; 3], u: &[f64; 3]| (v[0] * u[0] + v[1] * u[1] + v[2] * u[2]) * d_area;
-                    let (n_th, n_ph, l_th, l_ph) = (dot(&nv, &th_hat), dot(&nv, &ph_hat), dot(&lv, &th_hat), dot(&lv, &ph_hat));
-                    let (e_th, e_ph) = ((l_ph + n_th * eta).norm_sqr(), (l_th - n_ph * eta).norm_sqr());
-                    let c = if three_d {
-                        k * k / (16.0 * PI * PI * eta)
-                    } else {
-                        k / (8.0 * PI * eta)
-                    };
-                    (c * e_th, c * e_ph)
+                    Radiation {
+                        nv,
+                        lv,
+                        d_area,
+                        eta,
+                        k,
+                        three_d,
+                    }
+                    .intensities(th, ph)
                 })
                 .collect()
         })
@@ -200,6 +198,35 @@ pub fn project_polarized(
         parts.iter().map(|r| r.iter().map(|p| p.0).collect()).collect(),
         parts.iter().map(|r| r.iter().map(|p| p.1).collect()).collect(),
     ]
+}
+
+/// The radiation vectors N (electric) and L (magnetic) of one direction, summed
+/// over the currents without the area element.
+struct Radiation {
+    nv: [Complex64; 3],
+    lv: [Complex64; 3],
+    d_area: f64,
+    eta: f64,
+    k: f64,
+    three_d: bool,
+}
+
+impl Radiation {
+    /// [E_theta part, E_phi part] of the intensity towards (theta, phi).
+    fn intensities(&self, th: f64, ph: f64) -> (f64, f64) {
+        let th_hat = [th.cos() * ph.cos(), th.cos() * ph.sin(), -th.sin()];
+        let ph_hat = [-ph.sin(), ph.cos(), 0.0];
+        let dot = |v: &[Complex64; 3], u: &[f64; 3]| (v[0] * u[0] + v[1] * u[1] + v[2] * u[2]) * self.d_area;
+        let (n_th, n_ph) = (dot(&self.nv, &th_hat), dot(&self.nv, &ph_hat));
+        let (l_th, l_ph) = (dot(&self.lv, &th_hat), dot(&self.lv, &ph_hat));
+        let (eta, k) = (self.eta, self.k);
+        let c = if self.three_d {
+            k * k / (16.0 * PI * PI * eta)
+        } else {
+            k / (8.0 * PI * eta)
+        };
+        (c * (l_ph + n_th * eta).norm_sqr(), c * (l_th - n_ph * eta).norm_sqr())
+    }
 }
 
 /// One E slot of one face: its samples form a regular nu x nv grid in the
@@ -656,16 +683,15 @@ mod tests {
                         }
                     }
                 }
-                let th_hat = [th.cos() * ph.cos(), th.cos() * ph.sin(), -th.sin()];
-                let ph_hat = [-ph.sin(), ph.cos(), 0.0];
-                let dot = |v: &[Complex64; 3], u: &[f64; 3]| (v[0] * u[0] + v[1] * u[1] + v[2] * u[2]) * d_area;
-                let (n_th, n_ph, l_th, l_ph) = (dot(&nv, &th_hat), dot(&nv, &ph_hat), dot(&lv, &th_hat), dot(&lv, &ph_hat));
-                let c = if three_d {
-                    k * k / (16.0 * PI * PI * eta)
-                } else {
-                    k / (8.0 * PI * eta)
-                };
-                (c * (l_ph + n_th * eta).norm_sqr(), c * (l_th - n_ph * eta).norm_sqr())
+                Radiation {
+                    nv,
+                    lv,
+                    d_area,
+                    eta,
+                    k,
+                    three_d,
+                }
+                .intensities(th, ph)
             })
             .collect()
     }
