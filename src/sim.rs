@@ -160,6 +160,7 @@ impl Simulation {
         // dispersion plan and PML absorber from them.
         if self.symmetry.is_empty() {
             materials.medium = Default::default();
+            materials.mixtures = Vec::new();
         }
         if !materials.has_loss() && self.symmetry.is_empty() {
             materials.sigma = Default::default();

@@ -514,6 +514,7 @@ pub fn fold(full: &Prepared, sym: &Symmetry, structure: &crate::material::Struct
 
     let mut materials = materials;
     materials.medium = Default::default();
+    materials.mixtures = Vec::new();
     if !materials.has_loss() {
         materials.sigma = Default::default();
     }
