@@ -212,6 +212,18 @@ impl Grid {
     pub fn courant(&self) -> f64 {
         self.dt / self.dx
     }
+    /// The grid's wavenumber over the exact one, k~ / k, for a plane wave
+    /// along an axis in a medium of index `n` at `wavelength_um` (vacuum):
+    /// from the Yee dispersion relation n sin(w dt / 2) / dt = sin(k~ dx / 2) / dx
+    /// (Taflove and Hagness, ch. 4; CASES.md case 3), exact in the time step
+    /// as well as the cell. Along an axis the error is largest (a diagonal's
+    /// is about a third of it in 3D). None when the right side exceeds 1: the
+    /// grid then carries no propagating wave at all at that wavelength.
+    pub fn axial_wavenumber_ratio(&self, n: f64, wavelength_um: f64) -> Option<f64> {
+        let w = 2.0 * std::f64::consts::PI / wavelength_um;
+        let s = n * self.dx / self.dt * (0.5 * w * self.dt).sin();
+        (s <= 1.0).then(|| 2.0 * s.asin() / (n * w * self.dx))
+    }
     /// Physical position (um) of component `c` of cell (i, j, k).
     pub fn position_um(&self, c: Component, ijk: [usize; 3]) -> [f64; 3] {
         let o = c.yee_offset();
@@ -289,6 +301,26 @@ mod tests {
         assert!(e.to_string().contains("0.577350"), "{e}");
         assert!(Grid::new([1.0, 1.0, 0.0], 10.0, 0.7, Dimensions::Two(Polarization::Tm)).is_ok());
         assert!(Grid::new([1.0, 1.0, 0.0], 10.0, 0.71, Dimensions::Two(Polarization::Tm)).is_err());
+    }
+
+    /// CASES.md case 3: phase velocity along an axis at Courant 0.5,
+    /// v_p / c = 0.943082, 0.987264, 0.996892, 0.999227 at 5, 10, 20, 40
+    /// cells per wavelength; in a medium the same relation with n dt.
+    #[test]
+    fn axial_phase_velocity_matches_the_dispersion_relation() {
+        for (cells, vp) in [(5.0, 0.943082), (10.0, 0.987264), (20.0, 0.996892), (40.0, 0.999227)] {
+            let g = Grid::new([1.0, 1.0, 1.0], cells, 0.5, Dimensions::Three).unwrap();
+            let ratio = g.axial_wavenumber_ratio(1.0, 1.0).unwrap();
+            assert!((1.0 / ratio - vp).abs() < 2e-6, "{cells}: {} vs {vp}", 1.0 / ratio);
+        }
+        // n = 3.5 at 1 um, 10 cells/um (2.9 cells per wavelength inside):
+        // 7 sin(pi / 20) = 1.095 > 1, beyond the grid's cutoff.
+        let g = Grid::new([1.0, 1.0, 0.0], 10.0, 0.5, Dimensions::Two(Polarization::Tm)).unwrap();
+        assert_eq!(g.axial_wavenumber_ratio(3.5, 1.0), None);
+        // At 20 cells/um: asin(7 sin(pi / 40)) / (3.5 pi / 20) = 1.05756.
+        let g = Grid::new([1.0, 1.0, 0.0], 20.0, 0.5, Dimensions::Two(Polarization::Tm)).unwrap();
+        let r = g.axial_wavenumber_ratio(3.5, 1.0).unwrap();
+        assert!((r - 1.05756).abs() < 1e-5, "{r}");
     }
 
     #[test]

@@ -446,8 +446,9 @@ fn run_with_reference_warns_and_stores_warnings() {
 
 /// A dielectric sampled with fewer than 8 cells per wavelength in it is
 /// warned about at its `[[geometry]]` entry, with the resolution that would
-/// do: n = 3.5 at 1 um and 10 cells/um is 2.9 cells per wavelength (the Yee
-/// phase velocity ~20% off); at 30 cells/um, 8.6: no warning. Metals are
+/// do: n = 3.5 at 1 um and 10 cells/um is 2.9 cells per wavelength (beyond
+/// the Yee grid's cutoff at Courant 0.5); 20 cells/um, 5.7 (the axial
+/// wavenumber 5.8% off); at 30 cells/um, 8.6: no warning. Metals are
 /// not (Re eps < 0: no wavelength inside).
 #[test]
 fn coarse_cells_per_wavelength_are_warned_about() {
@@ -465,8 +466,17 @@ fn coarse_cells_per_wavelength_are_warned_about() {
         )),
         "{w:?}"
     );
+    // 7 sin(pi / 20) > 1 (CASES.md case 3 with n dt): beyond the grid's cutoff.
     assert!(
-        w[0].contains("2.9 cells per wavelength") && w[0].contains("simulation.resolution >= 28"),
+        w[0].contains("2.9 cells per wavelength")
+            && w[0].contains("beyond the grid's cutoff")
+            && w[0].contains("simulation.resolution >= 28"),
+        "{w:?}"
+    );
+    // 20 cells/um, 5.7 cells per wavelength: asin(7 sin(pi / 40)) / (3.5 pi / 20) = 1.0576.
+    let w = warnings(&text.replace("resolution = 10", "resolution = 20"));
+    assert!(
+        w.len() == 1 && w[0].contains("5.7 cells per wavelength") && w[0].contains("5.8% off"),
         "{w:?}"
     );
     let finer = text.replace("resolution = 10", "resolution = 30");
