@@ -239,6 +239,27 @@ fn core_port_3d() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Wavelengths are solved side by side (one eigenproblem each) and come back
+/// in the order the scene lists them: the fundamental's n_eff falls with the
+/// wavelength (normal waveguide dispersion, constant indices), so listed as
+/// 0.9, 0.7, 0.8 um the second row must be highest and the first lowest.
+#[test]
+fn wavelengths_come_back_in_their_order() {
+    let dir = temp_dir("order");
+    let scene = write(
+        &dir,
+        "core.toml",
+        &CORE_3D.replace("wavelengths_um = [0.8]", "wavelengths_um = [0.9, 0.7, 0.8]"),
+    );
+    let o = lumen(&["modes", scene.to_str().unwrap(), "--port", "out"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let n = printed_n_eff(&out);
+    assert_eq!(n.len(), 3, "{out}");
+    assert!(n[1][0] > n[2][0] && n[2][0] > n[0][0], "n_eff at 0.9, 0.7, 0.8 um: {n:?}\n{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--port` may be left out when the scene has exactly one port; with
 /// several, the error lists them.
 #[test]

@@ -28,6 +28,7 @@
 //! |W(w)|^2 (times amplitude^2).
 
 use num_complex::Complex64;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::grid::{Component, Dimensions, Grid, Polarization};
@@ -149,15 +150,18 @@ pub fn solve(
     max_modes: usize,
     name: &str,
 ) -> Result<PortModes> {
+    // One independent eigenproblem per wavelength (a sparse LU and an
+    // Arnoldi iteration each, single-threaded): solved side by side on the
+    // cores, in order; the same modes as one after another.
     let modes = match grid.dims {
         Dimensions::Two(pol) => wavelengths_um
-            .iter()
+            .par_iter()
             .map(|&wl| slab_modes(grid, materials, window, pol, wl, max_modes))
             .collect::<Result<Vec<_>>>()?,
         Dimensions::Three => {
             let cs = cross_section(grid, materials, window);
             wavelengths_um
-                .iter()
+                .par_iter()
                 .map(|&wl| {
                     let modes = cs
                         .modes(wl, max_modes)
