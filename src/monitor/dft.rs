@@ -6,6 +6,7 @@
 //! either side of the plane), with `nfreq` complex accumulators.
 
 use std::f64::consts::TAU;
+use std::sync::Arc;
 
 use num_complex::Complex64;
 
@@ -118,7 +119,9 @@ pub enum MonitorPlan {
         freq0: usize,
         wavelengths_um: Vec<f64>,
         face: FluxFace,
-        modes: crate::monitor::mode::PortModes,
+        /// Shared: a `Prepared` is cloned per run and per stepper, and a
+        /// port's profiles (modes x wavelengths x plane samples) can reach GiBs.
+        modes: Arc<crate::monitor::mode::PortModes>,
     },
     FarField {
         name: String,
@@ -408,7 +411,7 @@ impl DftPlan {
                         freq0,
                         wavelengths_um: wavelengths_um.clone(),
                         face,
-                        modes,
+                        modes: Arc::new(modes),
                     });
                 }
                 MonitorKind::DftFields {
