@@ -226,10 +226,16 @@ pub fn check(scene: &Scene, backend: Option<Backend>, setup_started: Instant) ->
     let engine = open_engine(backend)?.engine;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     let (mut memory, buffer_limit_bytes, total_limit_bytes, limit_name) = engine.memory(p);
-    if p.unfold.is_some() && matches!(engine, Engine::Cpu(_)) {
-        // The whole grid's permittivity, coefficients and media stay in host
-        // memory beside the folded run (4 bytes each, 3 components).
-        memory.total_bytes += (g.cells() * 36) as u64;
+    if matches!(engine, Engine::Cpu(_)) {
+        // Host memory besides the engine's arrays: the permittivity (and
+        // conductivity) that monitors and mode solvers read, and the ports'
+        // mode profiles (modes x wavelengths x plane samples).
+        memory.total_bytes += p.host_set_up_bytes();
+        if p.unfold.is_some() {
+            // The whole grid's permittivity, coefficients and media stay in
+            // host memory beside the folded run (4 bytes each, 3 components).
+            memory.total_bytes += (g.cells() * 36) as u64;
+        }
     }
     let mirror_planes = p.unfold.as_ref().map(|u| {
         (0..3)

@@ -91,6 +91,26 @@ pub struct Prepared {
     pub unfold: Option<Arc<crate::symmetry::Unfold>>,
 }
 
+impl Prepared {
+    /// Host memory the set-up holds besides what an engine allocates from it
+    /// (bytes): the material arrays kept for monitors and mode solvers, and
+    /// the ports' mode profiles.
+    pub fn host_set_up_bytes(&self) -> u64 {
+        let m = &self.materials;
+        let cells: usize = m.eps.iter().chain(&m.sigma).map(Vec::len).sum::<usize>() + m.medium.iter().map(Vec::len).sum::<usize>();
+        let ports: u64 = self
+            .dft
+            .monitors
+            .iter()
+            .map(|plan| match plan {
+                crate::monitor::dft::MonitorPlan::Mode { modes, .. } => modes.bytes(),
+                _ => 0,
+            })
+            .sum();
+        cells as u64 * 4 + ports
+    }
+}
+
 impl Simulation {
     pub fn new(grid: Grid, boundaries: Boundaries, structure: Structure) -> Simulation {
         Simulation {

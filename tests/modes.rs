@@ -386,4 +386,11 @@ fn cloned_set_ups_share_port_profiles() {
     assert!(mine.modes.iter().all(|m| !m.is_empty()), "guided modes at every wavelength");
     assert!(std::sync::Arc::ptr_eq(&mine, &modes(&p.clone())));
     assert!(std::sync::Arc::ptr_eq(&mine, &modes(&sim.for_stepper(&p).unwrap())));
+    // `lumen check` counts them once, beside the permittivity it keeps (a
+    // lossless 2D TM run: eps of Ez only; the port's Ez and Hy profiles).
+    let samples = mine.window.samples() as u64;
+    let profiles: u64 = mine.modes.iter().map(|m| m.len() as u64).sum::<u64>() * 2 * samples * 8;
+    assert_eq!(mine.bytes(), profiles);
+    let eps: u64 = p.materials.eps.iter().map(|e| e.len() as u64 * 4).sum();
+    assert_eq!(p.host_set_up_bytes(), eps + profiles);
 }

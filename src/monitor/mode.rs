@@ -136,6 +136,14 @@ pub struct PortModes {
 }
 
 impl PortModes {
+    /// Host memory the profiles hold (bytes).
+    pub fn bytes(&self) -> u64 {
+        self.modes
+            .iter()
+            .flatten()
+            .map(|m| m.fields.iter().map(|f| f.len() as u64 * 8).sum::<u64>())
+            .sum()
+    }
     pub fn n_eff(&self) -> Vec<Vec<f64>> {
         self.modes.iter().map(|m| m.iter().map(|x| x.n_eff).collect()).collect()
     }
