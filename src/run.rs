@@ -168,7 +168,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
                 } else {
                     // Each dipole folds with its own parities (a dipole along
                     // a plane is even, across it odd): its own set-up.
-                    led_symmetric_setup(scene, &sim.probes[user_probes..], led.source, run).and_then(|p| {
+                    led_symmetric_setup(scene, &prepared, led.source, run, amplitude).and_then(|p| {
                         stepper = engine.stepper(&p)?;
                         Ok(())
                     })
@@ -348,20 +348,20 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
 }
 
 /// The folded set-up of one LED dipole run in a mirror-symmetric scene: the
-/// scene with its LED source a point dipole at the run's place and
-/// orientation, prepared and folded (with the decay probe, if any).
-fn led_symmetric_setup(scene: &Scene, extra_probes: &[Probe], source: usize, run: &crate::led::LedRun) -> Result<Prepared, Error> {
-    let mut sim = scene.simulation.clone();
-    let s = &mut sim.sources[source];
-    s.shape = crate::source::SourceShape::Point {
-        position_um: run.position_um,
-    };
-    s.direction = run.orientation;
-    let mut p = sim.prepare()?;
-    for probe in extra_probes {
-        p.add_probe(probe)?;
-    }
-    sim.for_stepper(&p).map_err(|e| crate::symmetry::led_error(e, source))
+/// whole-domain set-up (rasterised, ports solved, probes added) with its LED
+/// dipole moved to the run's place and orientation, folded with the parities
+/// that dipole has.
+fn led_symmetric_setup(
+    scene: &Scene,
+    whole: &Prepared,
+    source: usize,
+    run: &crate::led::LedRun,
+    amplitude: f64,
+) -> Result<Prepared, Error> {
+    let mut p = whole.clone();
+    p.move_dipole(source, run.position_um, run.orientation, amplitude)
+        .and_then(|()| scene.simulation.for_stepper(&p))
+        .map_err(|e| crate::symmetry::led_error(e, source))
 }
 
 const DIVERGED: &str = "the fields diverged (non-finite values): usual causes are a time step too long for a \
