@@ -127,9 +127,6 @@ pub fn project_polarized(
     n_background: f64,
     dirs: &Directions,
 ) -> [Vec<Vec<f64>>; 2] {
-    let three_d = grid.dims.count() == 3;
-    let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
-    let eta = 1.0 / n_background;
     let sheets = sheets(grid, faces);
     let parts: Vec<Vec<(f64, f64)>> = freqs
         .iter()
@@ -156,8 +153,7 @@ pub fn project_polarized(
                 .par_iter()
                 .zip(&dirs.angles)
                 .map(|(r, &(th, ph))| {
-                    let mut nv = [Complex64::new(0.0, 0.0); 3];
-                    let mut lv = [Complex64::new(0.0, 0.0); 3];
+                    let mut rad = Radiation::new(grid, n_background, k);
                     for (sh, sp) in sheets.iter().zip(&spectra) {
                         let taps = sh.transform.taps(k * r[sh.u] * grid.dx);
                         // Phase of the sheet's origin (row 0, centred column).
@@ -174,22 +170,10 @@ pub fn project_polarized(
                                 sum += taps.apply(row) * phase;
                                 phase *= step;
                             }
-                            if magnetic {
-                                lv[axis] += sum;
-                            } else {
-                                nv[axis] += sum;
-                            }
+                            rad.add(magnetic, axis, sum);
                         }
                     }
-                    Radiation {
-                        nv,
-                        lv,
-                        d_area,
-                        eta,
-                        k,
-                        three_d,
-                    }
-                    .intensities(th, ph)
+                    rad.intensities(th, ph)
                 })
                 .collect()
         })
@@ -212,6 +196,28 @@ struct Radiation {
 }
 
 impl Radiation {
+    /// Zero sums for wavenumber `k` in the background medium.
+    fn new(grid: &Grid, n_background: f64, k: f64) -> Radiation {
+        let zero = [Complex64::new(0.0, 0.0); 3];
+        Radiation {
+            nv: zero,
+            lv: zero,
+            d_area: grid.dx.powi(grid.dims.count() as i32 - 1),
+            eta: 1.0 / n_background,
+            k,
+            three_d: grid.dims.count() == 3,
+        }
+    }
+
+    /// Adds a current term along `axis`: magnetic (to L) or electric (to N).
+    fn add(&mut self, magnetic: bool, axis: usize, v: Complex64) {
+        if magnetic {
+            self.lv[axis] += v;
+        } else {
+            self.nv[axis] += v;
+        }
+    }
+
     /// [E_theta part, E_phi part] of the intensity towards (theta, phi).
     fn intensities(&self, th: f64, ph: f64) -> (f64, f64) {
         let th_hat = [th.cos() * ph.cos(), th.cos() * ph.sin(), -th.sin()];
@@ -657,17 +663,13 @@ mod tests {
         n_background: f64,
         dirs: &Directions,
     ) -> Vec<(f64, f64)> {
-        let three_d = grid.dims.count() == 3;
-        let d_area = grid.dx.powi(grid.dims.count() as i32 - 1);
-        let eta = 1.0 / n_background;
         let k = TAU * freq * n_background;
         let currents = currents(grid, faces);
         dirs.r
             .iter()
             .zip(&dirs.angles)
             .map(|(r, &(th, ph))| {
-                let mut nv = [Complex64::new(0.0, 0.0); 3];
-                let mut lv = [Complex64::new(0.0, 0.0); 3];
+                let mut rad = Radiation::new(grid, n_background, k);
                 for (fc, face) in currents.iter().zip(fields) {
                     for c in fc {
                         let rows = &face.fields[c.slot];
@@ -676,22 +678,10 @@ mod tests {
                         }
                         let v = rows[0][c.sample] * c.factor;
                         let phase = Complex64::from_polar(1.0, -k * (r[0] * c.pos[0] + r[1] * c.pos[1] + r[2] * c.pos[2]));
-                        if c.magnetic {
-                            lv[c.axis] += v * phase;
-                        } else {
-                            nv[c.axis] += v * phase;
-                        }
+                        rad.add(c.magnetic, c.axis, v * phase);
                     }
                 }
-                Radiation {
-                    nv,
-                    lv,
-                    d_area,
-                    eta,
-                    k,
-                    three_d,
-                }
-                .intensities(th, ph)
+                rad.intensities(th, ph)
             })
             .collect()
     }
