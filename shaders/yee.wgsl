@@ -44,7 +44,7 @@
 
 // Keep in sync with YeeParams in src/gpu/stepper.rs.
 struct Params {
-    n: vec4<u32>,              // nx, ny, nz, unused
+    n: vec4<u32>,              // nx, ny, nz, offset of the stretch factors in prof (GRADED)
     coef: vec4<f32>,           // ch = dt / dx, unused...
     // Per axis: lo layers, first cell of the hi slab, layers of both slabs,
     // offset of the axis' profile in prof (f32 elements).
@@ -64,6 +64,10 @@ override PERIODIC_Z: bool = false;
 override PML_X: bool = false;     // a CPML slab on x
 override PML_Y: bool = false;
 override PML_Z: bool = false;
+// A graded mesh (src/mesh.rs): differences along y and z are multiplied by
+// the stretch factors dx / distance, stored in prof from P.n.w on as
+// [y backward (ny) | y forward (ny) | z backward (nz) | z forward (nz)].
+override GRADED: bool = false;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> ex: array<f32>;
@@ -139,6 +143,14 @@ fn update_h(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (!TWO_D) {
         dz_ey = select(0.0, ey[kp], has_kp) - ey[idx];
         dz_ex = select(0.0, ex[kp], has_kp) - ex[idx];
+    }
+    if (GRADED) {
+        let wy = prof[P.n.w + ny + j];
+        let wz = prof[P.n.w + 2u * ny + nz + k];
+        dy_ez *= wy;
+        dy_ex *= wy;
+        dz_ey *= wz;
+        dz_ex *= wz;
     }
 
     var hx1 = 0.0; var hy1 = 0.0; var hz1 = 0.0;
@@ -272,6 +284,14 @@ fn update_e(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (!TWO_D) {
         dz_hy = hy[idx] - select(0.0, hy[km], has_km);
         dz_hx = hx[idx] - select(0.0, hx[km], has_km);
+    }
+    if (GRADED) {
+        let wy = prof[P.n.w + j];
+        let wz = prof[P.n.w + 2u * ny + k];
+        dy_hz *= wy;
+        dy_hx *= wy;
+        dz_hy *= wz;
+        dz_hx *= wz;
     }
 
     var ex1 = 0.0; var ey1 = 0.0; var ez1 = 0.0;

@@ -124,7 +124,10 @@ pub fn coupled_stability_margin(dims: usize, courant: f64, eps_inf: f64, poles: 
 }
 
 fn check_coupled_stability(grid: &Grid, eps_inf: f64, poles: &[Pole], what: &str) -> Result<()> {
-    let (d, courant) = (grid.dims.count(), grid.dt / grid.dx);
+    // On a graded grid the operator's bound is 4 S^2 sum_a w_a^2: the same
+    // as D S_eff^2 with S_eff = S sqrt(sum / D).
+    let d = grid.dims.count();
+    let courant = grid.dt / grid.dx * (grid.stretch_sum() / d as f64).sqrt();
     if coupled_stability_margin(d, courant, eps_inf, poles, grid.dt) <= 0.0 {
         return Ok(());
     }

@@ -146,6 +146,10 @@ pub struct Grid {
     /// Time step in internal units (um/c).
     pub dt: f64,
     pub dims: Dimensions,
+    /// Graded axes (src/mesh.rs): the grid's shape and every position in the
+    /// code are then those of the virtual uniform grid (node i at i dx); the
+    /// engines divide differences along the axis by the true distances.
+    pub mesh: [Option<std::sync::Arc<crate::mesh::AxisMesh>>; 3],
 }
 
 impl Grid {
@@ -189,7 +193,93 @@ impl Grid {
             dx,
             dt: courant * dx,
             dims,
+            mesh: [None, None, None],
         })
+    }
+
+    /// This grid with axis `a` graded by `mesh` (built over the same length):
+    /// the axis gets the mesh's cell count and the time step shrinks so that
+    /// the Courant number keeps its meaning against the smallest cells:
+    /// c dt = S dx sqrt(D / sum_a w_a^2), w_a = dx / (smallest cell along a),
+    /// which is S dx on a uniform grid (the Yee limit on a graded grid is
+    /// c dt <= 1 / sqrt(sum_a 1 / d_a,min^2); Taflove and Hagness sec. 4.7).
+    pub fn graded(mut self, a: usize, mesh: crate::mesh::AxisMesh) -> Grid {
+        let courant = self.dt / self.dx;
+        match a {
+            0 => self.nx = mesh.cells(),
+            1 => self.ny = mesh.cells(),
+            _ => self.nz = mesh.cells(),
+        }
+        self.mesh[a] = Some(std::sync::Arc::new(mesh));
+        let d = self.dims.count() as f64;
+        self.dt = courant * self.dx * (d / self.stretch_sum()).sqrt();
+        self
+    }
+
+    /// Sum over the run's axes of the largest stretch dx / (cell) squared: D
+    /// on a uniform grid; it replaces D in every Courant-type bound.
+    pub fn stretch_sum(&self) -> f64 {
+        (0..self.dims.count())
+            .map(|a| self.mesh[a].as_ref().map_or(1.0, |m| self.dx / m.min_width()).powi(2))
+            .sum()
+    }
+
+    /// Whether any axis is graded.
+    pub fn is_graded(&self) -> bool {
+        self.mesh.iter().any(Option::is_some)
+    }
+
+    /// Per axis, the backward (E update) and forward (H update) stretch
+    /// factors dx / distance, one per sample; all 1 on a uniform axis.
+    pub fn stretch(&self, a: usize) -> [Vec<f32>; 2] {
+        match &self.mesh[a] {
+            Some(m) => [m.stretch_e(), m.stretch_h()],
+            None => [vec![1.0; self.shape()[a]], vec![1.0; self.shape()[a]]],
+        }
+    }
+
+    /// How much a delta function along axis `a` at index i of component `c`
+    /// is denser than on the base cell: dx / (the sample's extent along a).
+    pub fn delta_factor(&self, c: Component, a: usize, i: usize) -> f64 {
+        match &self.mesh[a] {
+            Some(m) => self.dx / m.extent(i, c.yee_offset()[a] == 0.5),
+            None => 1.0,
+        }
+    }
+
+    /// Physical extent (um) along axis `a` that sample i of component `c`
+    /// stands for in a sum over a line, plane or volume: dx on a uniform axis.
+    pub fn sample_extent(&self, c: Component, a: usize, i: usize) -> f64 {
+        self.dx / self.delta_factor(c, a, i)
+    }
+
+    /// A virtual grid coordinate (um) along axis `a` to the physical one.
+    pub fn physical(&self, a: usize, v: f64) -> f64 {
+        match &self.mesh[a] {
+            Some(m) => m.to_physical(v),
+            None => v,
+        }
+    }
+
+    /// A physical grid coordinate (um) along axis `a` to the virtual one.
+    pub fn to_virtual(&self, a: usize, z: f64) -> f64 {
+        match &self.mesh[a] {
+            Some(m) => m.to_virtual(z),
+            None => z,
+        }
+    }
+
+    /// Whether cell (i, j, k) lies in a graded zone along some axis.
+    pub fn cell_in_graded_zone(&self, ijk: [usize; 3]) -> bool {
+        (0..3).any(|a| self.meets_graded_zone(a, ijk[a] as f64 * self.dx, (ijk[a] + 1) as f64 * self.dx))
+    }
+
+    /// Whether [lo, hi] (virtual grid coordinates) along axis `a` meets a
+    /// graded zone.
+    pub fn meets_graded_zone(&self, a: usize, lo: f64, hi: f64) -> bool {
+        self.mesh[a]
+            .as_ref()
+            .is_some_and(|m| m.meets_zone(m.to_physical(lo), m.to_physical(hi)))
     }
 
     pub fn shape(&self) -> [usize; 3] {

@@ -41,6 +41,7 @@ pub mod grid;
 pub mod led;
 pub mod library;
 pub mod material;
+pub mod mesh;
 pub mod modes;
 pub mod monitor;
 pub mod output;

@@ -183,7 +183,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
                         "LED run {}/{}: dipole at ({}) um along ({})",
                         k + 1,
                         runs.len(),
-                        list(&[0, 1, 2].map(|a| run.position_um[a] - scene.origin_offset_um[a])[..grid.dims.count()]),
+                        list(&[0, 1, 2].map(|a| grid.physical(a, run.position_um[a]) - scene.origin_offset_um[a])[..grid.dims.count()]),
                         list(&run.orientation)
                     );
                 }
@@ -224,7 +224,7 @@ pub fn run_scene(scene: &Scene, engine: &Engine, opts: &RunOptions) -> Result<Ru
             match crate::led::report(led, &acc) {
                 Ok(rows) => {
                     let text = crate::led::format_report(led, &rows, runs_done, led.run_count_without_symmetry());
-                    extra = led_groups(led, &acc, &rows, &scene.origin_offset_um);
+                    extra = led_groups(led, &acc, &rows, &scene.origin_offset_um, &grid);
                     report = Some(text);
                 }
                 Err(e) => {
@@ -387,7 +387,7 @@ fn blowup_error(p: &Prepared, offset: &[f64; 3], b: &crate::sim::Blowup, healthy
         pos = [0, 1, 2].map(|a| pos[a] + o[a]);
     }
     let d = g.dims.count();
-    let at: Vec<String> = (0..d).map(|a| units::short(pos[a] - offset[a], 4)).collect();
+    let at: Vec<String> = (0..d).map(|a| units::short(g.physical(a, pos[a]) - offset[a], 4)).collect();
     let pml: Vec<String> = (0..d)
         .filter_map(|a| {
             let (n, q) = ([g.nx, g.ny, g.nz][a], &p.pml[a]);
@@ -534,6 +534,7 @@ fn led_groups(
     acc: &crate::led::Accumulator,
     rows: &[crate::led::ReportRow],
     offset: &[f64; 3],
+    grid: &crate::Grid,
 ) -> Vec<output::ExtraGroup> {
     use ndarray::{Array1, Array2};
     let n = acc.runs.len();
@@ -549,7 +550,7 @@ fn led_groups(
     ));
     runs.datasets.push((
         "position_um".into(),
-        Array2::from_shape_fn((n, 3), |(r, a)| acc.runs[r].position_um[a] - offset[a]).into_dyn(),
+        Array2::from_shape_fn((n, 3), |(r, a)| grid.physical(a, acc.runs[r].position_um[a]) - offset[a]).into_dyn(),
     ));
     runs.datasets.push((
         "orientation".into(),

@@ -255,6 +255,9 @@ impl Simulation {
             };
             if let SourceShape::Samples { samples, magnetic_delay } = shape {
                 let mut mid = None;
+                if let Some(&(_, ijk, _)) = samples.iter().find(|(_, ijk, _)| grid.cell_in_graded_zone(*ijk)) {
+                    return Err(graded_refusal(&what, "a mode or sampled source", grid, ijk));
+                }
                 for &(c, ijk, w) in samples {
                     let n_ = grid.shape();
                     if !c.is_active(grid.dims) || (0..3).any(|a| ijk[a] >= n_[a]) || !w.is_finite() {
@@ -329,6 +332,9 @@ impl Simulation {
                                 size_um: size,
                             })?);
                         }
+                        if let Some(&ijk) = v.iter().find(|ijk| grid.cell_in_graded_zone(**ijk)) {
+                            return Err(graded_refusal(&what, "a sheet source", grid, ijk));
+                        }
                         (v, 1)
                     }
                 };
@@ -343,12 +349,21 @@ impl Simulation {
                         .collect(),
                     _ => vec![1.0; samples.len()],
                 };
+                // A delta along a graded axis is denser where the cells are
+                // finer: the axes a point or a region of zero size is a
+                // delta along.
+                let delta_axes: Vec<usize> = match &s.shape {
+                    SourceShape::Point { .. } => (0..d).collect(),
+                    SourceShape::Region { min_um, max_um } => (0..d).filter(|&b| max_um[b] - min_um[b] < 0.5 * grid.dx).collect(),
+                    _ => Vec::new(),
+                };
                 for (ijk, w) in samples.into_iter().zip(sample_weights) {
+                    let dense: f64 = delta_axes.iter().map(|&b| grid.delta_factor(c, b, ijk[b])).product();
                     cells.push(SourceCell {
                         index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
                         comp: a as u32,
                         profile: pid,
-                        weight: (weight * w) as f32,
+                        weight: (weight * w * dense) as f32,
                     });
                 }
             }
@@ -422,11 +437,12 @@ impl Prepared {
                 size_um: grid.size_um(),
             })?;
             for (ijk, w) in around {
+                let dense: f64 = (0..d).map(|b| grid.delta_factor(c, b, ijk[b])).product();
                 cells.push(SourceCell {
                     index: grid.index(ijk[0], ijk[1], ijk[2]) as u32,
                     comp: a as u32,
                     profile: source as u32,
-                    weight: (amplitude * u * w * grid.dx / grid.dx.powi(d as i32)) as f32,
+                    weight: (amplitude * u * w * dense * grid.dx / grid.dx.powi(d as i32)) as f32,
                 });
             }
         }
@@ -805,4 +821,18 @@ pub fn source_waveforms_into(out: &mut Vec<f32>, profiles: &[TimeProfile], delay
         let t = (n as f64 + 0.5) * dt;
         out.extend(profiles.iter().zip(delays).map(|(p, d)| p.value(t - d) as f32));
     }
+}
+
+/// The error for a set-up the graded mesh does not support yet at a cell.
+pub(crate) fn graded_refusal(what: &str, kind: &str, grid: &Grid, ijk: [usize; 3]) -> Error {
+    let a = (0..3).find(|&a| grid.mesh[a].is_some()).unwrap_or(2);
+    Error::invalid(
+        what.to_string(),
+        format!("{kind} at cell {ijk:?}"),
+        format!(
+            "is inside the refined range of the graded {} axis or its transition cells (simulation.refine); \
+             move it onto the uniform cells (not supported inside the graded zone yet)",
+            ["x", "y", "z"][a]
+        ),
+    )
 }

@@ -141,6 +141,13 @@ impl Fold {
                     "a mirror plane needs an axis of the grid with an even number of cells (>= 4), the plane at its centre",
                 ));
             }
+            if full.mesh[a].is_some() {
+                return Err(Error::invalid(
+                    format!("symmetry.{}", ['x', 'y', 'z'][a]),
+                    "a graded axis",
+                    "a mirror plane needs a uniform axis (simulation.refine grades this one)",
+                ));
+            }
             lo[a] = n[a] / 2 - 1;
             let m = n[a] - lo[a];
             match a {

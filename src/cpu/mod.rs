@@ -206,6 +206,7 @@ impl CpuStepper {
             nz: g.nz,
             periodic: [0, 1, 2].map(|a| a >= dims.count() || p.boundaries.periodic(a)),
             block: block(g.ny * g.nz),
+            stretch: [g.stretch(1), g.stretch(2)],
         };
         let acc = p.dft.accumulators;
         CpuStepper {

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use super::cpml::Slabs;
 
 /// Where a row's neighbours are. Rows are numbered r = j + ny * k.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Rows {
     pub nx: usize,
     pub ny: usize,
@@ -28,9 +28,19 @@ pub(super) struct Rows {
     pub periodic: [bool; 3],
     /// Rows per parallel task.
     pub block: usize,
+    /// Graded-mesh stretch factors of y and z ([`crate::Grid::stretch`]):
+    /// [axis y, z][backward (E), forward (H)][index]; all 1 on a uniform axis,
+    /// where multiplying by them changes no bit.
+    pub stretch: [[Vec<f32>; 2]; 2],
 }
 
 impl Rows {
+    /// The y and z stretch factors of row r for the E (`h = 0`) or H
+    /// (`h = 1`) update.
+    #[inline]
+    fn stretch(&self, r: usize, h: usize) -> (f32, f32) {
+        (self.stretch[0][h][r % self.ny], self.stretch[1][h][r / self.ny])
+    }
     /// Row after r along axis 1 (y) or 2 (z); None beyond a wall.
     #[inline]
     fn next(&self, r: usize, axis: usize) -> Option<usize> {
@@ -86,20 +96,29 @@ pub(super) fn update_h(rows: &Rows, h: Half<'_>, ch: f32, two_d: bool, zero: &[f
     let do_row = |r: usize, hx: &mut [f32], hy: &mut [f32], hz: &mut [f32]| {
         let here = Some(r);
         let jp = rows.next(r, 1);
+        let w = rows.stretch(r, 1);
         if tm {
             let ez0 = row(ez, here, nx, zero);
             let ez_jp = row(ez, jp, nx, zero);
             if two_d {
-                hx_row::<false>(hx, ez0, ez_jp, zero, zero, ch);
-                hy_row::<false>(hy, ez0, zero, zero, px, ch);
+                hx_row::<false>(hx, ez0, ez_jp, zero, zero, ch, w);
+                hy_row::<false>(hy, ez0, zero, zero, px, ch, w.1);
             } else {
                 let kp = rows.next(r, 2);
-                hx_row::<true>(hx, ez0, ez_jp, row(ey, here, nx, zero), row(ey, kp, nx, zero), ch);
-                hy_row::<true>(hy, ez0, row(ex, here, nx, zero), row(ex, kp, nx, zero), px, ch);
+                hx_row::<true>(hx, ez0, ez_jp, row(ey, here, nx, zero), row(ey, kp, nx, zero), ch, w);
+                hy_row::<true>(hy, ez0, row(ex, here, nx, zero), row(ex, kp, nx, zero), px, ch, w.1);
             }
         }
         if te {
-            hz_row(hz, row(ey, here, nx, zero), row(ex, here, nx, zero), row(ex, jp, nx, zero), px, ch);
+            hz_row(
+                hz,
+                row(ey, here, nx, zero),
+                row(ex, here, nx, zero),
+                row(ex, jp, nx, zero),
+                px,
+                ch,
+                w.0,
+            );
         }
         if let Some(s) = slabs {
             s.h_row(r, [hx, hy, hz], [ex, ey, ez], ch);
@@ -181,17 +200,18 @@ fn update_e_with<const LOSS: bool>(
     let do_row = |r: usize, ex: &mut [f32], ey: &mut [f32], ez: &mut [f32]| {
         let here = Some(r);
         let jm = rows.prev(r, 1);
+        let w = rows.stretch(r, 0);
         if te {
             let hz0 = row(hz, here, nx, zero);
             let hz_jm = row(hz, jm, nx, zero);
             let (cbx, cby, cax, cay) = (&cb[0][span(r)], &cb[1][span(r)], &ca[0][span(r)], &ca[1][span(r)]);
             if two_d {
-                ex_row::<false, LOSS>(ex, hz0, hz_jm, zero, zero, cax, cbx);
-                ey_row::<false, LOSS>(ey, hz0, zero, zero, px, cay, cby);
+                ex_row::<false, LOSS>(ex, hz0, hz_jm, zero, zero, cax, cbx, w);
+                ey_row::<false, LOSS>(ey, hz0, zero, zero, px, cay, cby, w.1);
             } else {
                 let km = rows.prev(r, 2);
-                ex_row::<true, LOSS>(ex, hz0, hz_jm, row(hy, here, nx, zero), row(hy, km, nx, zero), cax, cbx);
-                ey_row::<true, LOSS>(ey, hz0, row(hx, here, nx, zero), row(hx, km, nx, zero), px, cay, cby);
+                ex_row::<true, LOSS>(ex, hz0, hz_jm, row(hy, here, nx, zero), row(hy, km, nx, zero), cax, cbx, w);
+                ey_row::<true, LOSS>(ey, hz0, row(hx, here, nx, zero), row(hx, km, nx, zero), px, cay, cby, w.1);
             }
         }
         if tm {
@@ -204,6 +224,7 @@ fn update_e_with<const LOSS: bool>(
                 px,
                 caz,
                 cbz,
+                w.0,
             );
         }
         if let Some(s) = slabs {
@@ -247,29 +268,32 @@ fn update_e_with<const LOSS: bool>(
 // Row kernels. `Z` = the z terms exist (3D). Names: a0 = this row, a_jp /
 // a_kp = the next row along y / z, a_jm / a_km = the previous one.
 
-/// Hx -= ch * ((Ez(j+1) - Ez) - (Ey(k+1) - Ey)).
+// `wy`, `wz`: the row's stretch factors of the y and z differences (1 on a
+// uniform grid; src/mesh.rs).
+
+/// Hx -= ch * ((Ez(j+1) - Ez) wy - (Ey(k+1) - Ey) wz).
 #[inline]
-fn hx_row<const Z: bool>(hx: &mut [f32], ez0: &[f32], ez_jp: &[f32], ey0: &[f32], ey_kp: &[f32], ch: f32) {
+fn hx_row<const Z: bool>(hx: &mut [f32], ez0: &[f32], ez_jp: &[f32], ey0: &[f32], ey_kp: &[f32], ch: f32, (wy, wz): (f32, f32)) {
     if Z {
         for ((h, (&a1, &a0)), (&b1, &b0)) in hx.iter_mut().zip(ez_jp.iter().zip(ez0)).zip(ey_kp.iter().zip(ey0)) {
-            *h -= ch * ((a1 - a0) - (b1 - b0));
+            *h -= ch * ((a1 - a0) * wy - (b1 - b0) * wz);
         }
     } else {
         for (h, (&a1, &a0)) in hx.iter_mut().zip(ez_jp.iter().zip(ez0)) {
-            *h -= ch * (a1 - a0);
+            *h -= ch * ((a1 - a0) * wy);
         }
     }
 }
 
-/// Hy -= ch * (-(Ez(i+1) - Ez) + (Ex(k+1) - Ex)).
+/// Hy -= ch * (-(Ez(i+1) - Ez) + (Ex(k+1) - Ex) wz).
 #[inline]
-fn hy_row<const Z: bool>(hy: &mut [f32], ez0: &[f32], ex0: &[f32], ex_kp: &[f32], px: bool, ch: f32) {
+fn hy_row<const Z: bool>(hy: &mut [f32], ez0: &[f32], ex0: &[f32], ex_kp: &[f32], px: bool, ch: f32, wz: f32) {
     let n = hy.len();
     let ez_ip_last = if px { ez0[0] } else { 0.0 };
     let one = |h: &mut f32, ez_ip: f32, ez: f32, x1: f32, x0: f32| {
         let mut c = -(ez_ip - ez);
         if Z {
-            c += x1 - x0;
+            c += (x1 - x0) * wz;
         }
         *h -= ch * c;
     };
@@ -290,19 +314,19 @@ fn hy_row<const Z: bool>(hy: &mut [f32], ez0: &[f32], ex0: &[f32], ex_kp: &[f32]
     }
 }
 
-/// Hz -= ch * ((Ey(i+1) - Ey) - (Ex(j+1) - Ex)).
+/// Hz -= ch * ((Ey(i+1) - Ey) - (Ex(j+1) - Ex) wy).
 #[inline]
-fn hz_row(hz: &mut [f32], ey0: &[f32], ex0: &[f32], ex_jp: &[f32], px: bool, ch: f32) {
+fn hz_row(hz: &mut [f32], ey0: &[f32], ex0: &[f32], ex_jp: &[f32], px: bool, ch: f32, wy: f32) {
     let n = hz.len();
     for ((h, (&a1, &a0)), (&b1, &b0)) in hz[..n - 1]
         .iter_mut()
         .zip(ey0[1..].iter().zip(&ey0[..n - 1]))
         .zip(ex_jp[..n - 1].iter().zip(&ex0[..n - 1]))
     {
-        *h -= ch * ((a1 - a0) - (b1 - b0));
+        *h -= ch * ((a1 - a0) - (b1 - b0) * wy);
     }
     let ey_ip = if px { ey0[0] } else { 0.0 };
-    hz[n - 1] -= ch * ((ey_ip - ey0[n - 1]) - (ex_jp[n - 1] - ex0[n - 1]));
+    hz[n - 1] -= ch * ((ey_ip - ey0[n - 1]) - (ex_jp[n - 1] - ex0[n - 1]) * wy);
 }
 
 #[inline(always)]
@@ -311,31 +335,51 @@ fn store<const LOSS: bool>(e: &mut f32, ca: f32, cb: f32, curl: f32) {
     *e = old + cb * curl;
 }
 
-/// Ex = ca Ex + cb ((Hz - Hz(j-1)) - (Hy - Hy(k-1))).
+/// Ex = ca Ex + cb ((Hz - Hz(j-1)) wy - (Hy - Hy(k-1)) wz).
 #[inline]
-fn ex_row<const Z: bool, const LOSS: bool>(ex: &mut [f32], hz0: &[f32], hz_jm: &[f32], hy0: &[f32], hy_km: &[f32], ca: &[f32], cb: &[f32]) {
+#[allow(clippy::too_many_arguments)]
+fn ex_row<const Z: bool, const LOSS: bool>(
+    ex: &mut [f32],
+    hz0: &[f32],
+    hz_jm: &[f32],
+    hy0: &[f32],
+    hy_km: &[f32],
+    ca: &[f32],
+    cb: &[f32],
+    (wy, wz): (f32, f32),
+) {
     if Z {
         for ((((e, (&a0, &a1)), (&b0, &b1)), &ca), &cb) in
             ex.iter_mut().zip(hz0.iter().zip(hz_jm)).zip(hy0.iter().zip(hy_km)).zip(ca).zip(cb)
         {
-            store::<LOSS>(e, ca, cb, (a0 - a1) - (b0 - b1));
+            store::<LOSS>(e, ca, cb, (a0 - a1) * wy - (b0 - b1) * wz);
         }
     } else {
         for (((e, (&a0, &a1)), &ca), &cb) in ex.iter_mut().zip(hz0.iter().zip(hz_jm)).zip(ca).zip(cb) {
-            store::<LOSS>(e, ca, cb, a0 - a1);
+            store::<LOSS>(e, ca, cb, (a0 - a1) * wy);
         }
     }
 }
 
-/// Ey = ca Ey + cb (-(Hz - Hz(i-1)) + (Hx - Hx(k-1))).
+/// Ey = ca Ey + cb (-(Hz - Hz(i-1)) + (Hx - Hx(k-1)) wz).
 #[inline]
-fn ey_row<const Z: bool, const LOSS: bool>(ey: &mut [f32], hz0: &[f32], hx0: &[f32], hx_km: &[f32], px: bool, ca: &[f32], cb: &[f32]) {
+#[allow(clippy::too_many_arguments)]
+fn ey_row<const Z: bool, const LOSS: bool>(
+    ey: &mut [f32],
+    hz0: &[f32],
+    hx0: &[f32],
+    hx_km: &[f32],
+    px: bool,
+    ca: &[f32],
+    cb: &[f32],
+    wz: f32,
+) {
     let n = ey.len();
     let hz_im_first = if px { hz0[n - 1] } else { 0.0 };
     let one = |e: &mut f32, hz: f32, hz_im: f32, x0: f32, x1: f32, ca: f32, cb: f32| {
         let mut c = -(hz - hz_im);
         if Z {
-            c += x0 - x1;
+            c += (x0 - x1) * wz;
         }
         store::<LOSS>(e, ca, cb, c);
     };
@@ -363,12 +407,13 @@ fn ey_row<const Z: bool, const LOSS: bool>(ey: &mut [f32], hz0: &[f32], hx0: &[f
     }
 }
 
-/// Ez = ca Ez + cb ((Hy - Hy(i-1)) - (Hx - Hx(j-1))).
+/// Ez = ca Ez + cb ((Hy - Hy(i-1)) - (Hx - Hx(j-1)) wy).
 #[inline]
-fn ez_row<const LOSS: bool>(ez: &mut [f32], hy0: &[f32], hx0: &[f32], hx_jm: &[f32], px: bool, ca: &[f32], cb: &[f32]) {
+#[allow(clippy::too_many_arguments)]
+fn ez_row<const LOSS: bool>(ez: &mut [f32], hy0: &[f32], hx0: &[f32], hx_jm: &[f32], px: bool, ca: &[f32], cb: &[f32], wy: f32) {
     let n = ez.len();
     let hy_im = if px { hy0[n - 1] } else { 0.0 };
-    store::<LOSS>(&mut ez[0], ca[0], cb[0], (hy0[0] - hy_im) - (hx0[0] - hx_jm[0]));
+    store::<LOSS>(&mut ez[0], ca[0], cb[0], (hy0[0] - hy_im) - (hx0[0] - hx_jm[0]) * wy);
     for ((((e, (&a0, &a1)), (&b0, &b1)), &ca), &cb) in ez[1..]
         .iter_mut()
         .zip(hy0[1..].iter().zip(&hy0[..n - 1]))
@@ -376,6 +421,6 @@ fn ez_row<const LOSS: bool>(ez: &mut [f32], hy0: &[f32], hx0: &[f32], hx_jm: &[f
         .zip(&ca[1..])
         .zip(&cb[1..])
     {
-        store::<LOSS>(e, ca, cb, (a0 - a1) - (b0 - b1));
+        store::<LOSS>(e, ca, cb, (a0 - a1) - (b0 - b1) * wy);
     }
 }

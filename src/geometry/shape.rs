@@ -581,6 +581,71 @@ impl Shape {
         }
     }
 
+    /// The shape with coordinate `a` sent through the monotone map `f`
+    /// (a graded axis' physical-to-virtual map, src/mesh.rs), when the shape
+    /// stays a shape of its kind: a box, a cylinder or cone along axis a, a
+    /// prism extruded along a. None for any other (a sphere or a slanted
+    /// face would no longer be one).
+    pub fn mapped_along(&self, a: usize, f: &dyn Fn(f64) -> f64) -> Option<Shape> {
+        let ends = |c: f64, h: f64| {
+            if h.is_finite() {
+                let (lo, hi) = (f(c - 0.5 * h), f(c + 0.5 * h));
+                (0.5 * (lo + hi), hi - lo)
+            } else {
+                (c, h)
+            }
+        };
+        let along = |axis: &[f64; 3]| axis[a].abs() > 1.0 - 1e-12;
+        match self {
+            Shape::Box { min_um, max_um } => {
+                let (mut lo, mut hi) = (*min_um, *max_um);
+                (lo[a], hi[a]) = (f(lo[a]), f(hi[a]));
+                Some(Shape::Box { min_um: lo, max_um: hi })
+            }
+            Shape::Cylinder {
+                center_um,
+                axis,
+                radius_um,
+                height_um,
+            } if along(axis) => {
+                let mut c = *center_um;
+                let (m, h) = ends(c[a], *height_um);
+                c[a] = m;
+                Some(Shape::Cylinder {
+                    center_um: c,
+                    axis: *axis,
+                    radius_um: *radius_um,
+                    height_um: h,
+                })
+            }
+            Shape::Cone {
+                center_um,
+                axis,
+                radius_um,
+                top_radius_um,
+                height_um,
+            } if along(axis) => {
+                let mut c = *center_um;
+                let (m, h) = ends(c[a], *height_um);
+                c[a] = m;
+                Some(Shape::Cone {
+                    center_um: c,
+                    axis: *axis,
+                    radius_um: *radius_um,
+                    top_radius_um: *top_radius_um,
+                    height_um: h,
+                })
+            }
+            Shape::Prism(p) if p.axis == a => Some(Shape::Prism(Prism {
+                axis: p.axis,
+                vertices_um: p.vertices_um.clone(),
+                range_um: [f(p.range_um[0]), f(p.range_um[1])],
+                orientation: p.orientation,
+            })),
+            _ => None,
+        }
+    }
+
     /// Whether every face is planar (boxes and prisms).
     pub fn is_flat(&self) -> bool {
         matches!(self, Shape::Box { .. } | Shape::Prism(_))

@@ -242,9 +242,10 @@ pub struct Kernels {
 
 /// The kind of run a set of kernels is specialised for: the override
 /// constants of yee.wgsl, [TWO_D, TM, TE, HAS_LOSS, PERIODIC_X, PERIODIC_Y,
-/// PERIODIC_Z, PML_X, PML_Y, PML_Z], and whether the bulk box of a split
-/// dispatch leaves out the x slabs (then its kernels drop the x CPML code too).
-pub type KernelKey = [bool; 11];
+/// PERIODIC_Z, PML_X, PML_Y, PML_Z], whether the bulk box of a split
+/// dispatch leaves out the x slabs (then its kernels drop the x CPML code too)
+/// and GRADED (a graded mesh: stretch factors in `prof`).
+pub type KernelKey = [bool; 12];
 
 const KERNEL_CONSTANTS: [&str; 10] = [
     "TWO_D",
@@ -410,7 +411,8 @@ impl Kernels {
                 })
             };
         let b = |v: bool| if v { 1.0 } else { 0.0 };
-        let yee_consts: Vec<(&str, f64)> = KERNEL_CONSTANTS.iter().zip(key).map(|(name, v)| (*name, b(v))).collect();
+        let mut yee_consts: Vec<(&str, f64)> = KERNEL_CONSTANTS.iter().zip(key).map(|(name, v)| (*name, b(v))).collect();
+        yee_consts.push(("GRADED", b(key[11])));
         let bulk_drops = |name: &str| name == "PML_Y" || name == "PML_Z" || (name == "PML_X" && key[10]);
         let update_h = pipeline("update_h", &yee_mod, "update_h", &[Some(&yee_bgl)], &yee_consts);
         let update_e = pipeline("update_e", &yee_mod, "update_e", &[Some(&yee_bgl)], &yee_consts);
@@ -651,6 +653,7 @@ impl GpuStepper {
             has_pml(1),
             has_pml(2),
             split && splits_x(g.shape(), has_pml(0)),
+            g.is_graded(),
         ];
         let k = kernels(&ctx, key);
         let (yee_bgl, src_bgl, probe_bgl, dft_bgl, disp_bgl, step_bgl) =
@@ -691,6 +694,16 @@ impl GpuStepper {
             state.push(buf.clone());
             psi.push(buf);
         }
+        // A graded mesh's stretch factors follow the profiles:
+        // [y backward | y forward | z backward | z forward] (yee.wgsl GRADED).
+        let grade_at = profiles.len() as u32;
+        if g.is_graded() {
+            for a in [1, 2] {
+                for w in g.stretch(a) {
+                    profiles.extend(w);
+                }
+            }
+        }
         let prof_buf = if profiles.is_empty() {
             dummy("cpml profile (unused)")
         } else {
@@ -706,7 +719,7 @@ impl GpuStepper {
         for (b, (origin, ext, bulk)) in boxes.iter().enumerate() {
             let u = |v: [usize; 3]| [v[0] as u32, v[1] as u32, v[2] as u32, 0];
             let params = YeeParams {
-                n: [g.nx as u32, g.ny as u32, g.nz as u32, 0],
+                n: [g.nx as u32, g.ny as u32, g.nz as u32, grade_at],
                 coef: [p.ch, 0.0, 0.0, 0.0],
                 pml,
                 pml_total,

@@ -51,6 +51,27 @@ pub struct SampleBlock {
 }
 
 impl SampleBlock {
+    /// Surface-integral weights on a face normal to `normal`: [`weights`](Self::weights)
+    /// times each sample's physical extent over dx along the graded in-plane
+    /// axes (1 on a uniform grid).
+    pub fn area_weights(&self, grid: &Grid, normal: usize) -> Vec<f64> {
+        let mut w = self.weights();
+        if !grid.is_graded() {
+            return w;
+        }
+        for (k, v) in w.iter_mut().enumerate() {
+            let ijk = [
+                k % self.shape[0],
+                (k / self.shape[0]) % self.shape[1],
+                k / (self.shape[0] * self.shape[1]),
+            ];
+            for b in (0..grid.dims.count()).filter(|&b| b != normal) {
+                *v *= grid.sample_extent(self.comp, b, self.lo[b] + ijk[b]) / grid.dx;
+            }
+        }
+        w
+    }
+
     /// Surface-integral weight of each sample (1, or 1/2 per shared edge).
     pub fn weights(&self) -> Vec<f64> {
         let n: usize = self.shape.iter().product();
@@ -256,6 +277,29 @@ impl DftPlan {
         let mut plan = DftPlan::default();
         for m in monitors {
             let name = m.name.clone();
+            // Mode decompositions, acceptance and far fields sample the plane
+            // on the uniform base grid only (their profiles, transforms and
+            // half-cell phase corrections assume it).
+            if let MonitorKind::FarField { region, .. } | MonitorKind::Mode { region, .. } | MonitorKind::Acceptance { region, .. } =
+                &m.kind
+            {
+                if let Some(a) = (0..3).find(|&a| grid.meets_graded_zone(a, region.min_um[a], region.max_um[a])) {
+                    return Err(Error::invalid(
+                        format!("monitor `{name}`"),
+                        format!(
+                            "a mode, acceptance or far-field plane reaching {} in [{:.4}, {:.4}] um (grid)",
+                            ["x", "y", "z"][a],
+                            grid.physical(a, region.min_um[a]),
+                            grid.physical(a, region.max_um[a])
+                        ),
+                        format!(
+                            "meets the refined range of the graded {} axis or its transition cells (simulation.refine): \
+                             place it on the uniform cells (not supported inside the graded zone yet)",
+                            ["x", "y", "z"][a]
+                        ),
+                    ));
+                }
+            }
             match &m.kind {
                 MonitorKind::FarField {
                     region,
@@ -793,12 +837,12 @@ pub struct FaceFields {
 
 impl FluxFace {
     /// This face's DFT fields and sample weights, from the accumulators.
-    fn fields(&self, nf: usize, acc: &[Complex64]) -> FaceFields {
+    fn fields(&self, grid: &Grid, nf: usize, acc: &[Complex64]) -> FaceFields {
         FaceFields {
             axis: self.axis,
             sign: self.sign,
             fields: [0, 1, 2, 3].map(|k| self.blocks[k].as_ref().map_or(Vec::new(), |b| block_fields(b, nf, acc))),
-            weights: [0, 1, 2, 3].map(|k| self.blocks[k].as_ref().map_or(Vec::new(), SampleBlock::weights)),
+            weights: [0, 1, 2, 3].map(|k| self.blocks[k].as_ref().map_or(Vec::new(), |b| b.area_weights(grid, self.axis))),
         }
     }
 }
@@ -1000,7 +1044,8 @@ impl DftPlan {
                 (0..shape[a])
                     .map(|i| {
                         if a < d {
-                            (lo[a] + i) as f64 * grid.dx + o[a] * grid.dx
+                            // Physical positions on a graded axis.
+                            grid.physical(a, (lo[a] + i) as f64 * grid.dx + o[a] * grid.dx)
                         } else {
                             0.0
                         }
@@ -1042,7 +1087,7 @@ impl DftPlan {
                     } => {
                         use crate::monitor::farfield as ff;
                         let nf = wavelengths_um.len();
-                        let mut fields: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        let mut fields: Vec<FaceFields> = faces.iter().map(|f| f.fields(grid, nf, acc)).collect();
                         if let (Some(p), Some(face), Some(ff)) = (plane, faces.first(), fields.first_mut()) {
                             ff::taper_fields(grid, face, ff, &p.min_um, &p.max_um, p.edge_taper);
                         }
@@ -1096,7 +1141,7 @@ impl DftPlan {
                         ..
                     } => {
                         let nf = wavelengths_um.len();
-                        let fields = face.fields(nf, acc);
+                        let fields = face.fields(grid, nf, acc);
                         let (mut fa, mut ba) = crate::monitor::mode::decompose(modes, &fields, d_area);
                         if face.sign < 0.0 {
                             std::mem::swap(&mut fa, &mut ba);
@@ -1120,7 +1165,7 @@ impl DftPlan {
                         ..
                     } => {
                         let nf = wavelengths_um.len();
-                        let fields = face.fields(nf, acc);
+                        let fields = face.fields(grid, nf, acc);
                         MonitorData::Acceptance {
                             wavelengths_um: wavelengths_um.clone(),
                             na: acceptance.na,
@@ -1132,7 +1177,7 @@ impl DftPlan {
                     }
                     MonitorPlan::Flux { wavelengths_um, faces, .. } => {
                         let nf = wavelengths_um.len();
-                        let faces: Vec<FaceFields> = faces.iter().map(|f| f.fields(nf, acc)).collect();
+                        let faces: Vec<FaceFields> = faces.iter().map(|f| f.fields(grid, nf, acc)).collect();
                         let flux = total_flux(&faces, d_area, nf);
                         MonitorData::Flux {
                             wavelengths_um: wavelengths_um.clone(),
@@ -1157,7 +1202,12 @@ impl DftPlan {
                                     .iter()
                                     .map(|(a, c)| {
                                         let j = spec[f] * (c.weight as f64 / grid.dx);
-                                        (acc[a + f] * avg * j.conj()).re
+                                        // The sample's physical volume over dv (graded axes).
+                                        let cell = c.index as usize;
+                                        let ijk = [cell % grid.nx, (cell / grid.nx) % grid.ny, cell / (grid.nx * grid.ny)];
+                                        let comp = Component::electric(c.comp as usize);
+                                        let vol: f64 = (0..d).map(|b| 1.0 / grid.delta_factor(comp, b, ijk[b])).product();
+                                        (acc[a + f] * avg * j.conj()).re * vol
                                     })
                                     .sum::<f64>()
                                     * dv

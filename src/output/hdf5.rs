@@ -462,7 +462,7 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
     for p in rec.probes {
         let pg = w.group(&probes, &p.name)?;
         w.attr_str(&pg, "component", p.component.name())?;
-        w.attr_array(&pg, "position_um", &[0, 1, 2].map(|a| p.position_um[a] - off[a]))?;
+        w.attr_array(&pg, "position_um", &[0, 1, 2].map(|a| g.physical(a, p.position_um[a]) - off[a]))?;
         w.dataset(&pg, "samples", ArrayView1::from(&p.samples[..]))?;
         let t: Vec<f64> = (0..p.samples.len()).map(|n| time_to_fs(probe_time(p.component, n, g.dt))).collect();
         w.vec(&pg, "times_fs", &t)?;

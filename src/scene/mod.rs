@@ -233,9 +233,10 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     let geometry = tagged(doc, "geometry", GeometrySpec::read)?;
     let monitor_specs = tagged(doc, "monitors", MonitorSpec::read)?;
 
-    let b = Build::new(doc, &spec.simulation, &spec.symmetry)?;
+    let mut b = Build::new(doc, &spec.simulation, &spec.symmetry)?;
     let media = b.materials(&spec.materials)?;
     let boundaries = b.boundaries(&spec.boundaries, spec.simulation.resolution)?;
+    b.refine(&spec.simulation.refine, &boundaries)?;
     let background_name = spec.simulation.background.as_deref().unwrap_or("vacuum");
     let background = b.medium("simulation.background", background_name, &media)?;
     let mut structure = Structure::new(background.clone()).with_smoothing(spec.simulation.subpixel_smoothing.unwrap_or(true));
@@ -243,7 +244,11 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
     // The `[[geometry]]` entry of each object of the structure.
     let mut object_entry = Vec::new();
     for (i, g) in geometry.iter().enumerate() {
-        let objects = b.geometry(i, g, &media)?;
+        let objects = b
+            .geometry(i, g, &media)?
+            .into_iter()
+            .map(|o| b.on_grid(i, o))
+            .collect::<Result<Vec<_>, _>>()?;
         n_max = objects.iter().fold(n_max, |n, o| n.max(o.medium.eps.sqrt()));
         if !empty {
             object_entry.extend(std::iter::repeat_n(i, objects.len()));
@@ -302,6 +307,14 @@ fn build(doc: &Doc, path: &Path, empty: bool) -> Result<Scene, SceneError> {
         }
     }
     let m = b.monitors(&monitor_specs, &source_names)?;
+    if let (Some(map), true) = (m.coupling_maps.first(), b.grid.is_graded()) {
+        let k = monitor_specs.iter().position(|s| s.name() == map.port).unwrap_or(0);
+        return Err(doc.invalid(
+            format!("monitors.{k}.coupling_map"),
+            "no coupling map with simulation.refine (reciprocity maps on a graded mesh are not supported yet)",
+            format!("a map of port `{}`", map.port),
+        ));
+    }
     simulation.probes = m.probes;
     simulation.monitors = m.monitors;
     let led = match led {
@@ -626,6 +639,151 @@ impl<'a> Build<'a> {
         self.doc.invalid(key, expected, found)
     }
 
+    /// Grade the grid's axes as `[[simulation.refine]]` asks (src/mesh.rs).
+    /// Graded axes: y (2D) or z (3D), the axis across a chip's layers; the
+    /// ranges must leave room for the transitions clear of the PML.
+    fn refine(&mut self, specs: &[RefineSpec], boundaries: &crate::boundary::Boundaries) -> Result<(), SceneError> {
+        let mut per_axis: [Vec<(usize, crate::mesh::Refinement)>; 3] = Default::default();
+        for (i, r) in specs.iter().enumerate() {
+            let key = format!("simulation.refine.{i}");
+            let vertical = self.d - 1;
+            let a = match r.axis.as_str() {
+                "x" => 0,
+                "y" => 1,
+                "z" => 2,
+                other => return Err(self.invalid(format!("{key}.axis"), "\"x\", \"y\" or \"z\"", format!("\"{other}\""))),
+            };
+            if a != vertical {
+                return Err(self.invalid(
+                    format!("{key}.axis"),
+                    format!(
+                        "\"{}\": a {}D run grades its last axis only (across the layers; the other axes are not supported yet)",
+                        ["x", "y", "z"][vertical],
+                        self.d
+                    ),
+                    format!("\"{}\"", r.axis),
+                ));
+            }
+            if self.symmetry.mirrors[a].is_some() {
+                return Err(self.invalid(
+                    format!("{key}.axis"),
+                    "an axis without a mirror plane (a graded axis cannot be folded)",
+                    format!("\"{}\" with symmetry.{}", r.axis, r.axis),
+                ));
+            }
+            if r.range_um.len() != 2 || r.range_um[0] >= r.range_um[1] || r.range_um.iter().any(|v| !v.is_finite()) {
+                return Err(self.invalid(format!("{key}.range_um"), "[lo, hi] with lo < hi (um)", fmt_nums(&r.range_um)));
+            }
+            let l = self.grid.size_um()[a];
+            let (lo, hi) = (r.range_um[0] + self.offset[a], r.range_um[1] + self.offset[a]);
+            if lo <= 0.0 || hi >= l {
+                return Err(self.invalid(
+                    format!("{key}.range_um"),
+                    format!("a range inside the domain {}", self.domain()),
+                    fmt_nums(&r.range_um),
+                ));
+            }
+            let base = 1.0 / self.grid.dx;
+            if !(r.resolution.is_finite() && r.resolution > base) {
+                return Err(self.invalid(
+                    format!("{key}.resolution"),
+                    format!("cells per um above the base resolution {base}"),
+                    r.resolution,
+                ));
+            }
+            per_axis[a].push((
+                i,
+                crate::mesh::Refinement {
+                    lo_um: lo,
+                    hi_um: hi,
+                    resolution: r.resolution,
+                },
+            ));
+        }
+        for (a, list) in per_axis.iter().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
+            let mut list = list.clone();
+            list.sort_by(|p, q| p.1.lo_um.total_cmp(&q.1.lo_um));
+            let scene = |r: &crate::mesh::Refinement| fmt_nums(&[r.lo_um - self.offset[a], r.hi_um - self.offset[a]]);
+            if let Some(w) = list.windows(2).find(|w| w[1].1.lo_um < w[0].1.hi_um) {
+                return Err(self.invalid(
+                    format!("simulation.refine.{}.range_um", w[1].0),
+                    format!(
+                        "a range apart from simulation.refine.{}'s {} (merge overlapping ones into one)",
+                        w[0].0,
+                        scene(&w[0].1)
+                    ),
+                    scene(&w[1].1),
+                ));
+            }
+            let ranges: Vec<_> = list.iter().map(|(_, r)| *r).collect();
+            let keep = [0, 1].map(|s| boundaries.pml_cells(a, s) as f64 * self.grid.dx);
+            let l = self.grid.size_um()[a];
+            let mesh = crate::mesh::AxisMesh::build(l, self.grid.dx, &ranges, keep)
+                .map_err(|(q, e)| self.invalid(format!("simulation.refine.{}.range_um", list[q].0), e, scene(&list[q].1)))?;
+            self.grid = self.grid.clone().graded(a, mesh);
+        }
+        Ok(())
+    }
+
+    /// An object built in grid coordinates moved onto the virtual grid of
+    /// the graded axes: shapes off the graded zones are translated, shapes
+    /// across them mapped (boxes, cylinders and cones along the axis, prisms
+    /// extruded along it); any other shape across a zone is refused.
+    fn on_grid(&self, i: usize, mut o: crate::material::Object) -> Result<crate::material::Object, SceneError> {
+        for a in 0..3 {
+            let Some(m) = self.grid.mesh[a].clone() else { continue };
+            let name = ["x", "y", "z"][a];
+            let (lo, hi) = o.shape.bounds();
+            let (lo, hi) = (lo[a], hi[a]);
+            let spans = o.copies.iter().any(|c| m.meets_zone(lo + c[a], hi + c[a]));
+            if o.copies.iter().any(|c| c[a] != 0.0)
+                && (spans
+                    || o.copies
+                        .iter()
+                        .any(|c| m.to_virtual(lo + c[a]) - (lo + c[a]) != m.to_virtual(lo) - lo))
+            {
+                return Err(self.invalid(
+                    format!("geometry.{i}.array"),
+                    format!("no array steps along the graded axis {name} that cross or straddle the refined range (simulation.refine)"),
+                    format!("a {} array", o.shape.kind()),
+                ));
+            }
+            let f = |z: f64| m.to_virtual(z);
+            if !m.meets_zone(lo, hi) && (lo.is_finite() || hi.is_finite()) {
+                let at = if lo.is_finite() { lo } else { hi };
+                let mut shift = [0.0; 3];
+                shift[a] = f(at) - at;
+                o.shape = o.shape.translated(shift);
+            } else {
+                o.shape = o.shape.mapped_along(a, &f).ok_or_else(|| {
+                    self.invalid(
+                        format!("geometry.{i}.type"),
+                        format!(
+                            "boxes, cylinders or cones along {name}, or polygons extruded along {name}, where a shape crosses the refined range along {name} \
+                             (simulation.refine; other shapes are not supported there yet)"
+                        ),
+                        format!("a {} across it", o.shape.kind()),
+                    )
+                })?;
+            }
+        }
+        Ok(o)
+    }
+
+    /// A scene coordinate along axis `a` to the grid's (virtual, on a graded
+    /// axis) coordinate.
+    fn to_grid(&self, a: usize, x: f64) -> f64 {
+        self.grid.to_virtual(a, x + self.offset[a])
+    }
+
+    /// A grid coordinate along axis `a` back to the scene's, for messages.
+    fn to_scene(&self, a: usize, v: f64) -> f64 {
+        self.grid.physical(a, v) - self.offset[a]
+    }
+
     /// The domain in scene coordinates, for messages.
     fn domain(&self) -> String {
         let l = self.grid.size_um();
@@ -658,7 +816,7 @@ impl<'a> Build<'a> {
     fn point(&self, key: &str, v: &[f64]) -> Result<[f64; 3], SceneError> {
         let p = self.vector(key, v)?;
         let l = self.grid.size_um();
-        let g = [0, 1, 2].map(|a| p[a] + self.offset[a]);
+        let g = [0, 1, 2].map(|a| self.to_grid(a, p[a]));
         if (0..self.d).any(|a| !(g[a] >= 0.0 && g[a] <= l[a])) {
             return Err(self.invalid(key, format!("a point inside the domain {}", self.domain()), fmt_nums(v)));
         }
@@ -680,7 +838,7 @@ impl<'a> Build<'a> {
         let found = || format!("center_um = {}, size_um = {}", fmt_nums(center), fmt_nums(size));
         let (mut min_um, mut max_um) = ([0.0; 3], [0.0; 3]);
         for a in 0..self.d {
-            let (lo, hi) = (c[a] + self.offset[a] - size[a] / 2.0, c[a] + self.offset[a] + size[a] / 2.0);
+            let (lo, hi) = (self.to_grid(a, c[a] - size[a] / 2.0), self.to_grid(a, c[a] + size[a] / 2.0));
             if hi < 0.0 || lo > l[a] {
                 return Err(self.invalid(
                     format!("{key}.center_um"),
@@ -1653,7 +1811,7 @@ impl<'a> Build<'a> {
                 }
                 let position_um = match &run.decay_position_um {
                     Some(p) => self.point("run.decay_position_um", p)?,
-                    None => first_centre.unwrap_or(self.offset),
+                    None => first_centre.unwrap_or([0, 1, 2].map(|a| self.to_grid(a, 0.0))),
                 };
                 let longest = sources
                     .iter()

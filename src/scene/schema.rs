@@ -46,6 +46,18 @@ pub(super) struct SimulationSpec {
     pub courant: Option<f64>,
     pub background: Option<String>,
     pub subpixel_smoothing: Option<bool>,
+    /// `[[simulation.refine]]`: graded-mesh ranges (src/mesh.rs).
+    #[serde(default)]
+    pub refine: Vec<RefineSpec>,
+}
+
+/// One `[[simulation.refine]]` entry: a range of an axis meshed finer.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RefineSpec {
+    pub axis: String,
+    pub range_um: Vec<f64>,
+    pub resolution: f64,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]

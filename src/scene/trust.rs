@@ -45,9 +45,7 @@ const AXES: [&str; 3] = ["x", "y", "z"];
 
 /// Scene coordinates of a grid point, to 4 decimals: "[0.1, -0.25]".
 fn at_um(b: &Build, p: &[f64; 3]) -> String {
-    let v: Vec<String> = (0..b.d)
-        .map(|a| format!("{}", ((p[a] - b.offset[a]) * 1e4).round() / 1e4))
-        .collect();
+    let v: Vec<String> = (0..b.d).map(|a| format!("{}", (b.to_scene(a, p[a]) * 1e4).round() / 1e4)).collect();
     format!("[{}]", v.join(", "))
 }
 
@@ -164,7 +162,7 @@ impl Ctx<'_> {
 
     fn slab_name(&self, a: usize, side: usize) -> String {
         let (cells, edge) = self.slab(a, side);
-        let scene = edge - self.b.offset[a];
+        let scene = self.b.to_scene(a, edge);
         let (ax, end, rel) = (AXES[a], ["min", "max"][side], ["<", ">"][side]);
         format!("the {ax}{end} PML ({cells} cells, {ax} {rel} {scene:.4} um)")
     }
@@ -191,7 +189,7 @@ impl Ctx<'_> {
     /// inside a PML is an error, within the margin a warning.
     fn point(&self, key: &str, what: &str, p: &[f64; 3], axes: &[usize], warnings: &mut Vec<Warning>) -> Result<(), SceneError> {
         for &a in axes {
-            let scene = p[a] - self.b.offset[a];
+            let scene = self.b.to_scene(a, p[a]);
             if let Some(side) = self.in_pml(a, p[a]) {
                 return Err(self.doc().invalid(
                     key,
@@ -240,7 +238,7 @@ impl Ctx<'_> {
                                 format!(
                                     "{what}'s face at {} = {:.4} um is {cells:.1} cells from {}: keep it at least {PML_MARGIN_CELLS} cells away",
                                     AXES[a],
-                                    x - self.b.offset[a],
+                                    self.b.to_scene(a, x),
                                     self.slab_name(a, s)
                                 ),
                             ));
@@ -257,7 +255,7 @@ impl Ctx<'_> {
                         format!(
                             "a face at {} = {:.4} um, inside {}",
                             AXES[a],
-                            x - self.b.offset[a],
+                            self.b.to_scene(a, x),
                             self.slab_name(a, side)
                         ),
                     ));
@@ -269,7 +267,7 @@ impl Ctx<'_> {
                             "{what} reaches into {} (to {} = {:.4} um): the part inside is attenuated and counts less than it should; end it at the PML",
                             self.slab_name(a, side),
                             AXES[a],
-                            x - self.b.offset[a]
+                            self.b.to_scene(a, x)
                         ),
                     ));
                 }
@@ -549,8 +547,8 @@ impl Ctx<'_> {
                 format!(
                     "{} in [{:.4}, {:.4}]",
                     AXES[a],
-                    r.min_um[a] - self.b.offset[a],
-                    r.max_um[a] - self.b.offset[a]
+                    self.b.to_scene(a, r.min_um[a]),
+                    self.b.to_scene(a, r.max_um[a])
                 )
             })
             .collect();

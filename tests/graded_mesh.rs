@@ -1,0 +1,390 @@
+//! Graded meshes (`[[simulation.refine]]`, src/mesh.rs) through the whole user
+//! path, against analytic results (../shared/validation/CASES.md):
+//! - Fabry-Perot slab n = 3.5, d = 0.5 um at normal incidence (case 2):
+//!   T(0.6 um) = 0.60763, T(0.8 um) = 0.31205 within 0.01 absolute, in 2D TM
+//!   and TE (graded y) and 3D (graded z), with the slab at 800 cells/um and
+//!   the rest at 50. The tolerance is the uniform-grid test's (tests/cli.rs):
+//!   the slab's phase is ~18 rad, and each transition reflects ~0.5% of the
+//!   amplitude at 30 cells per wavelength in the coarse air (measured: the
+//!   non-uniform difference is first order where the cells change), whose
+//!   cross term with the slab's reflection moves T by a few 1e-3. The
+//!   uniform 50 cells/um grid misses T(0.6 um) by > 0.05 (8.6 cells per
+//!   wavelength in the slab): the refinement is what gets it.
+//! - The native and WGSL engines agree on a graded grid (same operations in
+//!   the same order; f32 rounding), on a shorter run (llvmpipe is slow).
+//! - A line current inside the refined cells (case 5): the out-of-plane Jz
+//!   emits twice the in-plane Jx within 2%, and a flux box whose sides cross
+//!   the graded cells collects the source's power within 2% (the source's
+//!   1/cell and the flux's cell areas are the physical ones).
+//! - Set-ups the graded mesh does not support get a clear error.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn lumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lumen"))
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lumen-graded-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let o = lumen()
+        .arg("run")
+        .arg(scene)
+        .arg("-o")
+        .arg(out)
+        .arg("--json")
+        .arg("--quiet")
+        .args(extra)
+        .env_remove("LUMEN_BACKEND")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+fn values(v: &serde_json::Value, name: &str, key: &str) -> Vec<f64> {
+    let m = v["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no monitor {name} in {v}"));
+    m[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {m}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// The slab along the last axis (y in 2D, z in 3D); `A` is that axis' name,
+/// `P` the plane-source component, `R` the refinement block.
+const SLAB: &str = r#"
+[simulation]
+dimensions = "DIMS"
+SIZE
+resolution = 50
+COURANT
+
+[boundaries]
+default = "periodic"
+A = { type = "pml", thickness_um = 1.0 }
+
+[materials.n35]
+index = 3.5
+
+[[geometry]]
+type = "box"
+center_um = CENTRE
+size_um = THICK
+material = "n35"
+
+R
+
+[[sources]]
+type = "plane"
+center_um = SOURCE
+size_um = PLANE
+component = "P"
+profile = "gaussian"
+wavelength_um = 0.7
+bandwidth_um = 0.4
+
+[[monitors]]
+name = "refl"
+type = "flux"
+center_um = REFL
+size_um = PLANE
+direction = "-"
+wavelengths_um = [0.6, 0.8]
+subtract_incident = true
+normalize_with = "trans"
+
+[[monitors]]
+name = "trans"
+type = "flux"
+center_um = TRANS
+size_um = PLANE
+wavelengths_um = [0.6, 0.8]
+
+[run]
+until = "decayed"
+decay_by = 1e-9
+decay_position_um = REFL
+max_fs = 400
+"#;
+
+const REFINE: &str = r#"[[simulation.refine]]
+axis = "A"
+range_um = [0.0, 0.5]
+resolution = 800
+"#;
+
+/// The slab scene: `pol` "tm"/"te" (2D, graded y) or "3d" (graded z).
+fn slab(pol: &str, comp: &str, graded: bool) -> String {
+    let three = pol == "3d";
+    let a = if three { "z" } else { "y" };
+    let p = |x: f64| if three { format!("[0.0, 0.0, {x}]") } else { format!("[0.0, {x}]") };
+    let s = SLAB
+        .replace("DIMS", if three { "3d" } else { "2d" })
+        .replace(
+            "SIZE",
+            &if three {
+                "size_um = [0.1, 0.1, 7.0]".to_string()
+            } else {
+                format!("size_um = [0.1, 7.0]\npolarization = \"{pol}\"")
+            },
+        )
+        // Near the limit (as tests/cli.rs): in 1D-like runs the Yee phase
+        // error falls as the Courant number approaches the limit.
+        .replace("COURANT", if three { "courant = 0.55" } else { "courant = 0.7" })
+        .replace("R\n", if graded { REFINE } else { "" })
+        .replace("CENTRE", &p(0.25))
+        .replace("THICK", if three { "[inf, inf, 0.5]" } else { "[inf, 0.5]" })
+        .replace("SOURCE", &p(-2.0))
+        .replace("PLANE", if three { "[inf, inf, 0.0]" } else { "[inf, 0.0]" })
+        .replace("REFL", &p(-1.5))
+        .replace("TRANS", &p(1.5))
+        .replace("\"P\"", &format!("\"{comp}\""));
+    s.replace("A = {", &format!("{a} = {{"))
+        .replace("axis = \"A\"", &format!("axis = \"{a}\""))
+}
+
+/// (T, R) of a slab scene with its reference run, on `backend`.
+fn transmission(d: &Path, name: &str, scene: &str, backend: &str) -> (Vec<f64>, Vec<f64>) {
+    let f = d.join(format!("{name}.toml"));
+    std::fs::write(&f, scene).unwrap();
+    let reference = d.join(format!("{name}-ref.h5"));
+    run_json(&f, &reference, &["--empty", "--backend", backend]);
+    let v = run_json(
+        &f,
+        &d.join(format!("{name}.h5")),
+        &["--reference", reference.to_str().unwrap(), "--backend", backend],
+    );
+    (values(&v, "trans", "ratio"), values(&v, "refl", "ratio"))
+}
+
+const T_EXACT: [f64; 2] = [0.60763, 0.31205];
+
+fn check_fabry_perot(what: &str, t: &[f64], r: &[f64]) {
+    eprintln!("{what}: T = {t:?}, R = {r:?}");
+    for k in 0..2 {
+        assert!(
+            (t[k] - T_EXACT[k]).abs() < 0.01,
+            "{what}: T({} um) = {:.5}, expected {} within 0.01",
+            [0.6, 0.8][k],
+            t[k],
+            T_EXACT[k]
+        );
+        // Lossless slab: the two monitors' independent fluxes add up to one
+        // (the transitions' reflections move each by a few 1e-3).
+        assert!((r[k] + t[k] - 1.0).abs() < 0.01, "{what}: R + T = {}", r[k] + t[k]);
+    }
+}
+
+#[test]
+fn fabry_perot_slab_on_a_graded_mesh_2d() {
+    let d = workdir("fp2d");
+    for (pol, comp) in [("tm", "Ez"), ("te", "Ex")] {
+        let (t, r) = transmission(&d, pol, &slab(pol, comp, true), "cpu");
+        check_fabry_perot(&format!("2D {pol}, graded y"), &t, &r);
+    }
+    // The same slab on the uniform base grid: the refinement is what gets it.
+    let (t, _) = transmission(&d, "uniform", &slab("tm", "Ez", false), "cpu");
+    eprintln!("uniform 50 cells/um: T = {t:?}");
+    assert!(
+        (t[0] - T_EXACT[0]).abs() > 0.05,
+        "the uniform base grid should miss T(0.6 um): {t:?}"
+    );
+}
+
+#[test]
+fn fabry_perot_slab_on_a_graded_mesh_3d() {
+    let d = workdir("fp3d");
+    let (t, r) = transmission(&d, "ex", &slab("3d", "Ex", true), "cpu");
+    check_fabry_perot("3D native Ex, graded z", &t, &r);
+    // Ey rides on the other pair of kernels (Hx, and Ey's z difference).
+    let (t, r) = transmission(&d, "ey", &slab("3d", "Ey", true), "cpu");
+    check_fabry_perot("3D native Ey, graded z", &t, &r);
+}
+
+/// The WGSL engine steps a graded grid as the native one does: the 3D slab
+/// at 400 cells/um for 20 fs (the pulse is half through; llvmpipe is slow),
+/// raw fluxes compared.
+#[test]
+fn engines_agree_on_a_graded_grid() {
+    let d = workdir("engines");
+    let scene = slab("3d", "Ex", true)
+        .replace("resolution = 800", "resolution = 400")
+        .replace("subtract_incident = true\nnormalize_with = \"trans\"\n", "")
+        .replace(
+            "until = \"decayed\"\ndecay_by = 1e-9\ndecay_position_um = [0.0, 0.0, -1.5]\nmax_fs = 400",
+            "until_fs = 20",
+        );
+    assert!(scene.contains("until_fs = 20") && !scene.contains("subtract_incident"));
+    let f = d.join("slab.toml");
+    std::fs::write(&f, &scene).unwrap();
+    let flux = |backend: &str| {
+        let v = run_json(&f, &d.join(format!("{backend}.h5")), &["--backend", backend]);
+        [values(&v, "refl", "flux"), values(&v, "trans", "flux")].concat()
+    };
+    let (cpu, gpu) = (flux("cpu"), flux("gpu"));
+    eprintln!("native {cpu:?}\nWGSL   {gpu:?}");
+    let scale = cpu.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0);
+    // f32 rounding through ~2500 steps (tests/cli_backend.rs: same order of
+    // operations, sums of different length).
+    for (a, b) in cpu.iter().zip(&gpu) {
+        assert!((a - b).abs() < 1e-4 * scale, "engines differ: {cpu:?} vs {gpu:?}");
+    }
+}
+
+/// A line current at y = 0.1 inside cells refined to 200 cells/um over
+/// [-0.3, 0.3], base 20 (tests/cli.rs `DIPOLE_2D` otherwise); the box's x
+/// faces cross the graded cells.
+const DIPOLE: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "POL"
+size_um = [6.0, 6.0]
+resolution = 20
+
+[[simulation.refine]]
+axis = "y"
+range_um = [-0.3, 0.3]
+resolution = 200
+
+[boundaries]
+default = { type = "pml", thickness_um = 1.0 }
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.1]
+component = "COMP"
+profile = "gaussian"
+wavelength_um = 1.0
+bandwidth_um = 0.6
+
+[[monitors]]
+name = "power"
+type = "source_power"
+source = 0
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[[monitors]]
+name = "box"
+type = "flux"
+center_um = [0.0, 0.0]
+size_um = [2.0, 2.0]
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[run]
+until_fs = 200
+"#;
+
+#[test]
+fn line_current_inside_refined_cells() {
+    let d = workdir("dipole");
+    let run = |pol: &str, comp: &str, graded: bool| {
+        let mut s = DIPOLE.replace("POL", pol).replace("COMP", comp);
+        if !graded {
+            s = s.replace(
+                "[[simulation.refine]]\naxis = \"y\"\nrange_um = [-0.3, 0.3]\nresolution = 200\n",
+                "",
+            );
+        }
+        let f = d.join(format!("{pol}-{graded}.toml"));
+        std::fs::write(&f, s).unwrap();
+        let v = run_json(&f, &d.join(format!("{pol}-{graded}.h5")), &["--backend", "cpu"]);
+        (values(&v, "power", "power"), values(&v, "box", "flux"))
+    };
+    let (pz, fz) = run("tm", "Ez", true);
+    let (px, fx) = run("te", "Ex", true);
+    let (pu, _) = run("tm", "Ez", false);
+    for k in 0..3 {
+        let ratio = pz[k] / px[k];
+        eprintln!(
+            "P_Jz / P_Jx = {ratio:.5}; flux / source power: {:.5} (Jz), {:.5} (Jx); graded / uniform Jz power {:.5}",
+            fz[k] / pz[k],
+            fx[k] / px[k],
+            pz[k] / pu[k]
+        );
+        assert!((ratio / 2.0 - 1.0).abs() < 0.02, "P_Jz / P_Jx = {ratio:.4}, expected 2 within 2%");
+        assert!(
+            (fz[k] / pz[k] - 1.0).abs() < 0.02,
+            "Jz: flux {:.4e} vs source power {:.4e}",
+            fz[k],
+            pz[k]
+        );
+        assert!(
+            (fx[k] / px[k] - 1.0).abs() < 0.02,
+            "Jx: flux {:.4e} vs source power {:.4e}",
+            fx[k],
+            px[k]
+        );
+        // The same current emits the same power on the uniform grid.
+        assert!((pz[k] / pu[k] - 1.0).abs() < 0.02, "graded {:.4e} vs uniform {:.4e}", pz[k], pu[k]);
+    }
+}
+
+/// `lumen check` on a scene; (success, stderr).
+fn check(d: &Path, name: &str, scene: &str) -> (bool, String) {
+    let f = d.join(format!("{name}.toml"));
+    std::fs::write(&f, scene).unwrap();
+    let o = lumen().arg("check").arg(&f).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn unsupported_graded_set_ups_are_refused() {
+    let d = workdir("refuse");
+    let base = slab("tm", "Ez", true);
+    assert!(check(&d, "ok", &base).0, "{}", check(&d, "ok", &base).1);
+    let cases = [
+        (
+            "x axis",
+            base.replace("axis = \"y\"", "axis = \"x\""),
+            vec!["simulation.refine.0.axis", "grades its last axis"],
+        ),
+        (
+            "into the PML",
+            base.replace("range_um = [0.0, 0.5]", "range_um = [-2.45, 0.5]"),
+            vec!["simulation.refine.0.range_um", "room below the range", "PML"],
+        ),
+        (
+            "coarser than the base",
+            base.replace("resolution = 800", "resolution = 40"),
+            vec!["simulation.refine.0.resolution", "above the base resolution 50"],
+        ),
+        (
+            "a disc across the refined cells",
+            base.replace(
+                "[[sources]]",
+                "[[geometry]]\ntype = \"cylinder\"\ncenter_um = [0.0, 0.5]\nradius_um = 0.2\nmaterial = \"n35\"\n\n[[sources]]",
+            ),
+            vec!["geometry.1.type", "crosses the refined range"],
+        ),
+        (
+            "a mode port on the graded cells",
+            base.replace(
+                "[[sources]]",
+                "[[monitors]]\nname = \"port\"\ntype = \"mode\"\ncenter_um = [0.0, 0.3]\nsize_um = [inf, 0.0]\nwavelengths_um = [0.7]\n\n[[sources]]",
+            ),
+            vec!["port", "refined range"],
+        ),
+    ];
+    for (what, scene, needles) in cases {
+        let (ok, err) = check(&d, &what.replace(' ', "_"), &scene);
+        assert!(!ok, "{what}: accepted");
+        for n in needles {
+            assert!(err.contains(n), "{what}: `{n}` not in: {err}");
+        }
+    }
+}
