@@ -255,6 +255,29 @@ impl AxisMesh {
         let i = (t.floor() as usize).min(n - 1);
         self.nodes[i] + (t - i as f64) * self.width(i)
     }
+    /// The affine map (scale, shift) that `to_virtual` is over [lo, hi]
+    /// (grid coordinates), when the cells there all have one width.
+    pub fn affine_over(&self, lo: f64, hi: f64) -> Option<(f64, f64)> {
+        if !(lo.is_finite() && hi.is_finite()) {
+            return None;
+        }
+        let n = self.cells();
+        let cell = |z: f64| self.nodes.partition_point(|&p| p <= z).saturating_sub(1).min(n - 1);
+        let (i0, i1) = (cell(lo), cell(hi));
+        // A shape ending on a node does not reach the next cell.
+        let i1 = if i1 > i0 && (self.nodes[i1] - hi).abs() < 1e-12 {
+            i1 - 1
+        } else {
+            i1
+        };
+        let w = self.width(i0);
+        if (i0..=i1).any(|i| (self.width(i) - w).abs() > 1e-9 * w) {
+            return None;
+        }
+        let scale = self.dx / w;
+        Some((scale, self.to_virtual(lo) - scale * lo))
+    }
+
     /// Whether [lo, hi] (grid coordinates) meets a graded zone.
     pub fn meets_zone(&self, lo: f64, hi: f64) -> bool {
         self.zones.iter().any(|&(a, b)| hi > a + 1e-9 && lo < b - 1e-9)

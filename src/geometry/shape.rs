@@ -618,13 +618,15 @@ impl Shape {
                     height_um: h,
                 })
             }
+            // A cone's radius changes along the axis: only a straight one
+            // keeps its shape under a non-affine map.
             Shape::Cone {
                 center_um,
                 axis,
                 radius_um,
                 top_radius_um,
                 height_um,
-            } if along(axis) => {
+            } if along(axis) && radius_um == top_radius_um => {
                 let mut c = *center_um;
                 let (m, h) = ends(c[a], *height_um);
                 c[a] = m;
@@ -643,6 +645,67 @@ impl Shape {
                 orientation: p.orientation,
             })),
             _ => None,
+        }
+    }
+
+    /// The shape under the affine map x_a -> scale x_a + shift (the map of a
+    /// graded axis over a run of equal cells), when it stays a shape of its
+    /// kind: anything but a cylinder or cone slanted to the axis.
+    pub fn scaled_along(&self, a: usize, scale: f64, shift: f64) -> Option<Shape> {
+        let f = |z: f64| scale * z + shift;
+        let along = |axis: &[f64; 3]| axis[a].abs() > 1.0 - 1e-12;
+        let across = |axis: &[f64; 3]| axis[a].abs() < 1e-12;
+        match self {
+            Shape::Ellipsoid { center_um, radii_um } => {
+                let (mut c, mut r) = (*center_um, *radii_um);
+                c[a] = f(c[a]);
+                r[a] *= scale;
+                Some(Shape::Ellipsoid { center_um: c, radii_um: r })
+            }
+            Shape::Cone {
+                center_um,
+                axis,
+                radius_um,
+                top_radius_um,
+                height_um,
+            } if along(axis) => {
+                let mut c = *center_um;
+                c[a] = f(c[a]);
+                Some(Shape::Cone {
+                    center_um: c,
+                    axis: *axis,
+                    radius_um: *radius_um,
+                    top_radius_um: *top_radius_um,
+                    height_um: height_um * scale,
+                })
+            }
+            Shape::Prism(p) if p.axis != a => {
+                let [u, _] = plane_axes(p.axis);
+                let k = if u == a { 0 } else { 1 };
+                let vertices_um = p
+                    .vertices_um
+                    .iter()
+                    .map(|w| {
+                        let mut w = *w;
+                        w[k] = f(w[k]);
+                        w
+                    })
+                    .collect();
+                Some(Shape::Prism(Prism {
+                    axis: p.axis,
+                    vertices_um,
+                    range_um: p.range_um,
+                    orientation: p.orientation,
+                }))
+            }
+            // A cylinder across the axis would turn elliptic: only a point
+            // of it would do (scale 1 is a translation).
+            Shape::Cylinder { axis, .. } | Shape::Cone { axis, .. } if across(axis) && scale == 1.0 => {
+                let mut t = [0.0; 3];
+                t[a] = shift;
+                Some(self.translated(t))
+            }
+            _ => self.mapped_along(a, &f),
         }
     }
 

@@ -758,14 +758,38 @@ impl<'a> Build<'a> {
                 shift[a] = f(at) - at;
                 o.shape = o.shape.translated(shift);
             } else {
-                o.shape = o.shape.mapped_along(a, &f).ok_or_else(|| {
+                // Boxes, straight cylinders and extrusions along the axis map
+                // exactly whatever the cells; any shape within one run of
+                // equal cells (e.g. inside the fine range) maps affinely.
+                // In 2D a cylinder along z is a disc: as an ellipsoid reaching
+                // far along z it can stretch along y into an ellipse.
+                if let (
+                    2,
+                    crate::geometry::Shape::Cylinder {
+                        center_um,
+                        axis,
+                        radius_um,
+                        ..
+                    },
+                ) = (self.d, &o.shape)
+                {
+                    if axis[2].abs() > 1.0 - 1e-12 {
+                        o.shape = crate::geometry::Shape::ellipsoid([center_um[0], center_um[1], 0.0], [*radius_um, *radius_um, 1e9]);
+                    }
+                }
+                let mapped = o.shape.mapped_along(a, &f).or_else(|| {
+                    m.affine_over(lo, hi)
+                        .and_then(|(scale, shift)| o.shape.scaled_along(a, scale, shift))
+                });
+                o.shape = mapped.ok_or_else(|| {
                     self.invalid(
                         format!("geometry.{i}.type"),
                         format!(
-                            "boxes, cylinders or cones along {name}, or polygons extruded along {name}, where a shape crosses the refined range along {name} \
-                             (simulation.refine; other shapes are not supported there yet)"
+                            "where a shape crosses the refined range's transition cells along {name}: a box, a cylinder along {name} or a polygon \
+                             extruded along {name}; other shapes (spheres, tapered cones, slanted faces) must lie within the fine range or off the \
+                             graded zone (simulation.refine; not supported across the transitions yet)"
                         ),
-                        format!("a {} across it", o.shape.kind()),
+                        format!("a {} that crosses the refined range's transition cells", o.shape.kind()),
                     )
                 })?;
             }
