@@ -713,10 +713,20 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
             units::short(g.dx, 6),
             g.dims.name()
         );
+        for (a, m) in g.mesh.iter().enumerate() {
+            if let Some(m) = m {
+                println!("graded {}:  {}", ["x", "y", "z"][a], m.describe(scene.origin_offset_um[a]));
+            }
+        }
         println!(
-            "time step: {:.5} fs (Courant {})",
+            "time step: {:.5} fs (Courant {}{})",
             units::time_to_fs(g.dt),
-            units::short(g.courant(), 6)
+            units::short(g.courant(), 6),
+            if g.is_graded() {
+                " of the base cell; set by the smallest cells"
+            } else {
+                ""
+            }
         );
         println!("steps:     {bounded} {steps} ({:.1} fs)", units::time_to_fs(steps as f64 * g.dt));
         if let Some(planes) = &r.mirror_planes {

@@ -47,6 +47,8 @@ pub struct AxisMesh {
     dx: f64,
     /// Per refinement: the graded zone (fine range and transitions), um.
     zones: Vec<(f64, f64)>,
+    /// Per refinement: the fine range and its cell (um).
+    fine: Vec<(f64, f64, f64)>,
 }
 
 /// Widths of `n` cells growing geometrically from `fine` (exclusive) that
@@ -96,6 +98,7 @@ impl AxisMesh {
         let (floor_node, ceil_node) = (|z: f64| ((z / dx) - 1e-9).floor() as i64, |z: f64| ((z / dx) + 1e-9).ceil() as i64);
         let mut nodes = vec![0.0];
         let mut zones = Vec::new();
+        let mut fine_ranges = Vec::new();
         // Next base-lattice node the mesh has reached.
         let mut at = 0i64;
         let lowest = keep_out[0];
@@ -167,12 +170,42 @@ impl AxisMesh {
             }
             *nodes.last_mut().expect("nonempty") = node(b);
             zones.push((node(a), node(b)));
+            fine_ranges.push((z0, z1, fine));
             at = b;
         }
         for m in at + 1..=base {
             nodes.push(node(m));
         }
-        Ok(AxisMesh { nodes, dx, zones })
+        Ok(AxisMesh {
+            nodes,
+            dx,
+            zones,
+            fine: fine_ranges,
+        })
+    }
+
+    /// In words, for `lumen check`: the fine ranges (scene coordinates:
+    /// grid minus `offset`) and cells.
+    pub fn describe(&self, offset: f64) -> String {
+        let ranges: Vec<String> = self
+            .fine
+            .iter()
+            .map(|&(lo, hi, w)| {
+                format!(
+                    "[{:.4}, {:.4}] um at {:.4} um ({:.1} cells/um)",
+                    lo - offset,
+                    hi - offset,
+                    w,
+                    1.0 / w
+                )
+            })
+            .collect();
+        format!(
+            "{} cells: {}, growing by at most {MAX_RATIO} per cell to {:.4} um elsewhere",
+            self.cells(),
+            ranges.join(", "),
+            self.dx
+        )
     }
 
     /// Number of cells.

@@ -236,6 +236,21 @@ fn engines_agree_on_a_graded_grid() {
         [values(&v, "refl", "flux"), values(&v, "trans", "flux")].concat()
     };
     let (cpu, gpu) = (flux("cpu"), flux("gpu"));
+    // The result file has the graded axis' cell faces, in scene coordinates.
+    let h5 = hdf5::File::open(d.join("cpu.h5")).unwrap();
+    let nodes: Vec<f64> = h5.dataset("mesh/z_nodes_um").unwrap().read_raw().unwrap();
+    let shape: Vec<u64> = h5.attr("grid_shape").unwrap().read_raw().unwrap();
+    assert_eq!(nodes.len() as u64, shape[2] + 1);
+    assert!(
+        (nodes[0] + 3.5).abs() < 1e-12 && (nodes[nodes.len() - 1] - 3.5).abs() < 1e-12,
+        "{nodes:?}"
+    );
+    assert!(nodes.contains(&0.0) && nodes.iter().any(|z| (z - 0.5).abs() < 1e-12));
+    assert_eq!(
+        nodes.iter().filter(|&&z| (0.0..=0.5).contains(&z)).count(),
+        201,
+        "0.5 um at 400 cells/um"
+    );
     eprintln!("native {cpu:?}\nWGSL   {gpu:?}");
     let scale = cpu.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(scale > 0.0);

@@ -447,6 +447,17 @@ fn write_file(tmp: &Path, rec: &RunRecord) -> Res<()> {
     w.attr_array(root, "origin_offset_um", &rec.origin_offset_um)?;
     w.attr(root, "dt_fs", time_to_fs(g.dt))?;
     w.attr(root, "dt", g.dt)?;
+    // Graded axes: the nodes (cell faces) in scene coordinates; cell i spans
+    // nodes i to i + 1 along that axis instead of i dx to (i + 1) dx.
+    if g.is_graded() {
+        let mesh = w.group(&file, "mesh")?;
+        for (a, m) in g.mesh.iter().enumerate() {
+            if let Some(m) = m {
+                let nodes: Vec<f64> = m.nodes().iter().map(|z| z - rec.origin_offset_um[a]).collect();
+                w.vec(&mesh, &format!("{}_nodes_um", ["x", "y", "z"][a]), &nodes)?;
+            }
+        }
+    }
     w.attr(root, "steps", rec.steps as u64)?;
     w.attr(root, "simulated_time_fs", time_to_fs(rec.steps as f64 * g.dt))?;
     w.attr(root, "wall_time_s", rec.wall_time_s)?;

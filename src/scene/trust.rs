@@ -507,8 +507,13 @@ impl Ctx<'_> {
                 warnings.push(self.doc().warning(
                     key,
                     format!(
-                        "n = {n:.3} at {} um is sampled with {cells:.1} cells per wavelength at {res} cells/um: {what}; use at least {MIN_CELLS_PER_WAVELENGTH} cells per wavelength (simulation.resolution >= {needed}), or check convergence",
+                        "n = {n:.3} at {} um is sampled with {cells:.1} cells per wavelength at {res} cells/um{}: {what}; use at least {MIN_CELLS_PER_WAVELENGTH} cells per wavelength (simulation.resolution >= {needed}), or check convergence",
                         (lambda * 1e4).round() / 1e4,
+                        if self.b.grid.is_graded() {
+                            " on the base cells (simulation.refine makes the graded axis finer only in its ranges)"
+                        } else {
+                            ""
+                        },
                     ),
                 ));
             }
