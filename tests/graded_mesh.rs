@@ -477,3 +477,26 @@ until_fs = 1
         assert!((got / area - 1.0).abs() < 1e-3, "area {got} vs {area}");
     }
 }
+
+/// `lumen plot` of a graded scene draws the cells where they are: the slab
+/// [0, 0.5] um fills the drawn cells between y = 0 and 0.5 and no others
+/// (drawn on the virtual grid it would cover y = 0 to 4 um: 200 cells).
+#[test]
+fn plots_put_the_graded_cells_where_they_are() {
+    let s = lumen_fdtd::scene::parse(&slab("tm", "Ez", true), "slab.toml", &[], false).expect("parses");
+    let fig = lumen_fdtd::plot::scene::scene_figure(&s, &s.prepared, &lumen_fdtd::plot::scene::ScenePlotOptions::default()).unwrap();
+    let map = &fig.panels[0].map;
+    let (ye, values) = (&map.y_edges, &map.values);
+    assert_eq!(ye.len(), s.prepared.grid.ny + 1);
+    assert!((ye[0] + 3.5).abs() < 1e-9 && (ye[ye.len() - 1] - 3.5).abs() < 1e-9, "{ye:?}");
+    for j in 0..ye.len() - 1 {
+        let (lo, hi) = (ye[j], ye[j + 1]);
+        let eps = values[[j, 0]];
+        // (The cells at the faces hold smoothed averages.)
+        if lo >= 0.005 && hi <= 0.495 {
+            assert!(eps > 12.0, "cell [{lo}, {hi}]: eps {eps}");
+        } else if hi <= -0.005 || lo >= 0.505 {
+            assert!(eps < 1.1, "cell [{lo}, {hi}]: eps {eps}");
+        }
+    }
+}

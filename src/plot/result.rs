@@ -518,7 +518,7 @@ fn structure_overlays(
     let wl = wavelength_um.or_else(|| super::scene::scene_wavelength_um(&scene));
     let view = StructureView::new(&scene.simulation.structure, !two_d, wl);
     let off = s.origin_offset_um;
-    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off);
+    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off, &p.grid);
     let mut overlays = view.overlays(&ids, &map.x_edges, &map.y_edges, false);
     let pml = pml_overlays(p, off, plane, ranges, PML_COLOR, PML_ALPHA);
     let mut line = "cyan: steps between media (the stored scene, unsmoothed)".to_string();

@@ -68,7 +68,7 @@ pub fn scene_figure(scene: &Scene, p: &Prepared, opts: &ScenePlotOptions) -> Res
             ))
         }
         (_, Some(s)) => {
-            let half = 0.5 * size[s.axis];
+            let half = 0.5 * grid.physical(s.axis, size[s.axis]);
             if s.position_um.abs() > half + on_plane_tolerance(grid.dx) {
                 return Err(PlotError::invalid(
                     format!("--slice {}={}", AXIS_NAMES[s.axis], s.position_um),
@@ -135,8 +135,12 @@ pub fn scene_figure(scene: &Scene, p: &Prepared, opts: &ScenePlotOptions) -> Res
         footer: Some({
             let mut lines = vec![
                 format!(
-                    "red: sources    blue: monitors, probes    green: PML    {cells} of {} µm",
-                    fmt_num(grid.dx)
+                    "red: sources    blue: monitors, probes    green: PML    {cells} of {} µm{}",
+                    fmt_num(grid.dx),
+                    match (0..3).find(|&a| grid.mesh[a].is_some()) {
+                        Some(a) => format!(" ({} graded: simulation.refine)", AXIS_NAMES[a]),
+                        None => String::new(),
+                    }
                 ),
                 format!(
                     "ε from {} to {} (n {} to {})    cyan: steps between media",
@@ -202,7 +206,7 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
     let k = if two_d {
         0
     } else {
-        let g = slice.position_um + off[w];
+        let g = grid.to_virtual(w, slice.position_um + off[w]);
         let k = match comp {
             None => (g / dx).floor(),
             Some(_) => (g / dx - yee[w]).round(),
@@ -228,13 +232,15 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
             None => (0..3).map(|a| m.eps[a][idx] as f64).sum::<f64>() / 3.0,
         }
     });
-    let range = |a: usize| (-off[a], size[a] - off[a]);
+    // Scene coordinates of grid ones (the true positions on a graded axis).
+    let phys = |a: usize, g: f64| grid.physical(a, g) - off[a];
+    let range = |a: usize| (-off[a], phys(a, size[a]));
     let (x_range, y_range) = (range(u), range(v));
     // Cells centred on the samples (the cells themselves for the mean); the
     // outer cells reach the domain's faces so no half-cell strip is left blank.
     let edges = |a: usize, r: (f64, f64)| {
         let shift = comp.map_or(0.0, |_| yee[a] - 0.5);
-        let mut e: Vec<f64> = (0..=n[a]).map(|i| (i as f64 + shift) * dx - off[a]).collect();
+        let mut e: Vec<f64> = (0..=n[a]).map(|i| phys(a, (i as f64 + shift) * dx)).collect();
         e[0] = e[0].min(r.0);
         e[n[a]] = e[n[a]].max(r.1);
         e
@@ -251,13 +257,13 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
     // Media at the drawn cells' centres: the steps between them, metals.
     let plane = Slice {
         axis: w,
-        position_um: if two_d { 0.0 } else { centre_w - off[w] },
+        position_um: if two_d { 0.0 } else { phys(w, centre_w) },
     };
-    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off);
+    let ids = view.media_on(plane, &map.x_edges, &map.y_edges, off, grid);
     let mut overlays = view.overlays(&ids, &map.x_edges, &map.y_edges, true);
     overlays.extend(pml_overlays(p, off, plane, (x_range, y_range), PML_COLOR, PML_ALPHA));
 
-    let to_scene = |g: [f64; 3]| [0, 1, 2].map(|a| g[a] - off[a]);
+    let to_scene = |g: [f64; 3]| [0, 1, 2].map(|a| phys(a, g[a]));
     let led = scene.led.as_ref().map(|l| l.source);
     for (n, s) in scene.simulation.sources.iter().enumerate() {
         if Some(n) == led {
@@ -319,7 +325,7 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
     // An LED: its active region (outlined, tinted) and a dot per dipole position.
     if let Some(l) = &scene.led {
         if let Some((a, b)) = led_region_um(scene) {
-            if meets(a[w] + off[w], b[w] + off[w]) {
+            if meets(grid.to_virtual(w, a[w] + off[w]), grid.to_virtual(w, b[w] + off[w])) {
                 overlays.push(Overlay::Outline {
                     x: (a[u], b[u]),
                     y: (a[v], b[v]),
@@ -386,8 +392,8 @@ fn slice_panel(scene: &Scene, p: &Prepared, view: &StructureView, slice: Slice, 
         }
     } else {
         let at = match comp {
-            Some(_) => (k as f64 + yee[w]) * dx - off[w],
-            None => centre_w - off[w],
+            Some(_) => phys(w, (k as f64 + yee[w]) * dx),
+            None => phys(w, centre_w),
         };
         format!(
             "{} at {} = {} µm (cell {k} of {}){}",

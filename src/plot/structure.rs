@@ -109,8 +109,9 @@ impl<'a> StructureView<'a> {
 
     /// The media at the centres of the cells of `x_edges` x `y_edges`
     /// (scene coordinates on `plane`), `[[j, i]]` as a heat map's values;
-    /// `offset_um` takes scene to grid coordinates.
-    pub fn media_on(&self, plane: Slice, x_edges: &[f64], y_edges: &[f64], offset_um: [f64; 3]) -> Array2<usize> {
+    /// `offset_um` takes scene to grid coordinates (mapped onto the virtual
+    /// grid of `grid`'s graded axes, where the structure's shapes are).
+    pub fn media_on(&self, plane: Slice, x_edges: &[f64], y_edges: &[f64], offset_um: [f64; 3], grid: &crate::Grid) -> Array2<usize> {
         let (u, v) = plane.plane_axes();
         let centre = |e: &[f64], i: usize| 0.5 * (e[i] + e[i + 1]);
         Array2::from_shape_fn((y_edges.len() - 1, x_edges.len() - 1), |(j, i)| {
@@ -118,7 +119,7 @@ impl<'a> StructureView<'a> {
             p[u] = centre(x_edges, i);
             p[v] = centre(y_edges, j);
             p[plane.axis] = plane.position_um;
-            self.medium_at([0, 1, 2].map(|a| p[a] + offset_um[a]))
+            self.medium_at([0, 1, 2].map(|a| grid.to_virtual(a, p[a] + offset_um[a])))
         })
     }
 
@@ -197,7 +198,7 @@ pub fn pml_overlays(
             if t[side] <= 0.0 {
                 continue;
             }
-            let span = (span.0 - offset_um[a], span.1 - offset_um[a]);
+            let span = (p.grid.physical(a, span.0) - offset_um[a], p.grid.physical(a, span.1) - offset_um[a]);
             let r = ranges(a);
             let span = (span.0.max(r.0), span.1.min(r.1));
             if span.1 <= span.0 {
@@ -207,7 +208,7 @@ pub fn pml_overlays(
             out.push(Overlay::Shade { x, y, color, alpha });
         }
     }
-    let g = plane.position_um + offset_um[w];
+    let g = p.grid.to_virtual(w, plane.position_um + offset_um[w]);
     let in_pml = !two_d && (g < boundaries.pml_cells(w, 0) as f64 * dx || g > size_um[w] - boundaries.pml_cells(w, 1) as f64 * dx);
     if in_pml {
         out.push(Overlay::Shade {
