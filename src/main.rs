@@ -701,7 +701,17 @@ fn cmd_check(path: PathBuf, overrides: &[String], empty: bool, json: bool, stric
     );
     let g = &scene.prepared.grid;
     if json {
-        println!("{}", r.to_json(&path, &scene.warnings));
+        let mut v = r.to_json(&path, &scene.warnings);
+        for (a, m) in g.mesh.iter().enumerate() {
+            if let Some(m) = m {
+                v[format!("graded_{}", ["x", "y", "z"][a])] = serde_json::json!({
+                    "cells": m.cells(),
+                    "smallest_cell_um": m.min_width(),
+                    "description": m.describe(scene.origin_offset_um[a]),
+                });
+            }
+        }
+        println!("{v}");
     } else {
         println!("scene:     {}", path.display());
         println!(

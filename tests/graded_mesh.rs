@@ -362,6 +362,14 @@ fn unsupported_graded_set_ups_are_refused() {
     let d = workdir("refuse");
     let base = slab("tm", "Ez", true);
     assert!(check(&d, "ok", &base).0, "{}", check(&d, "ok", &base).1);
+    // `lumen check --json` describes the graded axis for scripts.
+    let o = lumen().arg("check").arg(d.join("ok.toml")).arg("--json").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["graded_y"]["cells"], v["grid_shape"][1], "{v}");
+    assert!(
+        (v["graded_y"]["smallest_cell_um"].as_f64().unwrap() - 1.0 / 800.0).abs() < 1e-12,
+        "{v}"
+    );
     let cases = [
         (
             "x axis",
