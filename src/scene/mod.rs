@@ -907,7 +907,11 @@ impl<'a> Build<'a> {
                     ));
                 }
                 let count = |a: usize| if a < self.d { n[a] } else { 1 };
-                let at = |a: usize, j: usize| r.min_um[a] + (j as f64 + 0.5) * (r.max_um[a] - r.min_um[a]) / count(a) as f64;
+                // Evenly spaced in true positions (on a graded axis too).
+                let at = |a: usize, j: usize| {
+                    let (lo, hi) = (self.grid.physical(a, r.min_um[a]), self.grid.physical(a, r.max_um[a]));
+                    self.grid.to_virtual(a, lo + (j as f64 + 0.5) * (hi - lo) / count(a) as f64)
+                };
                 let mut v = Vec::new();
                 for kz in 0..count(2) {
                     for ky in 0..count(1) {
