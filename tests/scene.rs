@@ -287,7 +287,7 @@ fn bad_toml() {
 fn unknown_key() {
     assert_eq!(
         error(&with_line(3, "resolutoin = 10"), &[]),
-        "scene.toml:3: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, found unknown key `resolutoin`: did you mean `resolution`?"
+        "scene.toml:3: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, `refine`, found unknown key `resolutoin`: did you mean `resolution`?"
     );
     let e = error(&with_line(18, "bandwidth = 0.2"), &[]);
     assert!(e.starts_with("scene.toml:18: sources.0.bandwidth: expected one of"), "{e}");
@@ -386,7 +386,7 @@ fn override_errors() {
     // An unknown key is refused where it lands in the resolved text, naming the --set.
     assert_eq!(
         error(BASE, &["simulation.resolutoin=30"]),
-        "scene.toml:4: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, found unknown key `resolutoin`: did you mean `resolution`? (from --set simulation.resolutoin=30)"
+        "scene.toml:4: simulation.resolutoin: expected one of `dimensions`, `polarization`, `size_um`, `resolution`, `courant`, `background`, `subpixel_smoothing`, `refine`, found unknown key `resolutoin`: did you mean `resolution`? (from --set simulation.resolutoin=30)"
     );
     // A bad value set from the command line points at the line of the key it replaced.
     assert_eq!(
