@@ -18,6 +18,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn lumen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lumen"))
 }
@@ -149,48 +151,13 @@ fn fabry_perot_and_fresnel_with_a_reference_run() {
     }
 }
 
-const DIPOLE_2D: &str = r#"
-[simulation]
-dimensions = "2d"
-polarization = "POL"
-size_um = [6.0, 6.0]
-resolution = 20
-
-[boundaries]
-default = { type = "pml", thickness_um = 1.0 }
-
-[[sources]]
-type = "dipole"
-position_um = [0.0, 0.0]
-component = "COMP"
-profile = "gaussian"
-wavelength_um = 1.0
-bandwidth_um = 0.6
-
-[[monitors]]
-name = "power"
-type = "source_power"
-source = 0
-wavelengths_um = [0.9, 1.0, 1.1]
-
-[[monitors]]
-name = "box"
-type = "flux"
-center_um = [0.0, 0.0]
-size_um = [2.0, 2.0]
-wavelengths_um = [0.9, 1.0, 1.1]
-
-[run]
-until_fs = 200
-"#;
-
 #[test]
 fn dipole_power_2d_out_of_plane_is_twice_in_plane() {
     let d = workdir("dip2d");
     let tm = d.join("tm.toml");
-    std::fs::write(&tm, DIPOLE_2D.replace("POL", "tm").replace("COMP", "Ez")).unwrap();
+    std::fs::write(&tm, common::DIPOLE_2D.replace("POL", "tm").replace("COMP", "Ez")).unwrap();
     let te = d.join("te.toml");
-    std::fs::write(&te, DIPOLE_2D.replace("POL", "te").replace("COMP", "Ex")).unwrap();
+    std::fs::write(&te, common::DIPOLE_2D.replace("POL", "te").replace("COMP", "Ex")).unwrap();
     let a = run_json(&tm, &d.join("tm.h5"), &[]);
     let b = run_json(&te, &d.join("te.h5"), &[]);
     let pz = values(monitor(&a, "power"), "power");
@@ -300,7 +267,7 @@ fn ctrl_c_keeps_what_was_computed() {
     // Long enough that it is still running when interrupted (~minutes on llvmpipe).
     std::fs::write(
         &scene,
-        DIPOLE_2D
+        common::DIPOLE_2D
             .replace("POL", "tm")
             .replace("COMP", "Ez")
             .replace("until_fs = 200", "until_fs = 200000"),

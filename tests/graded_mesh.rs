@@ -21,6 +21,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn lumen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lumen"))
 }
@@ -262,59 +264,29 @@ fn engines_agree_on_a_graded_grid() {
 }
 
 /// A line current at y = 0.1 inside cells refined to 200 cells/um over
-/// [-0.3, 0.3], base 20 (tests/cli.rs `DIPOLE_2D` otherwise); the box's x
-/// faces cross the graded cells.
-const DIPOLE: &str = r#"
-[simulation]
-dimensions = "2d"
-polarization = "POL"
-size_um = [6.0, 6.0]
-resolution = 20
-
-[[simulation.refine]]
-axis = "y"
-range_um = [-0.3, 0.3]
-resolution = 200
-
-[boundaries]
-default = { type = "pml", thickness_um = 1.0 }
-
-[[sources]]
-type = "dipole"
-position_um = [0.0, 0.1]
-component = "COMP"
-profile = "gaussian"
-wavelength_um = 1.0
-bandwidth_um = 0.6
-
-[[monitors]]
-name = "power"
-type = "source_power"
-source = 0
-wavelengths_um = [0.9, 1.0, 1.1]
-
-[[monitors]]
-name = "box"
-type = "flux"
-center_um = [0.0, 0.0]
-size_um = [2.0, 2.0]
-wavelengths_um = [0.9, 1.0, 1.1]
-
-[run]
-until_fs = 200
-"#;
+/// [-0.3, 0.3], base 20: tests/cli.rs's case (common::DIPOLE_2D) with a
+/// refinement; the box's x faces cross the graded cells.
+fn dipole_scene(pol: &str, comp: &str, graded: bool) -> String {
+    let s = common::DIPOLE_2D
+        .replace("POL", pol)
+        .replace("COMP", comp)
+        .replace("position_um = [0.0, 0.0]", "position_um = [0.0, 0.1]");
+    assert!(s.contains("position_um = [0.0, 0.1]") && s.contains("resolution = 20\n"));
+    if graded {
+        s.replace(
+            "resolution = 20\n",
+            "resolution = 20\n\n[[simulation.refine]]\naxis = \"y\"\nrange_um = [-0.3, 0.3]\nresolution = 200\n",
+        )
+    } else {
+        s
+    }
+}
 
 #[test]
 fn line_current_inside_refined_cells() {
     let d = workdir("dipole");
     let run = |pol: &str, comp: &str, graded: bool| {
-        let mut s = DIPOLE.replace("POL", pol).replace("COMP", comp);
-        if !graded {
-            s = s.replace(
-                "[[simulation.refine]]\naxis = \"y\"\nrange_um = [-0.3, 0.3]\nresolution = 200\n",
-                "",
-            );
-        }
+        let s = dipole_scene(pol, comp, graded);
         let f = d.join(format!("{pol}-{graded}.toml"));
         std::fs::write(&f, s).unwrap();
         let v = run_json(&f, &d.join(format!("{pol}-{graded}.h5")), &["--backend", "cpu"]);

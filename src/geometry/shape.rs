@@ -587,57 +587,18 @@ impl Shape {
     /// prism extruded along a. None for any other (a sphere or a slanted
     /// face would no longer be one).
     pub fn mapped_along(&self, a: usize, f: &dyn Fn(f64) -> f64) -> Option<Shape> {
-        let ends = |c: f64, h: f64| {
-            if h.is_finite() {
-                let (lo, hi) = (f(c - 0.5 * h), f(c + 0.5 * h));
-                (0.5 * (lo + hi), hi - lo)
-            } else {
-                (c, h)
-            }
-        };
-        let along = |axis: &[f64; 3]| axis[a].abs() > 1.0 - 1e-12;
         match self {
             Shape::Box { min_um, max_um } => {
                 let (mut lo, mut hi) = (*min_um, *max_um);
                 (lo[a], hi[a]) = (f(lo[a]), f(hi[a]));
                 Some(Shape::Box { min_um: lo, max_um: hi })
             }
-            Shape::Cylinder {
-                center_um,
-                axis,
-                radius_um,
-                height_um,
-            } if along(axis) => {
-                let mut c = *center_um;
-                let (m, h) = ends(c[a], *height_um);
-                c[a] = m;
-                Some(Shape::Cylinder {
-                    center_um: c,
-                    axis: *axis,
-                    radius_um: *radius_um,
-                    height_um: h,
-                })
-            }
             // A cone's radius changes along the axis: only a straight one
             // keeps its shape under a non-affine map.
             Shape::Cone {
-                center_um,
-                axis,
-                radius_um,
-                top_radius_um,
-                height_um,
-            } if along(axis) && radius_um == top_radius_um => {
-                let mut c = *center_um;
-                let (m, h) = ends(c[a], *height_um);
-                c[a] = m;
-                Some(Shape::Cone {
-                    center_um: c,
-                    axis: *axis,
-                    radius_um: *radius_um,
-                    top_radius_um: *top_radius_um,
-                    height_um: h,
-                })
-            }
+                radius_um, top_radius_um, ..
+            } if radius_um != top_radius_um => None,
+            Shape::Cylinder { .. } | Shape::Cone { .. } => self.segment_mapped(a, f),
             Shape::Prism(p) if p.axis == a => Some(Shape::Prism(Prism {
                 axis: p.axis,
                 vertices_um: p.vertices_um.clone(),
@@ -646,6 +607,35 @@ impl Shape {
             })),
             _ => None,
         }
+    }
+
+    /// A cylinder or cone along axis `a` with its ends sent through `f` (its
+    /// radii kept); None for any other shape.
+    fn segment_mapped(&self, a: usize, f: &dyn Fn(f64) -> f64) -> Option<Shape> {
+        let mut out = self.clone();
+        let (Shape::Cylinder {
+            center_um,
+            axis,
+            height_um,
+            ..
+        }
+        | Shape::Cone {
+            center_um,
+            axis,
+            height_um,
+            ..
+        }) = &mut out
+        else {
+            return None;
+        };
+        if axis[a].abs() < 1.0 - 1e-12 {
+            return None;
+        }
+        if height_um.is_finite() {
+            let (lo, hi) = (f(center_um[a] - 0.5 * *height_um), f(center_um[a] + 0.5 * *height_um));
+            (center_um[a], *height_um) = (0.5 * (lo + hi), hi - lo);
+        }
+        Some(out)
     }
 
     /// The shape under the affine map x_a -> scale x_a + shift (the map of a
@@ -662,23 +652,7 @@ impl Shape {
                 r[a] *= scale;
                 Some(Shape::Ellipsoid { center_um: c, radii_um: r })
             }
-            Shape::Cone {
-                center_um,
-                axis,
-                radius_um,
-                top_radius_um,
-                height_um,
-            } if along(axis) => {
-                let mut c = *center_um;
-                c[a] = f(c[a]);
-                Some(Shape::Cone {
-                    center_um: c,
-                    axis: *axis,
-                    radius_um: *radius_um,
-                    top_radius_um: *top_radius_um,
-                    height_um: height_um * scale,
-                })
-            }
+            Shape::Cone { axis, .. } if along(axis) => self.segment_mapped(a, &f),
             Shape::Prism(p) if p.axis != a => {
                 let [u, _] = plane_axes(p.axis);
                 let k = if u == a { 0 } else { 1 };

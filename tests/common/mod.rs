@@ -119,3 +119,40 @@ pub fn rss_bytes() -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+/// A line current (`COMP`) in vacuum, 2D `POL`, with its source power and
+/// the flux out of a 2 um box around it (tests/cli.rs, tests/graded_mesh.rs).
+pub const DIPOLE_2D: &str = r#"
+[simulation]
+dimensions = "2d"
+polarization = "POL"
+size_um = [6.0, 6.0]
+resolution = 20
+
+[boundaries]
+default = { type = "pml", thickness_um = 1.0 }
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0]
+component = "COMP"
+profile = "gaussian"
+wavelength_um = 1.0
+bandwidth_um = 0.6
+
+[[monitors]]
+name = "power"
+type = "source_power"
+source = 0
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[[monitors]]
+name = "box"
+type = "flux"
+center_um = [0.0, 0.0]
+size_um = [2.0, 2.0]
+wavelengths_um = [0.9, 1.0, 1.1]
+
+[run]
+until_fs = 200
+"#;
