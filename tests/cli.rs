@@ -15,57 +15,12 @@
 //! wavelength in the slab and a Yee phase error of ~7e-4 (case 3 formula),
 //! i.e. |dT| ~ 0.005 at 0.6 um (computed from the discrete dispersion relation).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod common;
 
-fn lumen() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lumen"))
-}
-
-fn workdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lumen-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Run `lumen run --json` and return the parsed summary.
-fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let o = lumen()
-        .arg("run")
-        .arg(scene)
-        .arg("-o")
-        .arg(out)
-        .arg("--json")
-        .arg("--quiet")
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
-    assert!(out.exists(), "no result file");
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
-
-fn monitor<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    v["monitors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .unwrap_or_else(|| panic!("no monitor {name} in {v}"))
-}
-
-fn values(v: &serde_json::Value, key: &str) -> Vec<f64> {
-    v[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {key} in {v}"))
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
+use common::{lumen, monitor, run_json, values, workdir};
 
 const SLAB_1D: &str = r#"
 [simulation]

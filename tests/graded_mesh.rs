@@ -18,52 +18,15 @@
 //!   1/cell and the flux's cell areas are the physical ones).
 //! - Set-ups the graded mesh does not support get a clear error.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 mod common;
 
-fn lumen() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lumen"))
-}
+use common::{lumen, run_json, workdir};
 
-fn workdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lumen-graded-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let o = lumen()
-        .arg("run")
-        .arg(scene)
-        .arg("-o")
-        .arg(out)
-        .arg("--json")
-        .arg("--quiet")
-        .args(extra)
-        .env_remove("LUMEN_BACKEND")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
-
+/// The values under `key` of monitor `name` of a JSON summary.
 fn values(v: &serde_json::Value, name: &str, key: &str) -> Vec<f64> {
-    let m = v["monitors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .unwrap_or_else(|| panic!("no monitor {name} in {v}"));
-    m[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {key} in {m}"))
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    common::values(common::monitor(v, name), key)
 }
 
 /// The slab along the last axis (y in 2D, z in 3D); `A` is that axis' name,

@@ -7,6 +7,8 @@
 //! that name [`gpu_engine`] run on the adapter.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use lumen_fdtd::cpu::CpuInfo;
@@ -156,3 +158,54 @@ wavelengths_um = [0.9, 1.0, 1.1]
 [run]
 until_fs = 200
 "#;
+
+// The `lumen` binary from tests (tests/cli.rs, tests/graded_mesh.rs).
+
+/// The `lumen` binary built for the tests.
+pub fn lumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lumen"))
+}
+
+pub fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lumen-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Run `lumen run --json` (the scene's output file `out`) and return the
+/// parsed summary.
+pub fn run_json(scene: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let o = lumen()
+        .arg("run")
+        .arg(scene)
+        .arg("-o")
+        .arg(out)
+        .arg("--json")
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "lumen run {} failed: {stderr}", scene.display());
+    assert!(out.exists(), "no result file");
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+pub fn monitor<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no monitor {name} in {v}"))
+}
+
+pub fn values(v: &serde_json::Value, key: &str) -> Vec<f64> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
