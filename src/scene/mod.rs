@@ -719,7 +719,9 @@ impl<'a> Build<'a> {
                 ));
             }
             let ranges: Vec<_> = list.iter().map(|(_, r)| *r).collect();
-            let keep = [0, 1].map(|s| boundaries.pml_cells(a, s) as f64 * self.grid.dx);
+            // The PML, and at least one base cell at each end (a periodic wrap
+            // or a wall meets uniform cells).
+            let keep = [0, 1].map(|s| boundaries.pml_cells(a, s).max(1) as f64 * self.grid.dx);
             let l = self.grid.size_um()[a];
             let mesh = crate::mesh::AxisMesh::build(l, self.grid.dx, &ranges, keep)
                 .map_err(|(q, e)| self.invalid(format!("simulation.refine.{}.range_um", list[q].0), e, scene(&list[q].1)))?;
