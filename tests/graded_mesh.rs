@@ -234,7 +234,13 @@ fn dipole_scene(pol: &str, comp: &str, graded: bool) -> String {
         .replace("POL", pol)
         .replace("COMP", comp)
         .replace("position_um = [0.0, 0.0]", "position_um = [0.0, 0.1]");
-    assert!(s.contains("position_um = [0.0, 0.1]") && s.contains("resolution = 20\n"));
+    assert!(s.contains("position_um = [0.0, 0.1]") && s.contains("resolution = 20\n") && s.contains("[run]"));
+    // A second box whose y faces lie in the transition cells (the zone
+    // reaches y = +-0.6 um): the flux there must balance the source too.
+    let s = s.replace(
+        "[run]",
+        "[[monitors]]\nname = \"inner\"\ntype = \"flux\"\ncenter_um = [0.0, 0.0]\nsize_um = [2.0, 0.7]\nwavelengths_um = [0.9, 1.0, 1.1]\n\n[run]",
+    );
     if graded {
         s.replace(
             "resolution = 20\n",
@@ -253,19 +259,28 @@ fn line_current_inside_refined_cells() {
         let f = d.join(format!("{pol}-{graded}.toml"));
         std::fs::write(&f, s).unwrap();
         let v = run_json(&f, &d.join(format!("{pol}-{graded}.h5")), &["--backend", "cpu"]);
-        (values(&v, "power", "power"), values(&v, "box", "flux"))
+        (values(&v, "power", "power"), values(&v, "box", "flux"), values(&v, "inner", "flux"))
     };
-    let (pz, fz) = run("tm", "Ez", true);
-    let (px, fx) = run("te", "Ex", true);
-    let (pu, _) = run("tm", "Ez", false);
+    let (pz, fz, iz) = run("tm", "Ez", true);
+    let (px, fx, ix) = run("te", "Ex", true);
+    let (pu, _, _) = run("tm", "Ez", false);
     for k in 0..3 {
         let ratio = pz[k] / px[k];
         eprintln!(
-            "P_Jz / P_Jx = {ratio:.5}; flux / source power: {:.5} (Jz), {:.5} (Jx); graded / uniform Jz power {:.5}",
+            "P_Jz / P_Jx = {ratio:.5}; flux / source power: {:.5} (Jz), {:.5} (Jx); faces in the transitions {:.5}, {:.5}; \
+             graded / uniform Jz power {:.5}",
             fz[k] / pz[k],
             fx[k] / px[k],
+            iz[k] / pz[k],
+            ix[k] / px[k],
             pz[k] / pu[k]
         );
+        for (f, p) in [(iz[k], pz[k]), (ix[k], px[k])] {
+            assert!(
+                (f / p - 1.0).abs() < 0.02,
+                "box faces in the transitions: flux {f:.4e} vs source power {p:.4e}"
+            );
+        }
         assert!((ratio / 2.0 - 1.0).abs() < 0.02, "P_Jz / P_Jx = {ratio:.4}, expected 2 within 2%");
         assert!(
             (fz[k] / pz[k] - 1.0).abs() < 0.02,
