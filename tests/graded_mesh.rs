@@ -352,6 +352,11 @@ fn unsupported_graded_set_ups_are_refused() {
             ),
             vec!["port", "refined range"],
         ),
+        (
+            "a mirror plane across the graded axis",
+            format!("{base}\n[symmetry]\ny = \"even\"\n"),
+            vec!["simulation.refine.0.axis", "without a mirror plane"],
+        ),
     ];
     for (what, scene, needles) in cases {
         let (ok, err) = check(&d, &what.replace(' ', "_"), &scene);
