@@ -813,6 +813,8 @@ impl<'a> Build<'a> {
     /// The domain in scene coordinates, for messages.
     fn domain(&self) -> String {
         let l = self.grid.size_um();
+        // The true size on a graded axis (the grid's is the virtual one).
+        let l = [0, 1, 2].map(|a| self.grid.physical(a, l[a]));
         let axes: Vec<String> = (0..self.d)
             .map(|a| format!("{} in [{}, {}]", ["x", "y", "z"][a], -l[a] / 2.0, l[a] / 2.0))
             .collect();
