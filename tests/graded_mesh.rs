@@ -13,9 +13,10 @@
 //! - The native and WGSL engines agree on a graded grid (same operations in
 //!   the same order; f32 rounding), on a shorter run (llvmpipe is slow).
 //! - A line current inside the refined cells (case 5): the out-of-plane Jz
-//!   emits twice the in-plane Jx within 2%, and a flux box whose sides cross
-//!   the graded cells collects the source's power within 2% (the source's
-//!   1/cell and the flux's cell areas are the physical ones).
+//!   emits twice the in-plane Jx within 2% (tests/cli.rs), and flux boxes
+//!   whose faces cross or lie in the graded cells collect the source's power
+//!   within 1e-3 (the source's 1/cell and the flux's cell areas are the
+//!   physical ones; energy balance, measured 8e-5).
 //! - Set-ups the graded mesh does not support get a clear error.
 
 use std::path::Path;
@@ -275,27 +276,23 @@ fn line_current_inside_refined_cells() {
             ix[k] / px[k],
             pz[k] / pu[k]
         );
-        for (f, p) in [(iz[k], pz[k]), (ix[k], px[k])] {
-            assert!(
-                (f / p - 1.0).abs() < 0.02,
-                "box faces in the transitions: flux {f:.4e} vs source power {p:.4e}"
-            );
-        }
         assert!((ratio / 2.0 - 1.0).abs() < 0.02, "P_Jz / P_Jx = {ratio:.4}, expected 2 within 2%");
-        assert!(
-            (fz[k] / pz[k] - 1.0).abs() < 0.02,
-            "Jz: flux {:.4e} vs source power {:.4e}",
-            fz[k],
-            pz[k]
-        );
-        assert!(
-            (fx[k] / px[k] - 1.0).abs() < 0.02,
-            "Jx: flux {:.4e} vs source power {:.4e}",
-            fx[k],
-            px[k]
-        );
-        // The same current emits the same power on the uniform grid.
-        assert!((pz[k] / pu[k] - 1.0).abs() < 0.02, "graded {:.4e} vs uniform {:.4e}", pz[k], pu[k]);
+        // Energy balance of a lossless source in vacuum: all its power leaves
+        // through any box around it. The scheme conserves energy on graded
+        // cells too, so only the finite run's DFT limits it (measured 8e-5):
+        // 1e-3, whether the faces lie on uniform or transition cells.
+        for (what, f, p) in [
+            ("Jz", fz[k], pz[k]),
+            ("Jx", fx[k], px[k]),
+            ("Jz, transitions", iz[k], pz[k]),
+            ("Jx, transitions", ix[k], px[k]),
+        ] {
+            assert!((f / p - 1.0).abs() < 1e-3, "{what}: flux {f:.4e} vs source power {p:.4e}");
+        }
+        // The same current emits the same power on the uniform grid: the two
+        // grids sample the source's surroundings differently, a second-order
+        // difference at 20 cells/um (measured 0.2%); 1%.
+        assert!((pz[k] / pu[k] - 1.0).abs() < 0.01, "graded {:.4e} vs uniform {:.4e}", pz[k], pu[k]);
     }
 }
 

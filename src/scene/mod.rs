@@ -745,7 +745,7 @@ impl<'a> Build<'a> {
                 && (spans
                     || o.copies
                         .iter()
-                        .any(|c| m.to_virtual(lo + c[a]) - (lo + c[a]) != m.to_virtual(lo) - lo))
+                        .any(|c| (m.to_virtual(lo + c[a]) - (lo + c[a]) - (m.to_virtual(lo) - lo)).abs() > 1e-9))
             {
                 return Err(self.invalid(
                     format!("geometry.{i}.array"),
