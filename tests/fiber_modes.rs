@@ -626,3 +626,72 @@ until_fs = 10
     assert!((n_eff[1] - group(1.0)).abs() < 1e-4, "LP01' {:.6} vs {:.6}", n_eff[1], group(1.0));
     assert!((n_eff[2] - group(2.0)).abs() < 1e-4, "LP11 {:.6} vs {:.6}", n_eff[2], group(2.0));
 }
+
+/// The window-edge measure (src/modes/mod.rs, `EDGE_POWER_LIMIT`) against
+/// what a window does to the modes: a step-index fibre (n 1.50 / 1.45,
+/// radius 1.2 um, 450 nm: 24 guided modes, the last 8 within 0.009 of the
+/// cladding index) solved in a 3.4 um window (0.5 um of cladding around the
+/// core, as the ports of microled_array_3d.toml) and in an 8 um one. A
+/// mode's error is the part of its power outside the span of the wide
+/// window's modes of the same n_eff (within 2e-3: degenerate groups mix).
+/// The measure must flag exactly the modes whose error exceeds 1% of their
+/// power, and nothing in the wide window.
+#[test]
+fn window_edge_power_flags_the_perturbed_modes() {
+    use lumen_fdtd::modes::EDGE_POWER_LIMIT;
+    let f = Fiber {
+        n1: 1.50,
+        n2: 1.45,
+        a: 1.2,
+        wavelength: 0.45,
+    };
+    let d = 1.0 / 20.0;
+    let (ns, nb) = (68usize, 160usize);
+    let small = solve(&fiber_section(&f, ns, d), f.wavelength, 30);
+    let wide = solve(&fiber_section(&f, nb, d), f.wavelength, 30);
+    assert_eq!(small.len(), wide.len(), "the same guided modes");
+    let off = (nb - ns) / 2;
+    // Symmetrised power product of a small-window mode with a wide-window
+    // one, over the small window (the wide one's samples shifted by `off`).
+    let product = |a: &VectorMode, b: &VectorMode| -> f64 {
+        let mut s = 0.0;
+        for iv in 0..ns {
+            for iu in 0..ns {
+                let (i, j) = (iu + ns * iv, iu + off + nb * (iv + off));
+                s += a.e_t[0][i] * b.h_t[1][j] - a.e_t[1][i] * b.h_t[0][j] + b.e_t[0][j] * a.h_t[1][i] - b.e_t[1][j] * a.h_t[0][i];
+            }
+        }
+        0.5 * s * d * d
+    };
+    let (mut flagged, mut clean) = (0, 0);
+    for (k, m) in small.iter().enumerate() {
+        let kept: f64 = wide
+            .iter()
+            .filter(|w| (w.n_eff - m.n_eff).abs() < 2e-3)
+            .map(|w| product(m, w).powi(2))
+            .sum();
+        let error = 1.0 - kept;
+        println!(
+            "  mode {:2}: n_eff {:.5}, edge power {:.2e}, error {error:.2e}",
+            k + 1,
+            m.n_eff,
+            m.edge_fraction
+        );
+        if m.edge_fraction > EDGE_POWER_LIMIT {
+            flagged += 1;
+            assert!(error > 0.01, "mode {} flagged with an error of only {error:.2e}", k + 1);
+        } else {
+            clean += 1;
+            assert!(error < 0.01, "mode {} not flagged with an error of {error:.2e}", k + 1);
+        }
+    }
+    assert!(flagged >= 4 && clean >= 4, "{flagged} flagged, {clean} not");
+    for w in &wide {
+        assert!(
+            w.edge_fraction < 0.1 * EDGE_POWER_LIMIT,
+            "wide window: n_eff {} edge power {}",
+            w.n_eff,
+            w.edge_fraction
+        );
+    }
+}

@@ -485,3 +485,59 @@ fn coarse_cells_per_wavelength_are_warned_about() {
     let text = format!("{BASE}{metal}{}{DIPOLE}{}", block("ag"), flux("[0.0, 1.0]", "[2.0, 0.0]", "[1.0]"));
     assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
 }
+
+// ---- mode port windows -------------------------------------------------------
+
+/// A port line that cuts a guided mode's tail is warned about at its
+/// `size_um`, naming the mode and how much of its power lies beyond the
+/// line (src/modes/mod.rs, `EDGE_POWER_LIMIT`, 0.5%). A slab of n = 2.0,
+/// 0.55 um thick (its faces on sample cell faces at 20 cells/um: the port's
+/// staircase is the slab itself), in vacuum at 1.05 um guides TE0 (n_eff
+/// 1.873) and TE1 (1.466). A line's Ez samples sit on the nodes from its
+/// low end (y = -w/2 .. w/2 - dx), so their cells end at -w/2 - dx/2 and
+/// w/2 - dx/2. Lines of 1.0 and 1.1 um leave 1.3% and 0.7% of TE1's power
+/// outside those: warned, with the figure checked against the exact
+/// profile integrated outside them; 1.2 um leaves 0.36% and 2 um nothing
+/// that matters: no warning.
+#[test]
+fn port_window_cutting_a_mode_tail_is_warned_about() {
+    use lumen_fdtd::modes::slab::{SlabPolarization, SlabProfile};
+    let scene = |width: f64| {
+        format!(
+            "{}\n[materials.core]\nindex = 2.0\n\n[[geometry]]\ntype = \"box\"\ncenter_um = [0.0, 0.0]\nsize_um = [inf, 0.55]\nmaterial = \"core\"\n{DIPOLE}\n[[monitors]]\nname = \"guide\"\ntype = \"mode\"\ncenter_um = [1.0, 0.0]\nsize_um = [0.0, {width}]\nmodes = 4\nwavelengths_um = [1.0, 1.05]\n",
+            BASE.replace("resolution = 10", "resolution = 20")
+        )
+    };
+    // The exact TE1 profile's power outside |y| = half (TE: e h = n_eff F^2).
+    let slab = SlabProfile::symmetric(2.0, 1.0, 0.55);
+    let te1 = slab.modes(1.05, SlabPolarization::Te).unwrap().remove(1);
+    let outside = |half: f64| {
+        let (lo, hi) = (-half - 0.025, half - 0.025);
+        let t: Vec<f64> = (0..40_000).map(|i| -10.0 + (i as f64 + 0.5) * 5e-4).collect();
+        let f = slab.profile(&te1, 1.05, &t);
+        let all: f64 = f.iter().map(|x| x * x).sum();
+        let out: f64 = t.iter().zip(&f).filter(|(y, _)| **y < lo || **y > hi).map(|(_, x)| x * x).sum();
+        out / all
+    };
+    let port_warnings = |text: &str| -> Vec<String> { warnings(text).into_iter().filter(|w| w.contains("mode port")).collect() };
+    for (width, half, printed) in [(1.1, 0.55, "0.7%"), (1.0, 0.5, "1.3%")] {
+        let text = scene(width);
+        let w = port_warnings(&text);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_at(&w[0], line_of(&text, "size_um = [0.0,", 0), "monitors.0.size_um");
+        assert!(
+            w[0].contains("mode port `guide`: 1 of its 2 guided modes at 1.0500 um (mode 2, n_eff 1.4662)"),
+            "{w:?}"
+        );
+        assert!(
+            w[0].contains(&format!("have up to {printed} of their power beyond the line's ends")),
+            "{w:?}"
+        );
+        let exact = 100.0 * outside(half);
+        assert!(format!("{exact:.1}%") == printed, "exact {exact:.3}% vs printed {printed}");
+    }
+    assert!((100.0 * outside(0.6) - 0.36).abs() < 0.01);
+    for width in [1.2, 2.0] {
+        assert!(port_warnings(&scene(width)).is_empty(), "{:?}", port_warnings(&scene(width)));
+    }
+}

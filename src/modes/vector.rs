@@ -137,6 +137,10 @@ pub struct VectorMode {
     /// Fraction of sum |E_t|^2 in Eu (1 = purely u-polarised, "TE-like" for
     /// a guide flat along u).
     pub u_fraction: f64,
+    /// Fraction of the mode's power within a quarter cladding wavelength of
+    /// the window's edge ([`crate::modes::edge_power_fraction`]): above
+    /// [`crate::modes::EDGE_POWER_LIMIT`] the window's walls perturb it.
+    pub edge_fraction: f64,
 }
 
 /// Shift sigma = (k0 n_max)^2 (1 + SHIFT_REL): just above every guided
@@ -171,6 +175,7 @@ impl CrossSection {
         let k0 = 2.0 * std::f64::consts::PI / wavelength_um;
         let n_max = self.eps.iter().flatten().fold(0.0f64, |m, &e| m.max(e)).sqrt();
         let n_edge = self.edge_index();
+        let band_um = crate::modes::edge_band_um(wavelength_um, n_edge);
         if n_max <= n_edge {
             return Ok(Vec::new());
         }
@@ -258,9 +263,11 @@ impl CrossSection {
             let (hu, hv) = h.split_at(n_nodes);
             let su: f64 = eu.iter().map(|e| e * e).sum();
             let sv: f64 = ev.iter().map(|e| e * e).sum();
+            let density: Vec<f64> = (0..n_nodes).map(|i| eu[i] * hv[i] - ev[i] * hu[i]).collect();
             modes.push(VectorMode {
                 n_eff: beta / k0,
                 u_fraction: su / (su + sv),
+                edge_fraction: crate::modes::edge_power_fraction(&density, self.nu, self.nv, [self.du, self.dv], band_um),
                 e_t: [eu.to_vec(), ev.to_vec()],
                 h_t: [hu.to_vec(), hv.to_vec()],
                 e_n,

@@ -123,6 +123,12 @@ impl PortWindow {
 #[derive(Clone, Debug)]
 pub struct PortMode {
     pub n_eff: f64,
+    /// How far the window perturbs it, compared with
+    /// [`crate::modes::EDGE_POWER_LIMIT`]: in 3D the fraction of its power
+    /// within a quarter cladding wavelength of the window's edge
+    /// ([`crate::modes::edge_power_fraction`]); in 2D, where the profile is
+    /// exact, the fraction of the exact profile's power beyond the line's ends.
+    pub edge_fraction: f64,
     /// [E1, E2, H1, H2] at the slot samples (empty where the run does not evolve it).
     pub fields: [Vec<f64>; 4],
 }
@@ -187,7 +193,11 @@ pub fn solve(
                                     }
                                 }
                             }
-                            PortMode { n_eff: m.n_eff, fields }
+                            PortMode {
+                                n_eff: m.n_eff,
+                                edge_fraction: m.edge_fraction,
+                                fields,
+                            }
                         })
                         .collect())
                 })
@@ -285,7 +295,27 @@ fn slab_modes(
         let mut fields: [Vec<f64>; 4] = Default::default();
         fields[e_slot] = e.iter().map(|v| v * k).collect();
         fields[h_slot] = h.iter().map(|v| v * k).collect();
-        out.push(PortMode { n_eff: m.n_eff, fields });
+        // The exact profile is cut at the line's ends: the power of its
+        // exponential tails beyond them (decay g = k0 sqrt(n_eff^2 - n_end^2)
+        // from the end sample's cell face) is what the port cannot see.
+        let density: Vec<f64> = e.iter().zip(&h).map(|(x, y)| sign * x * y).collect();
+        let k0 = std::f64::consts::TAU / wl;
+        let tail = |s: usize| {
+            let g = k0 * (m.n_eff * m.n_eff - eps[s]).max(0.0).sqrt();
+            if g > 0.0 {
+                density[s] * (-g * grid.dx).exp() / (2.0 * g)
+            } else {
+                f64::INFINITY
+            }
+        };
+        let outside = tail(0) + tail(count - 1);
+        let inside: f64 = density.iter().sum::<f64>() * grid.dx;
+        let edge_fraction = if outside.is_finite() { outside / (inside + outside) } else { 1.0 };
+        out.push(PortMode {
+            n_eff: m.n_eff,
+            edge_fraction,
+            fields,
+        });
     }
     Ok(out)
 }

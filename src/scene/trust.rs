@@ -9,6 +9,9 @@ use super::schema::{MonitorSpec, SourceSpec, SourceType};
 use super::{Build, SceneError};
 use crate::grid::Component;
 use crate::led::Led;
+use crate::modes::EDGE_POWER_LIMIT;
+use crate::monitor::dft::MonitorPlan;
+use crate::monitor::mode::PortMode;
 use crate::monitor::{MonitorKind, Region};
 use crate::sim::{Prepared, Simulation};
 use crate::source::{SourceShape, TimeProfile};
@@ -42,6 +45,25 @@ pub const MIN_CELLS_PER_WAVELENGTH: f64 = 8.0;
 const TOL: f64 = 1e-9;
 
 const AXES: [&str; 3] = ["x", "y", "z"];
+
+/// Ascending numbers as ranges: [3, 5, 6, 7] -> "3, 5-7".
+fn ranges(numbers: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let mut j = i;
+        while j + 1 < numbers.len() && numbers[j + 1] == numbers[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j == i {
+            numbers[i].to_string()
+        } else {
+            format!("{}-{}", numbers[i], numbers[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
 
 /// Scene coordinates of a grid point, to 4 decimals: "[0.1, -0.25]".
 fn at_um(b: &Build, p: &[f64; 3]) -> String {
@@ -146,8 +168,73 @@ impl Ctx<'_> {
         self.pml(warnings)?;
         self.spectra(warnings)?;
         self.resolution(warnings);
+        self.ports(prepared, warnings);
         self.far_field(prepared)?;
         Ok(())
+    }
+
+    // ---- Port windows ----------------------------------------------------
+
+    /// A mode port whose guided modes reach its window's edge (more than
+    /// [`EDGE_POWER_LIMIT`] of their power within a quarter cladding
+    /// wavelength of it): the window perturbs them, and their powers with them.
+    fn ports(&self, prepared: &Prepared, warnings: &mut Vec<Warning>) {
+        for plan in &prepared.dft.monitors {
+            let MonitorPlan::Mode {
+                name,
+                wavelengths_um,
+                modes,
+                ..
+            } = plan
+            else {
+                continue;
+            };
+            let Some(i) = self.monitor_index(name) else { continue };
+            // The wavelength with the most such modes (then the largest fraction).
+            let worst = modes
+                .modes
+                .iter()
+                .zip(wavelengths_um)
+                .map(|(at, &wl)| {
+                    let flagged: Vec<(usize, &PortMode)> =
+                        at.iter().enumerate().filter(|(_, m)| m.edge_fraction > EDGE_POWER_LIMIT).collect();
+                    (wl, at.len(), flagged)
+                })
+                .filter(|(_, _, f)| !f.is_empty())
+                .max_by(|a, b| {
+                    let peak = |f: &[(usize, &PortMode)]| f.iter().map(|(_, m)| m.edge_fraction).fold(0.0, f64::max);
+                    a.2.len().cmp(&b.2.len()).then(peak(&a.2).total_cmp(&peak(&b.2)))
+                });
+            let Some((wl, guided, flagged)) = worst else { continue };
+            let numbers = ranges(&flagged.iter().map(|(k, _)| k + 1).collect::<Vec<_>>());
+            let peak = flagged.iter().map(|(_, m)| m.edge_fraction).fold(0.0, f64::max);
+            let n_eff = flagged.iter().map(|(_, m)| m.n_eff);
+            let (lo, hi) = (n_eff.clone().fold(f64::MAX, f64::min), n_eff.fold(0.0, f64::max));
+            let n_eff = if hi - lo < 5e-5 {
+                format!("{lo:.4}")
+            } else {
+                format!("{lo:.4}-{hi:.4}")
+            };
+            let which = if flagged.len() == 1 { "mode" } else { "modes" };
+            warnings.push(self.doc().warning(
+                format!("monitors.{i}.size_um"),
+                format!(
+                    "mode port `{name}`: {} of its {guided} guided modes at {wl:.4} um ({which} {numbers}, n_eff {n_eff}) {} (more than {:.1}%): {}, so the powers projected onto them are off by about as much (more where the port carries much more radiation than guided power, as a neighbouring guide's); make the window larger, or count fewer modes (`modes`)",
+                    flagged.len(),
+                    if self.b.d == 3 {
+                        format!("carry up to {:.1}% of their power within a quarter wavelength of the window's edge", 100.0 * peak)
+                    } else {
+                        format!("have up to {:.1}% of their power beyond the line's ends", 100.0 * peak)
+                    },
+                    100.0 * EDGE_POWER_LIMIT,
+                    if self.b.d == 3 {
+                        "the window's walls squeeze their tails, which moves their profiles by a few % of their power"
+                    } else {
+                        "the port sees their profiles cut there"
+                    },
+                ),
+            ));
+        }
     }
 
     // ---- PML -------------------------------------------------------------
