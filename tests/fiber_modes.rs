@@ -1,7 +1,8 @@
 //! Full-vector cross-section modes (src/modes/vector.rs) against exact
 //! results: step-index fibre modes (scalar LP and exact vector eigenvalue
-//! equations), the slab limit of a wide rectangular guide, and the power
-//! normalisation / orthogonality of the computed modes.
+//! equations), the slab limit of a wide rectangular guide, the power
+//! normalisation / orthogonality of the computed modes, and the measure of
+//! how much a window perturbs them (`VectorMode::edge_fraction`).
 
 use lumen_fdtd::modes::slab::{SlabPolarization, SlabProfile};
 use lumen_fdtd::modes::vector::{CrossSection, VectorMode};

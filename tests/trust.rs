@@ -541,3 +541,61 @@ fn port_window_cutting_a_mode_tail_is_warned_about() {
         assert!(port_warnings(&scene(width)).is_empty(), "{:?}", port_warnings(&scene(width)));
     }
 }
+
+/// The same check on a 3D port (the full-vector solver's modes): the fibre
+/// of tests/fiber_modes.rs (n 1.50 / 1.45, radius 1.2 um, 450 nm, 20
+/// cells/um) in a 3.4 um window, whose 8 modes nearest cut-off reach the
+/// window's edge (1.1-1.3% of their power within a quarter wavelength of
+/// it; modes 17-24 of 24, calibrated there against an 8 um window).
+#[test]
+fn port_window_in_3d_names_the_modes_at_its_edge() {
+    let text = r#"[simulation]
+dimensions = "3d"
+size_um = [5.4, 5.4, 2.0]
+resolution = 20
+background = "clad"
+
+[boundaries]
+default = { type = "pml", thickness_um = 0.5 }
+
+[materials.clad]
+index = 1.45
+
+[materials.core]
+index = 1.50
+
+[[geometry]]
+type = "cylinder"
+center_um = [0.0, 0.0, 0.0]
+axis = "z"
+radius_um = 1.2
+height_um = inf
+material = "core"
+
+[[sources]]
+type = "dipole"
+position_um = [0.0, 0.0, -0.3]
+component = "Ex"
+wavelength_um = 0.45
+bandwidth_um = 0.05
+
+[[monitors]]
+name = "fiber"
+type = "mode"
+center_um = [0.0, 0.0, 0.3]
+size_um = [3.4, 3.4, 0.0]
+modes = 30
+wavelengths_um = [0.45]
+
+[run]
+until_fs = 5
+"#;
+    let w: Vec<String> = warnings(text).into_iter().filter(|w| w.contains("mode port")).collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_at(&w[0], line_of(text, "size_um = [3.4, 3.4, 0.0]", 0), "monitors.0.size_um");
+    assert!(
+        w[0].contains("mode port `fiber`: 8 of its 24 guided modes at 0.4500 um (modes 17-24, n_eff 1.45")
+            && w[0].contains("carry up to 1.3% of their power within a quarter wavelength of the window's edge"),
+        "{w:?}"
+    );
+}

@@ -175,9 +175,10 @@ impl Ctx<'_> {
 
     // ---- Port windows ----------------------------------------------------
 
-    /// A mode port whose guided modes reach its window's edge (more than
-    /// [`EDGE_POWER_LIMIT`] of their power within a quarter cladding
-    /// wavelength of it): the window perturbs them, and their powers with them.
+    /// A mode port whose guided modes the window perturbs: more than
+    /// [`EDGE_POWER_LIMIT`] of a mode's power within a quarter cladding
+    /// wavelength of a 3D window's edge, or beyond a 2D line's ends
+    /// ([`PortMode::edge_fraction`]); their powers are off with them.
     fn ports(&self, prepared: &Prepared, warnings: &mut Vec<Warning>) {
         for plan in &prepared.dft.monitors {
             let MonitorPlan::Mode {
@@ -190,6 +191,7 @@ impl Ctx<'_> {
                 continue;
             };
             let Some(i) = self.monitor_index(name) else { continue };
+            let peak = |f: &[(usize, &PortMode)]| f.iter().map(|(_, m)| m.edge_fraction).fold(0.0, f64::max);
             // The wavelength with the most such modes (then the largest fraction).
             let worst = modes
                 .modes
@@ -201,13 +203,9 @@ impl Ctx<'_> {
                     (wl, at.len(), flagged)
                 })
                 .filter(|(_, _, f)| !f.is_empty())
-                .max_by(|a, b| {
-                    let peak = |f: &[(usize, &PortMode)]| f.iter().map(|(_, m)| m.edge_fraction).fold(0.0, f64::max);
-                    a.2.len().cmp(&b.2.len()).then(peak(&a.2).total_cmp(&peak(&b.2)))
-                });
+                .max_by(|a, b| a.2.len().cmp(&b.2.len()).then(peak(&a.2).total_cmp(&peak(&b.2))));
             let Some((wl, guided, flagged)) = worst else { continue };
             let numbers = ranges(&flagged.iter().map(|(k, _)| k + 1).collect::<Vec<_>>());
-            let peak = flagged.iter().map(|(_, m)| m.edge_fraction).fold(0.0, f64::max);
             let n_eff = flagged.iter().map(|(_, m)| m.n_eff);
             let (lo, hi) = (n_eff.clone().fold(f64::MAX, f64::min), n_eff.fold(0.0, f64::max));
             let n_eff = if hi - lo < 5e-5 {
@@ -216,22 +214,22 @@ impl Ctx<'_> {
                 format!("{lo:.4}-{hi:.4}")
             };
             let which = if flagged.len() == 1 { "mode" } else { "modes" };
+            let (where_, why) = if self.b.d == 3 {
+                (
+                    "within a quarter wavelength of the window's edge",
+                    "the window's walls squeeze their tails, which moves their profiles by a few % of their power",
+                )
+            } else {
+                ("beyond the line's ends", "the port sees their profiles cut there")
+            };
+            let verb = if self.b.d == 3 { "carry" } else { "have" };
             warnings.push(self.doc().warning(
                 format!("monitors.{i}.size_um"),
                 format!(
-                    "mode port `{name}`: {} of its {guided} guided modes at {wl:.4} um ({which} {numbers}, n_eff {n_eff}) {} (more than {:.1}%): {}, so the powers projected onto them are off by about as much (more where the port carries much more radiation than guided power, as a neighbouring guide's); make the window larger, or count fewer modes (`modes`)",
+                    "mode port `{name}`: {} of its {guided} guided modes at {wl:.4} um ({which} {numbers}, n_eff {n_eff}) {verb} up to {:.1}% of their power {where_} (more than {:.1}%): {why}, so the powers projected onto them are off by about as much (more where the port carries much more radiation than guided power, as a neighbouring guide's); make the window larger, or count fewer modes (`modes`)",
                     flagged.len(),
-                    if self.b.d == 3 {
-                        format!("carry up to {:.1}% of their power within a quarter wavelength of the window's edge", 100.0 * peak)
-                    } else {
-                        format!("have up to {:.1}% of their power beyond the line's ends", 100.0 * peak)
-                    },
+                    100.0 * peak(&flagged),
                     100.0 * EDGE_POWER_LIMIT,
-                    if self.b.d == 3 {
-                        "the window's walls squeeze their tails, which moves their profiles by a few % of their power"
-                    } else {
-                        "the port sees their profiles cut there"
-                    },
                 ),
             ));
         }
